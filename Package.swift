@@ -1,0 +1,75 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "mynasim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mynasim", targets: ["mynasim"]),
+        .library(name: "ISO7816", targets: ["ISO7816"]),
+        .library(name: "MynaCard", targets: ["MynaCard"]),
+        .library(name: "MynaPersona", targets: ["MynaPersona"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Command and response APDUs, status words, BER-TLV, ATR. No dependencies.
+        .target(name: "ISO7816"),
+        // The virtual card: file system, security state, PINs, signing, durable state.
+        .target(
+            name: "MynaCard",
+            dependencies: [
+                "ISO7816",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // Persona files, the test PKI, and the card image built from a persona.
+        .target(
+            name: "MynaPersona",
+            dependencies: [
+                "ISO7816",
+                "MynaCard",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "mynasim",
+            dependencies: [
+                "ISO7816",
+                "MynaCard",
+                "MynaPersona",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Fixtures and external oracles (openssl, the built CLI) shared by the test targets.
+        .target(
+            name: "TestSupport",
+            dependencies: ["ISO7816", "MynaCard", "MynaPersona"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816", "MynaCard"]),
+        .testTarget(
+            name: "MynaCardTests",
+            dependencies: ["ISO7816", "MynaCard", "MynaPersona", "TestSupport"]
+        ),
+        .testTarget(
+            name: "MynaPersonaTests",
+            dependencies: [
+                "ISO7816", "MynaCard", "MynaPersona", "TestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["ISO7816", "MynaCard", "MynaPersona", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,94 @@
+import Crypto
+import ISO7816
+
+/// COMPUTE DIGITAL SIGNATURE, INTERNAL AUTHENTICATE and GET CHALLENGE (§2.3, §3.3).
+extension VirtualCard {
+    /// DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1).
+    static let sha256DigestInfoPrefix: [UInt8] = [
+        0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+    ]
+
+    /// The key P2 names: `80` current EF, `80|SFI` by short EF id, `00` the AP's default key.
+    private func referencedKey(p2: UInt8) throws(CardRefusal) -> CardKey {
+        let target: ElementaryFile?
+        switch p2 {
+        case 0x00:
+            guard let app = session.application, let fid = image.applications[app].defaultSigningKey else {
+                throw CardRefusal(.incorrectP1P2)
+            }
+            target = file(fid)
+        case 0x80:
+            guard let fid = session.currentFile else { throw CardRefusal(.noCurrentEF) }
+            target = file(fid)
+        case 0x81...0x9E:
+            target = file(shortIdentifier: p2 & 0x1F)
+        default:
+            throw CardRefusal(.incorrectP1P2)
+        }
+        guard let target, case .key(let key) = target.content else { throw CardRefusal(.referencedDataNotFound) }
+        return key
+    }
+
+    /// The key, checked for the operation and the security state. A key behind an unverified
+    /// credential answers `6982` before anything else is revealed.
+    private func usableKey(p2: UInt8, for operation: CardKey.Operation) throws(CardRefusal) -> CardKey {
+        let key = try referencedKey(p2: p2)
+        guard key.useAccess.isSatisfied(by: session.verified) else { throw CardRefusal(.securityStatusNotSatisfied) }
+        guard key.operations.contains(operation) else { throw CardRefusal(.conditionsOfUseNotSatisfied) }
+        return key
+    }
+
+    mutating func computeDigitalSignature(_ command: CommandAPDU) throws(CardRefusal) -> [UInt8] {
+        guard (0x00...0x05).contains(command.p1) else { throw CardRefusal(.incorrectP1P2) }
+        let key = try usableKey(p2: command.p2, for: .computeDigitalSignature)
+        guard !command.data.isEmpty else { throw CardRefusal(.wrongLength) }
+        if let ne = command.ne, ne < key.key.modulusLength { throw CardRefusal(.wrongLength) }
+        let data = command.data
+        do {
+            switch command.p1 {
+            case 0x00: // pad exactly the bytes given (hosts send a DigestInfo)
+                return try key.key.signPKCS1v15(data)
+            case 0x01: // card hashes, pads the bare hash
+                return try key.key.signPKCS1v15(Array(SHA256.hash(data: data)))
+            case 0x02: // data is a SHA-256 hash; card wraps it in a DigestInfo
+                guard data.count == 32 else { throw CardRefusal(.wrongLength) }
+                return try key.key.signPKCS1v15(Self.sha256DigestInfoPrefix + data)
+            case 0x03: // sha256WithRSAEncryption over the message
+                return try key.key.signPKCS1v15(Self.sha256DigestInfoPrefix + SHA256.hash(data: data))
+            case 0x04: // data is a SHA-256 hash; RSASSA-PSS
+                guard data.count == 32 else { throw CardRefusal(.wrongLength) }
+                return try key.key.signPSS(sha256Digest: data)
+            default: // 0x05: card hashes; RSASSA-PSS
+                return try key.key.signPSS(sha256Digest: Array(SHA256.hash(data: data)))
+            }
+        } catch let refusal as CardRefusal {
+            throw refusal
+        } catch RSAOperationError.inputLength {
+            throw CardRefusal(.wrongLength)
+        } catch {
+            throw CardRefusal(.noPreciseDiagnosis)
+        }
+    }
+
+    mutating func internalAuthenticate(_ command: CommandAPDU) throws(CardRefusal) -> [UInt8] {
+        guard command.p1 == 0x00 else { throw CardRefusal(.incorrectP1P2) }
+        let key = try usableKey(p2: command.p2, for: .internalAuthenticate)
+        guard command.case == .case4, (1...255).contains(command.data.count) else { throw CardRefusal(.wrongLength) }
+        do {
+            return try key.key.signPKCS1v15(Self.sha256DigestInfoPrefix + SHA256.hash(data: command.data))
+        } catch {
+            throw CardRefusal(.noPreciseDiagnosis)
+        }
+    }
+
+    mutating func getChallenge(_ command: CommandAPDU) throws(CardRefusal) -> [UInt8] {
+        guard command.p1 == 0, command.p2 == 0 else { throw CardRefusal(.incorrectP1P2) }
+        guard command.case == .case2, let ne = command.ne else { throw CardRefusal(.wrongLength) }
+        guard !command.isExtended else { throw CardRefusal(.conditionsOfUseNotSatisfied) }
+        return (0..<ne).map { _ in UInt8.random(in: 0...255, using: &random) }
+    }
+}
+
+extension VirtualCard: CardChannel {
+    public mutating func transmit(_ command: [UInt8]) -> [UInt8] { process(command) }
+}

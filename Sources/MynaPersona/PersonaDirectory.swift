@@ -1,0 +1,103 @@
+import Foundation
+import MynaCard
+import X509
+
+/// A persona on disk: `persona.yaml`, the card's private keys (0600), its certificates and the
+/// card state file. Loading checks everything and names the file and line of any problem.
+///
+/// ```
+/// DIR/persona.yaml     the person and card (edit freely)
+/// DIR/auth.key.pem     利用者証明用 private key (0600)
+/// DIR/sign.key.pem     署名用 private key (0600; absent without a signature certificate)
+/// DIR/auth.pem         利用者証明用電子証明書     DIR/sign.pem  署名用電子証明書
+/// DIR/auth-ca.pem      test auth CA certificate  DIR/sign-ca.pem  test sign CA certificate
+/// DIR/state.json       retry counters and changed PINs (written by the card)
+/// ```
+public struct PersonaDirectory: Sendable {
+    public let url: URL
+    public let persona: Persona
+    public let authKey: RSAPrivateKey
+    public let signKey: RSAPrivateKey?
+    public let authCertificate: Certificate
+    public let signCertificate: Certificate?
+    public let authCA: Certificate
+    public let signCA: Certificate
+
+    public enum FileName {
+        public static let persona = "persona.yaml"
+        public static let authKey = "auth.key.pem"
+        public static let signKey = "sign.key.pem"
+        public static let authCertificate = "auth.pem"
+        public static let signCertificate = "sign.pem"
+        public static let authCA = "auth-ca.pem"
+        public static let signCA = "sign-ca.pem"
+        public static let state = "state.json"
+        public static let lock = ".card.lock"
+    }
+
+    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    /// The card state file.
+    public var stateURL: URL { file(FileName.state) }
+
+    /// Loads and checks a persona directory.
+    public init(url: URL) throws(PersonaError) {
+        self.url = url
+        let yamlURL = url.appendingPathComponent(FileName.persona)
+        guard FileManager.default.fileExists(atPath: yamlURL.path) else {
+            throw .missingFile(yamlURL.path, reason: "no persona here (create one with `mynasim persona new --out \(url.path)`)")
+        }
+        let document = try YAMLDocument<Persona>(url: yamlURL)
+        if let problem = document.value.problems().first {
+            throw document.problem(at: problem.path, problem.message)
+        }
+        persona = document.value
+        authKey = try PEMFiles.readKey(url.appendingPathComponent(FileName.authKey))
+        authCertificate = try PEMFiles.readCertificate(url.appendingPathComponent(FileName.authCertificate))
+        authCA = try PEMFiles.readCertificate(url.appendingPathComponent(FileName.authCA))
+        signCA = try PEMFiles.readCertificate(url.appendingPathComponent(FileName.signCA))
+        if persona.card.hasSignatureCertificate {
+            signKey = try PEMFiles.readKey(url.appendingPathComponent(FileName.signKey))
+            signCertificate = try PEMFiles.readCertificate(url.appendingPathComponent(FileName.signCertificate))
+        } else {
+            signKey = nil
+            signCertificate = nil
+        }
+        try Self.checkKey(authKey, matches: authCertificate, file: url.appendingPathComponent(FileName.authCertificate).path)
+        if let signKey, let signCertificate {
+            try Self.checkKey(signKey, matches: signCertificate, file: url.appendingPathComponent(FileName.signCertificate).path)
+        }
+    }
+
+    private static func checkKey(_ key: RSAPrivateKey, matches certificate: Certificate, file: String) throws(PersonaError) {
+        guard Certificate.PublicKey(key.swiftCryptoKey.publicKey) == certificate.publicKey else {
+            throw .badCryptoMaterial(file: file, reason: "the certificate's public key does not match the private key beside it")
+        }
+    }
+
+    /// The card this persona carries.
+    public func cardImage() -> CardImage {
+        let jpki = JPKIApplication.make(
+            persona: persona, authKey: authKey, signKey: signKey,
+            authCertificate: authCertificate.derBytes, signCertificate: signCertificate?.derBytes,
+            authCA: authCA.derBytes, signCA: signCA.derBytes
+        )
+        return CardImage(
+            atr: persona.card.atr.bytes,
+            supportsExtendedLength: persona.card.extendedLength,
+            applications: [jpki],
+            masterFiles: [ElementaryFile(fid: 0x001E, content: .opaque)],
+            credentials: JPKIApplication.credentials(for: persona)
+        )
+    }
+
+    /// Takes the card's lock so no other process drives the same state.
+    public func lock() throws(CardStateError) -> FileLock {
+        try FileLock(path: file(FileName.lock).path)
+    }
+
+    /// A card backed by this directory's durable state file.
+    public func makeCard() throws(CardStateError) -> VirtualCard {
+        try VirtualCard(image: cardImage(), store: FileCardStateStore(url: stateURL))
+    }
+}

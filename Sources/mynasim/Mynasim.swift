@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `mynasim` command: a virtual My Number card and a conformance harness.
+@main
+struct Mynasim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mynasim",
+        abstract: "A virtual Japanese My Number card (マイナンバーカード) and a conformance harness.",
+        discussion: """
+            Test personas carry their own test PKI; nothing here is valid against J-LIS roots.
+            Start with `mynasim persona new --out DIR`, then `mynasim apdu --card DIR …`.
+            """,
+        version: "0.1.0",
+        subcommands: [PersonaCommand.self, APDUCommand.self]
+    )
+}

@@ -1,0 +1,79 @@
+import Foundation
+import ISO7816
+import MynaCard
+import MynaPersona
+import Testing
+import TestSupport
+
+@Suite("Durable card state")
+struct DurableStateTests {
+    @Test func countersAndChangedPINsSurviveARestart() throws {
+        let url = try Fixtures.copyOfPersona("yamada-taro")
+        let directory = try PersonaDirectory(url: url)
+        var card = try directory.makeCard()
+        _ = card.powerOn()
+        _ = card.send(JPKIAPDU.selectAP)
+        _ = card.send(JPKIAPDU.selectEF("0018"))
+        #expect(card.sw(JPKIAPDU.verify("0000")) == "63C2")
+        // On disk before the status word was returned.
+        let saved = try FileCardStateStore(url: directory.stateURL).load()
+        #expect(saved?.credentials["jpki.auth-pin"]?.triesLeft == 2)
+        #expect(card.sw(JPKIAPDU.verify(directory.persona.credentials.authPIN)) == "9000")
+        #expect(card.sw("0024018004" + Hex.encode(Array("4321".utf8))) == "9000")
+        #expect(card.sw(JPKIAPDU.verify("0000")) == "63C2")
+
+        var restarted = try PersonaDirectory(url: url).makeCard()
+        _ = restarted.powerOn()
+        _ = restarted.send(JPKIAPDU.selectAP)
+        #expect(restarted.sw("00200098") == "63C2")
+        #expect(restarted.sw("00200098" + "04" + Hex.encode(Array("4321".utf8))) == "9000")
+        #expect(try FileCardStateStore(url: directory.stateURL).load()?.credentials["jpki.auth-pin"]?.triesLeft == 3)
+        // No temp file is left behind.
+        #expect(!FileManager.default.fileExists(atPath: directory.stateURL.path + ".tmp"))
+    }
+
+    @Test func aMissingStateFileIsAFreshCard() throws {
+        let url = try Fixtures.copyOfPersona("yamada-taro")
+        var card = try PersonaDirectory(url: url).makeCard()
+        _ = card.powerOn()
+        _ = card.send(JPKIAPDU.selectAP)
+        #expect(card.sw("00200098") == "63C3")
+        #expect(card.sw("0020009B") == "63C5")
+    }
+
+    @Test func aCorruptStateFileIsAnErrorNamingTheFile() throws {
+        let url = try Fixtures.copyOfPersona("yamada-taro")
+        let directory = try PersonaDirectory(url: url)
+        try Data("{\"version\": 1, \"credentials\": {\"jpki.auth-pin\": {\"triesLeft\": ".utf8).write(to: directory.stateURL)
+        #expect {
+            try directory.makeCard()
+        } throws: { error in
+            "\(error)".contains(directory.stateURL.path) && "\(error)".contains("corrupt")
+        }
+        try Data("{\"version\": 7, \"credentials\": {}}".utf8).write(to: directory.stateURL)
+        #expect(throws: CardStateError.unsupportedVersion(path: directory.stateURL.path, version: 7)) { try directory.makeCard() }
+    }
+
+    @Test func aFailedWriteFailsTheCommandAndKeepsTheCounter() throws {
+        let url = try Fixtures.copyOfPersona("yamada-taro")
+        let directory = try PersonaDirectory(url: url)
+        let readOnly = url.appendingPathComponent("ro")
+        try FileManager.default.createDirectory(at: readOnly, withIntermediateDirectories: true)
+        // A state path whose directory does not exist cannot be written.
+        let store = FileCardStateStore(url: readOnly.appendingPathComponent("missing/state.json"), exitAfterSave: false)
+        var card = try VirtualCard(image: directory.cardImage(), store: store)
+        _ = card.powerOn()
+        _ = card.send(JPKIAPDU.selectAP)
+        #expect(card.sw("00200098" + "04" + Hex.encode(Array("0000".utf8))) == "6581")
+        #expect(card.sw("00200098") == "63C3")
+        #expect(card.triesLeft("jpki.auth-pin") == 3)
+    }
+
+    @Test func theCardLockIsExclusive() throws {
+        let url = try Fixtures.copyOfPersona("yamada-taro")
+        let directory = try PersonaDirectory(url: url)
+        let held = try directory.lock()
+        #expect(throws: CardStateError.self) { try directory.lock() }
+        withExtendedLifetime(held) {}
+    }
+}

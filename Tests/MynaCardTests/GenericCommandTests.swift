@@ -1,0 +1,59 @@
+import Foundation
+import ISO7816
+import MynaCard
+import Testing
+import TestSupport
+
+@Suite("Generic status words (Part A 7)")
+struct GenericCommandTests {
+    @Test(arguments: [
+        ("00CB3FFF00", "6D00"), // unknown INS
+        ("00DA000000", "6D00"),
+        ("80A4040C0AD392F000260100000001", "6D00"), // SELECT is not a proprietary-class command
+        ("002A008001FF", "6D00"), // COMPUTE DIGITAL SIGNATURE needs CLA 80
+        ("A0A4040C0AD392F000260100000001", "6E00"), // CLA A0
+        ("FFA4040C0AD392F000260100000001", "6E00"),
+        ("20B0000001", "6E00"),
+        ("01A4040C0AD392F000260100000001", "6881"), // logical channel 1
+        ("03B0000001", "6881"),
+        ("40B0000001", "6881"), // further interindustry class: channels 4–19
+        ("10A4040C0AD392F000260100000001", "6884"), // chaining
+        ("08A4040C0AD392F000260100000001", "6882"), // SM SELECT
+        ("0CA4040C0AD392F000260100000001", "6882"),
+        ("0CB0000004", "69FC"), // SM READ BINARY
+        ("08200080", "69FC"), // SM VERIFY
+        ("00A4040C05D392", "6700"), // Lc 5, 2 bytes
+        ("00A4", "6700"), // fewer than 4 bytes
+        ("", "6700"),
+    ])
+    func statusWord(_ apdu: String, _ expected: String) throws {
+        var card = try Fixtures.card()
+        #expect(card.sw(apdu) == expected)
+    }
+
+    @Test func getChallenge() throws {
+        var card = try Fixtures.card()
+        let a = card.exchange(try Hex.decode("0084000008"))
+        let b = card.exchange(try Hex.decode("0084000008"))
+        #expect(a.sw == "9000" && a.data.count == 8 && a.data != b.data)
+        #expect(card.exchange(try Hex.decode("0084000000")).data.count == 256)
+        #expect(card.exchange(try Hex.decode("0084000001")).data.count == 1)
+        #expect(card.sw("00840000000010") == "6985") // extended Le
+        #expect(card.sw("0084010008") == "6A86")
+        #expect(card.sw("00840000") == "6700")
+        _ = card.send(JPKIAPDU.selectAP)
+        #expect(card.exchange(try Hex.decode("0084000010")).data.count == 16) // also inside an AP
+    }
+
+    @Test func readRecordOnTransparentFileIsIncompatible() throws {
+        var card = try Fixtures.card()
+        _ = card.send(JPKIAPDU.selectAP)
+        _ = card.send(JPKIAPDU.selectEF("0008"))
+        #expect(card.sw("00B2010400") == "6981")
+        #expect(card.sw("00B2010500") == "6A81")
+        #expect(card.sw("00B2010700") == "6A86")
+        #expect(card.sw("00B2014C00") == "6981") // by SFI 9: EF 0009 is transparent
+        #expect(card.sw("00B2011C00") == "6A82") // by SFI 3: no such EF
+        #expect(card.sw("00B20104") == "6700")
+    }
+}

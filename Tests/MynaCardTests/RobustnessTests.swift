@@ -1,0 +1,77 @@
+import Foundation
+import ISO7816
+import MynaCard
+import Testing
+import TestSupport
+
+/// 100 000 random and mutated APDUs: the card never traps and always answers with a status
+/// word the spec allows.
+@Suite("Robustness")
+struct RobustnessTests {
+    static let allowed: Set<String> = [
+        "9000", "6281", "6282", "6581", "6700", "6881", "6882", "6884", "6981", "6982", "6984", "6985", "6986",
+        "69FC", "6A80", "6A81", "6A82", "6A83", "6A86", "6A88", "6B00", "6D00", "6E00", "6F00",
+        "63C0", "63C1", "63C2", "63C3", "63C4", "63C5",
+    ]
+
+    /// A deterministic generator so a failure can be replayed.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let seeds: [[UInt8]] = [
+        "00A4040C0AD392F000260100000001", "00A4020C02000A", "00A4020C020018", "00A4020C020017", "00B0000004",
+        "00B08A0000", "00B0000000000000", "00200080", "0020008004313233340", "00200098043132333400",
+        "0024018004393939390", "802A00800130", "802A0097033031320000", "0084000008", "00B2010400", "00A40000",
+        "0088009704010203040000",
+    ].map { text in try! Hex.decode(text.count % 2 == 0 ? text : String(text.dropLast())) }
+
+    @Test(arguments: ["yamada-taro", "takahashi-face", "tanaka-short"])
+    func randomAndMutatedAPDUs(persona: String) throws {
+        var card = try Fixtures.card(persona)
+        var rng = SplitMix64(state: 0x6D79_6E61 &+ UInt64(persona.utf8.count))
+        let count = persona == "yamada-taro" ? 100_000 : 20_000
+        var seen: [String: Int] = [:]
+        for i in 0..<count {
+            let bytes: [UInt8]
+            switch rng.next() % 4 {
+            case 0: // fully random, 0–300 bytes
+                bytes = (0..<Int(rng.next() % 301)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            case 1: // a valid APDU with a flipped byte
+                var b = Self.seeds[Int(rng.next() % UInt64(Self.seeds.count))]
+                if !b.isEmpty { b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+                bytes = b
+            case 2: // a valid APDU truncated or extended
+                var b = Self.seeds[Int(rng.next() % UInt64(Self.seeds.count))]
+                if rng.next() % 2 == 0 { b = Array(b.prefix(Int(rng.next() % UInt64(b.count + 1)))) } else {
+                    b += (0..<Int(rng.next() % 8)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                }
+                bytes = b
+            default: // a header from the card's instruction set with random parameters and body
+                let ins: [UInt8] = [0xA4, 0xB0, 0xB2, 0x20, 0x24, 0x2A, 0x84, 0x88, 0x32, 0xCA]
+                let cla: UInt8 = [0x00, 0x80, 0x0C, 0x01][Int(rng.next() % 4)]
+                bytes = [cla, ins[Int(rng.next() % UInt64(ins.count))], UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next())]
+                    + (0..<Int(rng.next() % 12)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            }
+            let response = card.process(bytes)
+            #expect(response.count >= 2, "APDU \(i) \(Hex.encode(bytes)) answered no status word")
+            let sw = Hex.encode(response.suffix(2))
+            if !Self.allowed.contains(sw) {
+                Issue.record("APDU \(i) \(Hex.encode(bytes)) answered \(sw)")
+                return
+            }
+            seen[sw, default: 0] += 1
+            if i % 5000 == 0 { _ = card.powerOn() }
+        }
+        // The generator really reached deep: successes and refusals of several kinds.
+        #expect(seen["9000", default: 0] > 100)
+        #expect(seen.count >= 8, "\(seen)")
+    }
+}

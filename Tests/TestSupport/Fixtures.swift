@@ -1,0 +1,96 @@
+import Foundation
+import ISO7816
+import MynaCard
+import MynaPersona
+
+/// Paths and copies of the shipped test vectors.
+public enum Fixtures {
+    /// The repository root (tests run from anywhere).
+    public static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    public static let personas = repositoryRoot.appendingPathComponent("vectors/personas")
+
+    /// A fresh temporary directory.
+    public static func temporaryDirectory(_ label: String = "mynasim") -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A private copy of a shipped persona (without any state file), so a test may consume tries.
+    public static func copyOfPersona(_ name: String) throws -> URL {
+        let destination = temporaryDirectory(name).appendingPathComponent(name)
+        try FileManager.default.copyItem(at: personas.appendingPathComponent(name), to: destination)
+        for leftover in [PersonaDirectory.FileName.state, PersonaDirectory.FileName.lock] {
+            try? FileManager.default.removeItem(at: destination.appendingPathComponent(leftover))
+        }
+        return destination
+    }
+
+    /// A shipped persona, loaded read-only.
+    public static func persona(_ name: String) throws -> PersonaDirectory {
+        try PersonaDirectory(url: personas.appendingPathComponent(name))
+    }
+
+    /// A powered card of a shipped persona with in-memory state.
+    public static func card(_ name: String = "yamada-taro") throws -> VirtualCard {
+        var card = try VirtualCard(image: try persona(name).cardImage(), store: InMemoryCardStateStore())
+        _ = card.powerOn()
+        return card
+    }
+}
+
+/// Shorthands for driving a card in tests.
+extension VirtualCard {
+    /// Sends hex and returns the response as uppercase hex.
+    public mutating func send(_ hex: String) -> String {
+        Hex.encode(process(try! Hex.decode(hex)))
+    }
+
+    /// Sends hex and returns the status word as 4 hex digits.
+    public mutating func sw(_ hex: String) -> String { String(send(hex).suffix(4)) }
+
+    /// Sends bytes and returns (data, status word).
+    public mutating func exchange(_ bytes: [UInt8]) -> (data: [UInt8], sw: String) {
+        let r = process(bytes)
+        return (Array(r.dropLast(2)), Hex.encode(r.suffix(2)))
+    }
+
+    /// Reads a whole transparent EF of the current DF by FID with short READ BINARY chunks, as
+    /// OpenSC does: a 4-byte header, then 256-byte chunks up to the DER length.
+    public mutating func readFile(_ fid: UInt16) -> (data: [UInt8], sw: String) {
+        let select = exchange([0x00, 0xA4, 0x02, 0x0C, 0x02, UInt8(fid >> 8), UInt8(fid & 0xFF)])
+        guard select.sw == "9000" else { return ([], select.sw) }
+        var out: [UInt8] = []
+        while true {
+            let r = exchange([0x00, 0xB0, UInt8(out.count >> 8), UInt8(out.count & 0xFF), 0x00])
+            if r.sw == "6B00" { return (out, "9000") }
+            guard r.sw == "9000" else { return (out, r.sw) }
+            out += r.data
+            if r.data.count < 256 { return (out, "9000") }
+        }
+    }
+}
+
+/// Strings the JPKI tests send again and again.
+public enum JPKIAPDU {
+    public static let selectAP = "00A4040C0AD392F000260100000001"
+    public static func selectEF(_ fid: String) -> String { "00A4020C02" + fid }
+    public static func verify(_ pin: String) -> String {
+        "00200080" + Hex.encode([UInt8(pin.utf8.count)]) + Hex.encode(Array(pin.utf8))
+    }
+    public static let query = "00200080"
+    /// SHA-256 DigestInfo of `message`, hex.
+    public static func sha256DigestInfo(_ message: [UInt8]) -> [UInt8] {
+        VirtualCardTestHooks.sha256DigestInfoPrefix + Oracle.sha256(message)
+    }
+}
+
+/// Public mirrors of internal constants.
+public enum VirtualCardTestHooks {
+    public static let sha256DigestInfoPrefix: [UInt8] = try! Hex.decode("3031300D060960864801650304020105000420")
+}
