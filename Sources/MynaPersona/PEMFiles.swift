@@ -35,6 +35,9 @@ enum PEMFiles {
     }
 
     static func readKey(_ url: URL) throws(PersonaError) -> RSAPrivateKey {
+        // git does not keep file modes: a cloned key is tightened back to 0600 on first use.
+        var info = stat()
+        if stat(url.path, &info) == 0, info.st_mode & 0o077 != 0 { chmod(url.path, 0o600) }
         let text = try readText(url)
         do {
             return try RSAPrivateKey(pemRepresentation: text)

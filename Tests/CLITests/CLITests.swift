@@ -1,0 +1,120 @@
+import Foundation
+import ISO7816
+import MynaPersona
+import Testing
+import TestSupport
+
+/// The `mynasim` executable as a user runs it, with openssl as the judge.
+@Suite("mynasim CLI", .serialized)
+struct CLITests {
+    func mynasim(_ args: [String], environment: [String: String] = [:]) throws -> Oracle.ProcessResult {
+        try Oracle.run(Oracle.mynasim, args, environment: environment)
+    }
+
+    /// Runs `apdu` and returns one response per line.
+    func apdu(_ card: URL, _ apdus: [String], extra: [String] = []) throws -> [String] {
+        let r = try mynasim(["apdu", "--card", card.path] + extra + apdus)
+        #expect(r.status == 0, "\(r.stderr)")
+        return r.stdout.split(separator: "\n").map(String.init)
+    }
+
+    static let selectAP = JPKIAPDU.selectAP
+
+    @Test func freshPersonaReadsCertificateVerifiesPINAndSignsEndToEnd() throws {
+        let root = Fixtures.temporaryDirectory("cli")
+        let card = root.appendingPathComponent("alice")
+        let created = try mynasim(["persona", "new", "--out", card.path, "--auth-pin", "4242", "--sign-pin", "ALICE2026"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("4242") && created.stdout.contains("ALICE2026"))
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("test-pki/auth-ca.pem").path))
+
+        // Read the auth certificate: header, then whole with an extended Le.
+        let lines = try apdu(card, [Self.selectAP, "00A4020C02000A", "00B0000004"], extra: ["--atr"])
+        #expect(lines.first == "3BE000FF8131FE4514")
+        #expect(lines[1] == "9000" && lines[2] == "9000")
+        let header = try Hex.decode(lines[3])
+        #expect(header.suffix(2) == [0x90, 0x00] && header[0] == 0x30)
+        let length = (Int(header[2]) << 8 | Int(header[3])) + 4
+        var der: [UInt8] = []
+        var chunks: [String] = [Self.selectAP, "00A4020C02000A"]
+        for offset in stride(from: 0, to: length, by: 256) {
+            chunks.append(Hex.encode([0x00, 0xB0, UInt8(offset >> 8), UInt8(offset & 0xFF), UInt8(min(256, length - offset) & 0xFF)]))
+        }
+        for line in try apdu(card, chunks).dropFirst(2) { der += try Hex.decode(line).dropLast(2) }
+        #expect(der.count == length)
+        let certPath = Oracle.file(der, name: "auth.der", in: root)
+        let pemPath = root.appendingPathComponent("auth-from-card.pem").path
+        #expect(try Oracle.run("openssl", ["x509", "-inform", "DER", "-in", certPath, "-out", pemPath]).status == 0)
+        let verify = try Oracle.run("openssl", ["verify", "-CAfile", root.appendingPathComponent("test-pki/auth-ca.pem").path, pemPath])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+        // VERIFY the auth PIN and sign a DigestInfo; openssl checks the signature against the card's certificate.
+        let message = Array("資格確認 challenge".utf8)
+        let digestInfo = JPKIAPDU.sha256DigestInfo(message)
+        let signed = try apdu(card, [
+            Self.selectAP, "00A4020C020018", JPKIAPDU.verify("4242"), "00A4020C020017",
+            "802A0080" + Hex.encode([UInt8(digestInfo.count)]) + Hex.encode(digestInfo) + "00",
+        ])
+        #expect(signed[2] == "9000")
+        let signature = Array(try Hex.decode(signed[4]).dropLast(2))
+        #expect(signature.count == 256 && signed[4].hasSuffix("9000"))
+        #expect(try Oracle.verifyMessage(message, signature: signature, certificateDER: der))
+    }
+
+    @Test func stateSurvivesInvocationsAndAKillRightAfterTheWrite() throws {
+        let card = try Fixtures.copyOfPersona("yamada-taro")
+        #expect(try apdu(card, [Self.selectAP, "00A4020C020018", JPKIAPDU.verify("0000")]).last == "63C2")
+        #expect(try apdu(card, [Self.selectAP, "00A4020C020018", JPKIAPDU.query]).last == "63C2")
+        // Killed between the durable write and the response: no status word left the card, yet the try is gone.
+        let killed = try mynasim(
+            ["apdu", "--card", card.path, Self.selectAP, "00A4020C020018", JPKIAPDU.verify("0000")],
+            environment: ["MYNASIM_EXIT_AFTER_STATE_WRITE": "1"]
+        )
+        #expect(killed.status == 75)
+        #expect(!killed.stdout.contains("63C1"))
+        #expect(try apdu(card, [Self.selectAP, "00A4020C020018", JPKIAPDU.query]).last == "63C1")
+        let shown = try mynasim(["persona", "show", card.path])
+        #expect(shown.stdout.contains("jpki.auth-pin: 1/3 tries left"))
+        #expect(shown.stdout.contains("山田　太郎"))
+    }
+
+    @Test func jsonOutput() throws {
+        let card = try Fixtures.copyOfPersona("yamada-taro")
+        let r = try mynasim(["apdu", "--card", card.path, "--json", Self.selectAP, "00A4020C020018", "00200080"])
+        struct Output: Decodable {
+            struct Exchange: Decodable { var command: String; var response: String; var sw: String; var meaning: String }
+            var atr: String
+            var exchanges: [Exchange]
+        }
+        let output = try JSONDecoder().decode(Output.self, from: r.stdoutData)
+        #expect(output.atr == "3BE000FF8131FE4514")
+        #expect(output.exchanges.map(\.sw) == ["9000", "9000", "63C3"])
+        #expect(output.exchanges[2].meaning == "verification failed, 3 tries left")
+        let shown = try mynasim(["persona", "show", "--json", card.path])
+        #expect(shown.stdout.contains("\"myNumber\" : \"123456789018\""))
+    }
+
+    @Test func badInputGetsOneLineErrorsAndNoCardAccess() throws {
+        let card = try Fixtures.copyOfPersona("yamada-taro")
+        let badHex = try mynasim(["apdu", "--card", card.path, Self.selectAP, "00A4020C02001", "00200080"])
+        #expect(badHex.status != 0)
+        #expect(badHex.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(badHex.stderr)")
+        #expect(badHex.stderr.contains("APDU 2") && badHex.stdout.isEmpty)
+
+        let missing = try mynasim(["apdu", "--card", "/nonexistent/persona", "00200080"])
+        #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/persona/persona.yaml"))
+
+        try Data("not json".utf8).write(to: card.appendingPathComponent("state.json"))
+        let corrupt = try mynasim(["apdu", "--card", card.path, Self.selectAP])
+        #expect(corrupt.status != 0 && corrupt.stderr.contains("state.json") && corrupt.stderr.contains("corrupt"))
+        try FileManager.default.removeItem(at: card.appendingPathComponent("state.json"))
+
+        let held = try PersonaDirectory(url: card).lock()
+        let locked = try mynasim(["apdu", "--card", card.path, Self.selectAP])
+        #expect(locked.status != 0 && locked.stderr.contains("in use"))
+        withExtendedLifetime(held) {}
+
+        let invalid = try mynasim(["persona", "new", "--out", Fixtures.temporaryDirectory().appendingPathComponent("x").path, "--my-number", "123456789011"])
+        #expect(invalid.status != 0 && invalid.stderr.contains("check digit"))
+    }
+}
