@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so `swift build` of mynasim never builds them.
+// Run: `make bench` (or `swift package --package-path Benchmarks benchmark`).
+import PackageDescription
+
+let package = Package(
+    name: "mynasim-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "mynasim", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "CardBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ISO7816", package: "mynasim"),
+                .product(name: "MynaCard", package: "mynasim"),
+                .product(name: "MynaPersona", package: "mynasim"),
+            ],
+            path: "Benchmarks/CardBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
