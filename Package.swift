@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ISO7816", targets: ["ISO7816"]),
         .library(name: "MynaCard", targets: ["MynaCard"]),
         .library(name: "MynaPersona", targets: ["MynaPersona"]),
+        .library(name: "VirtualReader", targets: ["VirtualReader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -42,12 +43,15 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The simulator service behind our IFD handler: slots, wire protocol, timing, faults, traces.
+        .target(name: "VirtualReader", dependencies: ["ISO7816", "MynaCard", "MynaPersona"]),
         .executableTarget(
             name: "mynasim",
             dependencies: [
                 "ISO7816",
                 "MynaCard",
                 "MynaPersona",
+                "VirtualReader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

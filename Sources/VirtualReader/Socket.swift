@@ -1,0 +1,235 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A connected stream socket with frame I/O and bounded waits. Closed on deinit.
+public final class SocketConnection: @unchecked Sendable {
+    public let fd: Int32
+    private let writeLock = NSLock()
+    private var closed = false
+    private let closeLock = NSLock()
+
+    public init(fd: Int32) { self.fd = fd }
+
+    deinit { close() }
+
+    /// Closes the socket (idempotent); a thread blocked reading it wakes with EOF.
+    public func close() {
+        closeLock.withLock {
+            guard !closed else { return }
+            closed = true
+            shutdown(fd, Int32(SHUT_RDWR))
+            Glibc.close(fd)
+        }
+    }
+
+    /// Writes one frame with a single send.
+    public func write(_ frame: WireFrame) throws(SocketError) {
+        let bytes = frame.encoded
+        try writeLock.locked { () throws(SocketError) in
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw .io("send: " + String(cString: strerror(errno)))
+                }
+                offset += n
+            }
+        }
+    }
+
+    /// Reads exactly `count` bytes, waiting at most `timeout` for each chunk (nil: forever).
+    func readExactly(_ count: Int, timeout: Duration?) throws(SocketError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            if let timeout {
+                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+                let r = poll(&pfd, 1, ms)
+                if r == 0 { throw .timeout }
+                if r < 0 { if errno == EINTR { continue }; throw .io("poll: " + String(cString: strerror(errno))) }
+            }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset, count - offset, 0) }
+            if n == 0 { throw .closed }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io("recv: " + String(cString: strerror(errno)))
+            }
+            offset += n
+        }
+        return buffer
+    }
+
+    /// Reads one frame; an oversized or unknown frame is an error (the caller closes).
+    public func readFrame(timeout: Duration? = nil) throws(SocketError) -> WireFrame {
+        let header = try readExactly(WireProtocol.headerLength, timeout: timeout)
+        let length = Int(header[2]) << 24 | Int(header[3]) << 16 | Int(header[4]) << 8 | Int(header[5])
+        guard length <= WireProtocol.maxPayload else { throw .badFrame("payload of \(length) bytes exceeds \(WireProtocol.maxPayload)") }
+        guard let type = FrameType(rawValue: header[0]) else { throw .badFrame("unknown frame type \(header[0])") }
+        let payload = length == 0 ? [] : try readExactly(length, timeout: timeout)
+        return WireFrame(type, slot: header[1], payload: payload)
+    }
+
+    /// Connects to a Unix socket path or `tcp:HOST:PORT`.
+    public static func connect(to address: SocketAddress) throws(SocketError) -> SocketConnection {
+        let fd = try address.makeSocket()
+        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        guard result == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw .io("connect to \(address): \(reason)")
+        }
+        return SocketConnection(fd: fd)
+    }
+}
+
+/// Where the simulator listens: a Unix socket path, or TCP on a loopback address.
+public enum SocketAddress: Sendable, CustomStringConvertible, Hashable {
+    case unix(String)
+    case tcp(host: String, port: UInt16)
+
+    /// Parses `PATH` or `tcp:HOST:PORT`.
+    public init(_ text: String) throws(SocketError) {
+        if text.hasPrefix("tcp:") {
+            let rest = text.dropFirst(4)
+            guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]) else {
+                throw .badAddress("\(text): expected tcp:HOST:PORT")
+            }
+            let host = String(rest[..<colon])
+            guard host == "127.0.0.1" || host == "localhost" else {
+                throw .badAddress("\(text): the simulator listens on loopback only (tcp:127.0.0.1:PORT)")
+            }
+            self = .tcp(host: "127.0.0.1", port: port)
+        } else {
+            guard text.utf8.count < 108 else { throw .badAddress("\(text): a Unix socket path must be shorter than 108 bytes") }
+            self = .unix(text)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unix(let path): return path
+        case .tcp(let host, let port): return "tcp:\(host):\(port)"
+        }
+    }
+
+    func makeSocket() throws(SocketError) -> Int32 {
+        let domain: Int32
+        switch self {
+        case .unix: domain = AF_UNIX
+        case .tcp: domain = AF_INET
+        }
+        let fd = socket(domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .io("socket: " + String(cString: strerror(errno))) }
+        if case .tcp = self {
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        return fd
+    }
+
+    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        switch self {
+        case .unix(let path):
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                raw.copyBytes(from: Array(path.utf8) + [0])
+            }
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        case .tcp(_, let port):
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+    }
+}
+
+/// A listening socket.
+public final class SocketListener: @unchecked Sendable {
+    public let fd: Int32
+    public let address: SocketAddress
+
+    /// Binds and listens. A Unix socket gets `mode` (0600 by default); a stale socket file
+    /// left by a dead simulator is replaced, a live one is an error.
+    public init(address: SocketAddress, mode: mode_t = 0o600) throws(SocketError) {
+        self.address = address
+        if case .unix(let path) = address, FileManager.default.fileExists(atPath: path) {
+            if let probe = try? SocketConnection.connect(to: address) {
+                probe.close()
+                throw .inUse("\(path): another simulator is listening here")
+            }
+            unlink(path)
+        }
+        fd = try address.makeSocket()
+        let old = umask(0o177)
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
+        umask(old)
+        guard bound == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw .io("bind \(address): \(reason)")
+        }
+        if case .unix(let path) = address { chmod(path, mode) }
+        guard listen(fd, 64) == 0 else {
+            Glibc.close(fd)
+            throw .io("listen \(address): " + String(cString: strerror(errno)))
+        }
+    }
+
+    /// Waits for the next connection; nil once the listener is closed.
+    public func accept() -> SocketConnection? {
+        while true {
+            let client = Glibc.accept(fd, nil, nil)
+            if client >= 0 {
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                if case .tcp = address {
+                    var one: Int32 = 1
+                    setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                }
+                return SocketConnection(fd: client)
+            }
+            if errno == EINTR || errno == ECONNABORTED { continue }
+            return nil
+        }
+    }
+
+    /// Stops listening and removes a Unix socket file.
+    public func close() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        Glibc.close(fd)
+        if case .unix(let path) = address { unlink(path) }
+    }
+}
+
+/// Socket failures.
+public enum SocketError: Error, Hashable, Sendable, CustomStringConvertible {
+    case io(String)
+    case timeout
+    case closed
+    case badFrame(String)
+    case badAddress(String)
+    case inUse(String)
+
+    public var description: String {
+        switch self {
+        case .io(let message): return message
+        case .timeout: return "timed out"
+        case .closed: return "connection closed"
+        case .badFrame(let message): return "bad frame: \(message)"
+        case .badAddress(let message): return message
+        case .inUse(let message): return message
+        }
+    }
+}

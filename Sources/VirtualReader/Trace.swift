@@ -1,0 +1,59 @@
+import Foundation
+import ISO7816
+
+/// One line of a trace file (JSON lines): a power event or an exchange on a slot. The harness
+/// reads the same format for replay and client checks.
+public struct TraceEvent: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable { case insert, remove, powerOn, powerOff, reset, transmit, mute }
+    /// Wall-clock time, ISO 8601 with microseconds.
+    public var time: String
+    public var slot: Int
+    public var event: Kind
+    public var command: String?
+    public var response: String?
+    public var atr: String?
+    public var card: String?
+    public var durationMicros: Int?
+}
+
+/// Appends trace events to a file, one JSON object per line, from any thread.
+public final class TraceWriter: @unchecked Sendable {
+    private let handle: FileHandle
+    private let lock = NSLock()
+    private let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    public init(path: String) throws(ReaderError) {
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw .badArgument("\(path): cannot create trace file") }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw .badArgument("\(path): cannot open trace file") }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    static func timestamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var tm = tm()
+        var seconds = ts.tv_sec
+        gmtime_r(&seconds, &tm)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000)
+    }
+
+    public func record(slot: Int, _ kind: TraceEvent.Kind, command: [UInt8]? = nil, response: [UInt8]? = nil,
+                       atr: [UInt8]? = nil, card: String? = nil, duration: Duration? = nil) {
+        let event = TraceEvent(
+            time: Self.timestamp(), slot: slot, event: kind, command: command.map { Hex.encode($0) },
+            response: response.map { Hex.encode($0) }, atr: atr.map { Hex.encode($0) }, card: card,
+            durationMicros: duration.map { Int($0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000) }
+        )
+        guard let data = try? encoder.encode(event) else { return }
+        lock.withLock {
+            handle.write(data + Data("\n".utf8))
+        }
+    }
+}
