@@ -58,10 +58,12 @@ public final class ReaderSimulator: @unchecked Sendable {
 
     /// Stops listening, closes every connection and removes the cards (releasing their locks).
     public func stop() {
-        let open: [SocketConnection] = lock.withLock {
+        let open: [SocketConnection]? = lock.withLock {
+            guard !stopped else { return nil }
             stopped = true
             return connections.values.map(\.0)
         }
+        guard let open else { return }
         listeners.forEach { $0.close() }
         open.forEach { $0.close() }
         for slot in slots { try? slot.remove() }

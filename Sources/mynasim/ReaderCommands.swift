@@ -71,7 +71,7 @@ struct ServeCommand: ParsableCommand {
         abstract: "Run the virtual reader: N slots served to the IFD handler over a Unix socket.",
         discussion: """
             Point pcscd at it with a reader.conf entry (see `make install` and docs/wire-protocol.md):
-              DEVICENAME mynasim:/run/mynasim/mynasim.sock;slots=2
+              DEVICENAME mynasim:/run/mynasim/mynasim.sock@slots:2
             Stop with Ctrl-C (SIGINT) or SIGTERM; cards are removed and their locks released.
             """
     )

@@ -1,0 +1,128 @@
+import Foundation
+
+/// A private PC/SC world: our simulator, and a pcscd of its own that loads our IFD handler and
+/// listens on a private socket, so a test or a user's command runs against virtual cards with
+/// no system changes (../shared/spec/pcsc-stack.md §2.3). As root the daemon is handed its
+/// socket by `systemd-socket-activate`; as another user it also runs in a user and mount
+/// namespace (`unshare -rm`) with a private /run, because pcscd always writes /run/pcscd.
+public final class PCSCSandbox: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var simulator: ReaderSimulator.Configuration
+        public var handlerPath: String
+        public var readerName = "mynasim Virtual Reader"
+        public var pcscdDebug = false
+        public var directory: URL
+
+        public init(directory: URL, handlerPath: String, slotCount: Int) {
+            self.directory = directory
+            self.handlerPath = handlerPath
+            simulator = ReaderSimulator.Configuration(addresses: [.unix(directory.appendingPathComponent("sim.sock").path)])
+            simulator.slotCount = slotCount
+        }
+    }
+
+    public let configuration: Configuration
+    public let simulator: ReaderSimulator
+    private let pcscd: Process
+    /// The client socket: clients need `PCSCLITE_CSOCK_NAME` set to it.
+    public let pcscSocket: String
+
+    /// The environment a client needs to reach this world.
+    public var environment: [String: String] {
+        ["PCSCLITE_CSOCK_NAME": pcscSocket, "MYNASIM_SOCKET": configuration.simulator.addresses[0].description]
+    }
+
+    /// Starts the simulator and pcscd, and waits until pcscd's socket exists.
+    public init(_ configuration: Configuration) throws {
+        self.configuration = configuration
+        guard FileManager.default.isReadableFile(atPath: configuration.handlerPath) else {
+            throw ReaderError.badArgument("IFD handler not found at \(configuration.handlerPath); build it with `make handler` or pass --handler")
+        }
+        for tool in ["pcscd", "systemd-socket-activate"] where Self.which(tool) == nil {
+            throw ReaderError.badArgument("\(tool) is not installed (apt-get install pcscd systemd)")
+        }
+        let dir = configuration.directory
+        let readers = dir.appendingPathComponent("readers.d")
+        try FileManager.default.createDirectory(at: readers, withIntermediateDirectories: true)
+        let slots = configuration.simulator.slotCount
+        try """
+            FRIENDLYNAME "\(configuration.readerName)"
+            DEVICENAME mynasim:\(configuration.simulator.addresses[0])@slots:\(slots)
+            LIBPATH \(configuration.handlerPath)
+
+            """.write(to: readers.appendingPathComponent("mynasim"), atomically: true, encoding: .utf8)
+
+        simulator = try ReaderSimulator(configuration.simulator)
+        simulator.start()
+
+        pcscSocket = dir.appendingPathComponent("pcscd.comm").path
+        var daemon = ["systemd-socket-activate", "-l", pcscSocket, "pcscd", "--foreground", "--config", readers.path]
+        if configuration.pcscdDebug { daemon += ["--debug", "--apdu"] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        if getuid() == 0 {
+            process.arguments = daemon
+        } else {
+            // A private /run inside a user namespace: pcscd may write /run/pcscd there.
+            let quoted = daemon.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            process.arguments = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /run && exec \(quoted)"]
+        }
+        let log = dir.appendingPathComponent("pcscd.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        pcscd = process
+        // Readiness by polling for the socket, never by sleeping a guessed time.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !FileManager.default.fileExists(atPath: pcscSocket) {
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                simulator.stop()
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                throw ReaderError.badArgument("pcscd did not start (log \(log.path)):\n\(text)")
+            }
+            usleep(2_000)
+        }
+        chmod(pcscSocket, 0o666)
+    }
+
+    /// The reader name pcscd gives slot `slot`.
+    public func readerName(slot: Int) -> String { String(format: "%@ 00 %02X", configuration.readerName, slot) }
+
+    /// Stops pcscd (SIGINT: orderly, calls IFDHCloseChannel) and the simulator.
+    public func shutdown() {
+        if pcscd.isRunning {
+            kill(pcscd.processIdentifier, SIGINT)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while pcscd.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
+            if pcscd.isRunning { kill(pcscd.processIdentifier, SIGKILL) }
+            pcscd.waitUntilExit()
+        }
+        simulator.stop()
+    }
+
+    static func which(_ tool: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin:/usr/sbin:/sbin"
+        for dir in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"] {
+            let candidate = "\(dir)/\(tool)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Where our handler is: an explicit path, `MYNASIM_IFD_HANDLER`, the build tree beside the
+    /// executable, or the installed driver.
+    public static func locateHandler(explicit: String?, executable: String) -> String {
+        if let explicit { return explicit }
+        if let env = ProcessInfo.processInfo.environment["MYNASIM_IFD_HANDLER"], !env.isEmpty { return env }
+        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("ifd-handler/libifd-mynasim.so").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return "/usr/lib/pcsc/drivers/serial/libifd-mynasim.so"
+    }
+}
