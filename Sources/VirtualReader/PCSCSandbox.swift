@@ -23,7 +23,7 @@ public final class PCSCSandbox: @unchecked Sendable {
 
     public let configuration: Configuration
     public let simulator: ReaderSimulator
-    private let pcscd: Process
+    private let pcscd: ChildProcess
     /// The client socket: clients need `PCSCLITE_CSOCK_NAME` set to it.
     public let pcscSocket: String
 
@@ -58,22 +58,16 @@ public final class PCSCSandbox: @unchecked Sendable {
         pcscSocket = dir.appendingPathComponent("pcscd.comm").path
         var daemon = ["systemd-socket-activate", "-l", pcscSocket, "pcscd", "--foreground", "--config", readers.path]
         if configuration.pcscdDebug { daemon += ["--debug", "--apdu"] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let arguments: [String]
         if getuid() == 0 {
-            process.arguments = daemon
+            arguments = daemon
         } else {
             // A private /run inside a user namespace: pcscd may write /run/pcscd there.
             let quoted = daemon.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-            process.arguments = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /run && exec \(quoted)"]
+            arguments = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /run && exec \(quoted)"]
         }
         let log = dir.appendingPathComponent("pcscd.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(arguments, output: log.path)
         pcscd = process
         // Readiness by polling for the socket, never by sleeping a guessed time.
         let deadline = ContinuousClock.now + .seconds(10)
@@ -93,13 +87,7 @@ public final class PCSCSandbox: @unchecked Sendable {
 
     /// Stops pcscd (SIGINT: orderly, calls IFDHCloseChannel) and the simulator.
     public func shutdown() {
-        if pcscd.isRunning {
-            kill(pcscd.processIdentifier, SIGINT)
-            let deadline = ContinuousClock.now + .seconds(5)
-            while pcscd.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
-            if pcscd.isRunning { kill(pcscd.processIdentifier, SIGKILL) }
-            pcscd.waitUntilExit()
-        }
+        pcscd.stop(signal: SIGINT, grace: .seconds(10))
         simulator.stop()
     }
 

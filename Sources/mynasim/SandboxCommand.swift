@@ -54,13 +54,9 @@ struct SandboxCommand: ParsableCommand {
         for (slot, path) in try CardAssignment.resolve(card, slotCount: slots) {
             _ = try sandbox.simulator.handle(.insert(slot: slot, card: URL(fileURLWithPath: path).standardizedFileURL.path))
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.environment = ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }
-        try process.run()
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        let process = try ChildProcess(
+            command, environment: ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }, inheritStdin: true)
+        let status = process.wait()
         if status != 0 { throw ExitCode(status) }
     }
 }
