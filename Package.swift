@@ -45,6 +45,11 @@ let package = Package(
         ),
         // The simulator service behind our IFD handler: slots, wire protocol, timing, faults, traces.
         .target(name: "VirtualReader", dependencies: ["ISO7816", "MynaCard", "MynaPersona"]),
+        // libpcsclite, for PC/SC readers (ours through pcscd, or real ones).
+        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        .target(name: "PCSC", dependencies: ["CPCSCLite", "ISO7816"]),
+        // Scripts, runner, channels, verdicts and reports.
+        .target(name: "Harness", dependencies: ["ISO7816", "MynaCard", "MynaPersona", "PCSC", "VirtualReader"]),
         .executableTarget(
             name: "mynasim",
             dependencies: [
@@ -52,6 +57,8 @@ let package = Package(
                 "MynaCard",
                 "MynaPersona",
                 "VirtualReader",
+                "PCSC",
+                "Harness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

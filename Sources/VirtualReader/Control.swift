@@ -6,6 +6,8 @@ public enum ControlRequest: Codable, Hashable, Sendable {
     case remove(slot: Int)
     case status
     case configure(slot: Int, profile: TimingProfile?, faults: FaultPlan?)
+    /// Restore the slot's card to its issued state (counters, changed PINs): a disposable card.
+    case restore(slot: Int)
 }
 
 /// The answer to a control request.

@@ -188,6 +188,8 @@ public final class ReaderSimulator: @unchecked Sendable {
             try slot(index).remove()
         case .configure(let index, let profile, let faults):
             try slot(index).configure(profile: profile, faults: faults)
+        case .restore(let index):
+            try slot(index).restoreIssuedState()
         case .status:
             break
         }

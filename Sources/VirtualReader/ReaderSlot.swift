@@ -205,6 +205,21 @@ public final class ReaderSlot: @unchecked Sendable {
         }
     }
 
+    /// Resets the card's durable state to its issued state (a fresh state file) and powers it off.
+    func restoreIssuedState() throws(ReaderError) {
+        try lock.locked { () throws(ReaderError) in
+            guard let current = inserted else { throw .slotEmpty(index) }
+            do {
+                try FileCardStateStore(url: current.directory.stateURL, exitAfterSave: false).save(PersistentCardState())
+                inserted!.card = try current.directory.makeCard()
+            } catch {
+                throw .cannotInsert("\(current.directory.url.path): cannot restore: \(error)")
+            }
+            powered = false
+            notifyLocked()
+        }
+    }
+
     // MARK: configuration
 
     func configure(profile: TimingProfile?, faults: FaultPlan?) {

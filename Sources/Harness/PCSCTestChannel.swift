@@ -1,0 +1,40 @@
+import Foundation
+import ISO7816
+import PCSC
+import VirtualReader
+
+/// A PC/SC reader as a test channel. Our own virtual reader is recognised by name: its card can
+/// be restored through the simulator's control socket (`MYNASIM_SOCKET`); any other reader holds
+/// a real card, so destructive cases need permission and the retry counter is guarded.
+public final class PCSCTestChannel: TestChannel {
+    let channel: PCSCChannel
+    public var name: String { "PC/SC \"\(channel.readerName)\"" }
+    public let isRealCard: Bool
+    let simulatorSlot: Int?
+
+    public init(reader: String) throws {
+        channel = try PCSCChannel(reader: reader)
+        let prefix = "mynasim Virtual Reader 00 "
+        if channel.readerName.hasPrefix(prefix), let slot = Int(channel.readerName.dropFirst(prefix.count), radix: 16),
+            ProcessInfo.processInfo.environment["MYNASIM_SOCKET"] != nil {
+            simulatorSlot = slot
+            isRealCard = false
+        } else {
+            simulatorSlot = nil
+            isRealCard = !channel.readerName.hasPrefix("mynasim Virtual Reader")
+        }
+    }
+
+    public func powerOn() throws -> [UInt8] { try channel.powerOn() }
+    public func reset() throws -> [UInt8] { try channel.reset() }
+    public func powerOff() throws { try channel.powerOff() }
+    public func transmit(_ command: [UInt8]) throws -> [UInt8] { try channel.transmit(command) }
+
+    public func restoreIssuedState() throws -> Bool {
+        guard let slot = simulatorSlot, let socket = ProcessInfo.processInfo.environment["MYNASIM_SOCKET"] else { return false }
+        let reply = try ControlClient(address: try SocketAddress(socket)).send(.restore(slot: slot))
+        guard reply.ok else { throw ReaderError.controlFailed(reply.error ?? "restore refused") }
+        _ = try channel.reset()
+        return true
+    }
+}

@@ -1,0 +1,126 @@
+import ISO7816
+
+/// The outcome of a test case.
+public enum Verdict: String, Codable, Sendable, CaseIterable {
+    case pass, fail, skipped, notApplicable = "not applicable", inconclusive
+}
+
+/// One command and its response, timed.
+public struct ExchangeRecord: Codable, Sendable {
+    public var command: String
+    public var response: String
+    public var status: String
+    public var statusMeaning: String
+    /// Wall time of the exchange, including GET RESPONSE / 6Cxx follow-ups.
+    public var micros: Int
+    public var commandClass: String
+}
+
+/// A step of a case: an exchange (or reset) and, when it was checked, what was expected.
+public struct StepRecord: Codable, Sendable {
+    public var location: String
+    public var exchange: ExchangeRecord?
+    public var atr: String?
+    public var expected: String?
+    public var expectedMeaning: String?
+    public var passed: Bool
+    public var message: String?
+}
+
+/// The result of one test case.
+public struct CaseResult: Codable, Sendable {
+    public var id: String
+    public var title: String
+    public var requirement: String?
+    public var file: String
+    public var verdict: Verdict
+    /// Why the verdict is not `pass` (the first failure, or the reason for a skip).
+    public var message: String?
+    public var steps: [StepRecord]
+    public var micros: Int
+}
+
+/// Count, min, p50, p95, max of a set of durations (µs).
+public struct TimingSummary: Codable, Sendable {
+    public var count: Int
+    public var min: Int
+    public var p50: Int
+    public var p95: Int
+    public var max: Int
+    /// Bucket upper bounds (µs) and counts, log-spaced, for the HTML histograms.
+    public var histogram: [Bucket]
+
+    public struct Bucket: Codable, Sendable {
+        public var upToMicros: Int
+        public var count: Int
+    }
+
+    public init?(_ values: [Int]) {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        func percentile(_ p: Double) -> Int { sorted[Swift.min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)] }
+        count = sorted.count
+        min = sorted[0]
+        p50 = percentile(0.5)
+        p95 = percentile(0.95)
+        max = sorted[sorted.count - 1]
+        var bounds: [Int] = []
+        var bound = 1
+        while bound < max * 2 || bounds.isEmpty { bounds.append(bound); bound *= 2 }
+        var counts = [Int](repeating: 0, count: bounds.count)
+        for v in sorted { counts[bounds.firstIndex { v <= $0 } ?? bounds.count - 1] += 1 }
+        let first = counts.firstIndex { $0 > 0 } ?? 0
+        let last = counts.lastIndex { $0 > 0 } ?? 0
+        histogram = (first...last).map { Bucket(upToMicros: bounds[$0], count: counts[$0]) }
+    }
+}
+
+/// A whole run: every case, with timing per command class and per case.
+public struct RunResult: Codable, Sendable {
+    public var name: String
+    public var channel: String
+    public var started: String
+    public var cases: [CaseResult]
+    public var timingByCommandClass: [String: TimingSummary]
+    public var timingByCase: TimingSummary?
+
+    public var counts: [Verdict: Int] {
+        Dictionary(grouping: cases, by: \.verdict).mapValues(\.count)
+    }
+
+    /// Passed unless something failed or was inconclusive.
+    public var succeeded: Bool { cases.allSatisfy { $0.verdict != .fail && $0.verdict != .inconclusive } }
+
+    public init(name: String, channel: String, started: String, cases: [CaseResult]) {
+        self.name = name
+        self.channel = channel
+        self.started = started
+        self.cases = cases
+        var byClass: [String: [Int]] = [:]
+        for step in cases.flatMap(\.steps) {
+            if let exchange = step.exchange { byClass[exchange.commandClass, default: []].append(exchange.micros) }
+        }
+        timingByCommandClass = byClass.compactMapValues(TimingSummary.init)
+        timingByCase = TimingSummary(cases.filter { $0.verdict == .pass || $0.verdict == .fail }.map(\.micros))
+    }
+}
+
+/// Command classes for timing, named for people.
+enum CommandClassName {
+    static func of(_ command: [UInt8]) -> String {
+        guard command.count >= 2 else { return "other" }
+        switch command[1] {
+        case 0xA4: return "SELECT"
+        case 0xB0, 0xB1: return "READ BINARY"
+        case 0xB2: return "READ RECORD"
+        case 0x20: return command.count <= 4 ? "VERIFY (query)" : "VERIFY"
+        case 0x24: return "CHANGE REFERENCE DATA"
+        case 0x2A: return "COMPUTE DIGITAL SIGNATURE"
+        case 0x84: return "GET CHALLENGE"
+        case 0x88: return "INTERNAL AUTHENTICATE"
+        case 0xC0: return "GET RESPONSE"
+        case 0xCA, 0xCB: return "GET DATA"
+        default: return "INS " + Hex.encode([command[1]])
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import CPCSCLite
+import ISO7816
+
+/// A card in a PC/SC reader (a real one or ours), reached through pcscd with libpcsclite.
+/// `PCSCLITE_CSOCK_NAME` selects a private pcscd, as `mynasim sandbox` sets it.
+public final class PCSCChannel: CardChannel {
+    private var context: SCARDCONTEXT = 0
+    private var card: SCARDHANDLE = 0
+    private var activeProtocol: DWORD = 0
+    public let readerName: String
+
+    /// Connects to the reader whose name is `reader`, contains it, or has that index.
+    public init(reader: String) throws(PCSCError) {
+        var context: SCARDCONTEXT = 0
+        try Self.check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context), "SCardEstablishContext")
+        self.context = context
+        let names: [String]
+        do {
+            names = try Self.readers(context: context)
+        } catch {
+            SCardReleaseContext(context)
+            throw error
+        }
+        if let index = Int(reader), names.indices.contains(index) {
+            readerName = names[index]
+        } else if let match = names.first(where: { $0 == reader }) ?? names.first(where: { $0.contains(reader) }) {
+            readerName = match
+        } else {
+            SCardReleaseContext(context)
+            throw .noSuchReader(reader, available: names)
+        }
+    }
+
+    deinit {
+        if card != 0 { SCardDisconnect(card, DWORD(SCARD_LEAVE_CARD)) }
+        if context != 0 { SCardReleaseContext(context) }
+    }
+
+    /// The names of the readers pcscd knows.
+    public static func listReaders() throws(PCSCError) -> [String] {
+        var context: SCARDCONTEXT = 0
+        try check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context), "SCardEstablishContext")
+        defer { SCardReleaseContext(context) }
+        return try readers(context: context)
+    }
+
+    static func readers(context: SCARDCONTEXT) throws(PCSCError) -> [String] {
+        var length: DWORD = 0
+        let first = SCardListReaders(context, nil, nil, &length)
+        if first == SCARD_E_NO_READERS_AVAILABLE { return [] }
+        try check(first, "SCardListReaders")
+        var buffer = [CChar](repeating: 0, count: Int(length))
+        try check(SCardListReaders(context, nil, &buffer, &length), "SCardListReaders")
+        return buffer.split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    }
+
+    public func powerOn() throws -> [UInt8] {
+        if card != 0 { return try reset() }
+        var handle: SCARDHANDLE = 0
+        try check(SCardConnect(context, readerName, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &handle, &activeProtocol), "SCardConnect")
+        card = handle
+        return try atr()
+    }
+
+    public func reset() throws -> [UInt8] {
+        guard card != 0 else { return try powerOn() }
+        try check(SCardReconnect(card, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), DWORD(SCARD_RESET_CARD), &activeProtocol), "SCardReconnect")
+        return try atr()
+    }
+
+    public func powerOff() throws {
+        guard card != 0 else { return }
+        try Self.check(SCardDisconnect(card, DWORD(SCARD_UNPOWER_CARD)), "SCardDisconnect")
+        card = 0
+    }
+
+    /// Disconnects leaving the card powered (the normal end of a session).
+    public func disconnect(reset: Bool = true) {
+        guard card != 0 else { return }
+        SCardDisconnect(card, DWORD(reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD))
+        card = 0
+    }
+
+    private func atr() throws(PCSCError) -> [UInt8] {
+        var atr = [UInt8](repeating: 0, count: Int(MAX_ATR_SIZE))
+        var atrLength = DWORD(atr.count)
+        var state: DWORD = 0
+        var proto: DWORD = 0
+        var nameLength: DWORD = 0
+        try check(SCardStatus(card, nil, &nameLength, &state, &proto, &atr, &atrLength), "SCardStatus")
+        return Array(atr.prefix(Int(atrLength)))
+    }
+
+    public func transmit(_ command: [UInt8]) throws -> [UInt8] {
+        if card == 0 { _ = try powerOn() }
+        var response = [UInt8](repeating: 0, count: 65_538)
+        var responseLength = DWORD(response.count)
+        var pci = activeProtocol == DWORD(SCARD_PROTOCOL_T0) ? g_rgSCardT0Pci : g_rgSCardT1Pci
+        try check(SCardTransmit(card, &pci, command, DWORD(command.count), nil, &response, &responseLength), "SCardTransmit")
+        return Array(response.prefix(Int(responseLength)))
+    }
+
+    private func check(_ result: LONG, _ function: String) throws(PCSCError) { try Self.check(result, function) }
+
+    static func check(_ result: LONG, _ function: String) throws(PCSCError) {
+        guard result == SCARD_S_SUCCESS else {
+            throw .call(function, code: UInt32(truncatingIfNeeded: result), message: String(cString: pcsc_stringify_error(result)))
+        }
+    }
+}
+
+/// PC/SC failures, with pcsc-lite's own text.
+public enum PCSCError: Error, Hashable, Sendable, CustomStringConvertible {
+    case call(String, code: UInt32, message: String)
+    case noSuchReader(String, available: [String])
+
+    public var description: String {
+        switch self {
+        case .call(let function, let code, let message): return "\(function) failed: \(message) (0x\(String(code, radix: 16, uppercase: true)))"
+        case .noSuchReader(let name, let available):
+            return "no reader matches '\(name)'; readers: " + (available.isEmpty ? "none" : available.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", "))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Harness
+import MynaPersona
+
+/// Where scripts run and where reports go: shared by `run` and `suite`.
+struct HarnessOptions: ParsableArguments {
+    @Option(name: .long, help: "Run in-process against this persona's card (its state file is never touched).") var card: String?
+    @Option(name: .long, help: "Run through PC/SC on this reader (name, part of it, or index).") var reader: String?
+    @Option(name: .long, help: "Activate a profile (cases of other profiles are not applicable). Repeatable.") var profile: [String] = []
+    @Flag(name: .long, help: "Allow cases that can consume PIN tries on a real card.") var allowDestructive = false
+    @Option(name: .long, help: "Directory for the JUnit XML, JSON and HTML reports.") var reportDir: String = "reports"
+    @Option(name: .long, help: "Name of the run (report file names).") var name: String?
+    @Flag(name: .long, help: "No colours in the console view.") var plain = false
+
+    func channel() throws -> any TestChannel {
+        switch (card, reader) {
+        case (let card?, nil): return try InProcessChannel(persona: PersonaDirectory(url: URL(fileURLWithPath: card)))
+        case (nil, let reader?): return try PCSCTestChannel(reader: reader)
+        default: throw CLIError("give exactly one of --card PERSONA_DIR or --reader NAME")
+        }
+    }
+
+    func run(_ paths: [String], defaultName: String) throws {
+        var scripts: [Script] = []
+        for path in paths {
+            do { scripts.append(try ScriptParser.parse(path: path)) } catch { throw CLIError(error.description) }
+        }
+        var channel: any TestChannel = try channel()
+        var options = ScriptRunner.Options()
+        options.profiles = Set(profile)
+        options.allowDestructive = allowDestructive
+        var runner = ScriptRunner(options: options)
+        let color = !plain && isatty(1) != 0
+        runner.onCaseFinished = { print(Reports.consoleLine($0, color: color)); fflush(nil) }
+        let started = ISO8601DateFormatter().string(from: Date())
+        let results = runner.run(scripts, on: &channel)
+        let result = RunResult(name: name ?? defaultName, channel: channel.name, started: started, cases: results)
+        print(Reports.consoleSummary(result))
+        let files = try Reports.write(result, to: URL(fileURLWithPath: reportDir), baseName: name ?? defaultName)
+        print("reports: " + files.map { $0.path }.joined(separator: ", "))
+        if !result.succeeded { throw ExitCode(1) }
+    }
+}
+
+/// `mynasim run`: run APDU scripts.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run APDU scripts (docs/script-format.md; scriptor scripts run unchanged).",
+        discussion: "Exit status 0 only if no case failed or was inconclusive."
+    )
+    @OptionGroup var options: HarnessOptions
+    @Argument(help: "Script files.") var scripts: [String]
+
+    func run() throws {
+        try options.run(scripts, defaultName: URL(fileURLWithPath: scripts.first ?? "run").deletingPathExtension().lastPathComponent)
+    }
+}
+
+/// `mynasim suite`: run every script of one or more suite directories.
+struct SuiteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suite",
+        abstract: "Run every *.apdu script under the given directories, in name order, and write reports."
+    )
+    @OptionGroup var options: HarnessOptions
+    @Argument(help: "Suite directories.") var directories: [String]
+
+    func run() throws {
+        var files: [String] = []
+        for directory in directories {
+            guard let enumerator = FileManager.default.enumerator(atPath: directory) else { throw CLIError("\(directory): not a directory") }
+            let found = (enumerator.allObjects as? [String] ?? []).filter { $0.hasSuffix(".apdu") && !$0.contains("/include/") && !$0.hasPrefix("include/") }
+            files += found.sorted().map { (directory as NSString).appendingPathComponent($0) }
+        }
+        guard !files.isEmpty else { throw CLIError("no *.apdu scripts under \(directories.joined(separator: ", "))") }
+        try options.run(files, defaultName: URL(fileURLWithPath: directories[0]).lastPathComponent)
+    }
+}
