@@ -107,6 +107,12 @@ public struct ScriptRunner {
         result.steps = execution.steps
         result.micros = Self.micros(elapsed)
         channel = execution.channel
+        // A disposable case may leave the card blocked or changed: the next case starts from
+        // the issued state again.
+        if testCase.disposable, (try? channel.restoreIssuedState()) != true, result.verdict == .pass {
+            result.verdict = .inconclusive
+            result.message = "could not restore the card after the case"
+        }
         return result
     }
 
