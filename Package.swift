@@ -80,6 +80,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ISO7816", "MynaPersona", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["ISO7816", "MynaCard", "MynaPersona", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

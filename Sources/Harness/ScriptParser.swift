@@ -36,7 +36,9 @@ public struct ScriptParser {
         var text: String
         var number: Int
         var file: String
-        func location(_ column: Int = 1) -> SourceLocation { SourceLocation(file: file, line: number, column: column) }
+        /// Leading white space removed from `text`, so columns point into the file.
+        var indent: Int = 0
+        func location(_ column: Int = 1) -> SourceLocation { SourceLocation(file: file, line: number, column: column + indent) }
     }
 
     mutating func parseFile() throws(ScriptError) -> Script {
@@ -69,22 +71,24 @@ public struct ScriptParser {
 
     static func logicalLines(_ text: String, file: String) -> [Line] {
         var out: [Line] = []
-        var pending: (String, Int)? = nil
+        var pending: (String, Int, Int)? = nil
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var body = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
+            let stripped = stripComment(String(raw))
+            let indent = stripped.prefix { $0 == " " || $0 == "\t" }.count
+            var body = stripped.trimmingCharacters(in: .whitespaces)
             let continues = body.hasSuffix("\\")
             if continues { body.removeLast() }
-            if let (text, start) = pending {
-                pending = (text + " " + body, start)
+            if let (text, start, firstIndent) = pending {
+                pending = (text + " " + body, start, firstIndent)
             } else {
-                pending = (body, index + 1)
+                pending = (body, index + 1, indent)
             }
-            if !continues, let (text, start) = pending {
-                if !text.trimmingCharacters(in: .whitespaces).isEmpty { out.append(Line(text: text, number: start, file: file)) }
+            if !continues, let (text, start, firstIndent) = pending {
+                if !text.trimmingCharacters(in: .whitespaces).isEmpty { out.append(Line(text: text, number: start, file: file, indent: firstIndent)) }
                 pending = nil
             }
         }
-        if let (text, start) = pending, !text.isEmpty { out.append(Line(text: text, number: start, file: file)) }
+        if let (text, start, firstIndent) = pending, !text.isEmpty { out.append(Line(text: text, number: start, file: file, indent: firstIndent)) }
         return out
     }
 
@@ -317,8 +321,8 @@ public struct ScriptParser {
                 hex.append(c)
                 i += 1
             } else if c == " " || c == "\t" {
-                // A space ends a hex run only at a byte boundary ("00 A4" and "00A4" are the same).
-                if hex.count % 2 != 0 { try flushHex() }
+                // Every space-separated group is whole bytes: "00 A4" and "00A4", never "0 0".
+                try flushHex()
                 i += 1
             } else if c == "$" {
                 try flushHex()
@@ -385,7 +389,10 @@ public struct ScriptParser {
     /// Parses an expected response.
     static func pattern(_ text: String, line: Line, column: Int, requireStatus: Bool = true) throws(ScriptError) -> ResponsePattern {
         var alternatives: [[ResponsePattern.Element]] = []
+        var offset = 0
         for alternative in text.components(separatedBy: "|") {
+            defer { offset += alternative.count + 1 }
+            let column = column + offset
             var elements: [ResponsePattern.Element] = []
             let chars = Array(alternative)
             var i = 0
@@ -432,7 +439,8 @@ public struct ScriptParser {
             if requireStatus {
                 let fixedTail = elements.suffix(2).allSatisfy { if case .byte = $0 { return true }; if case .anyByte = $0 { return true }; return false }
                 guard elements.count >= 2, fixedTail else {
-                    throw ScriptError(location: line.location(column), message: "an expected response ends in a 2-byte status word (e.g. `* 9000`, `63C?`), got '\(alternative.trimmingCharacters(in: .whitespaces))'")
+                    let lead = alternative.prefix { $0 == " " || $0 == "\t" }.count
+                    throw ScriptError(location: line.location(column + lead), message: "an expected response ends in a 2-byte status word (e.g. `* 9000`, `63C?`), got '\(alternative.trimmingCharacters(in: .whitespaces))'")
                 }
             }
             alternatives.append(elements)
