@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The card working end to end, in-process: read the auth certificate, verify the PIN, sign, and
-# let openssl check the signature and the chain. (`make demo` runs this after building.)
+# The card working end to end: in-process first (read the auth certificate, verify the PIN, sign,
+# openssl checks the chain and the signature), then through a private pcscd with OpenSC and the
+# conformance suite. (`make demo` runs this after installing packages and building.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 M=.build/debug/mynasim
@@ -34,3 +35,21 @@ openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/msg"
 bold "A wrong PIN costs a try, durably (state.json beside the persona)"
 $M apdu --card "$W/card" $SELECT_AP 00A4020C020018 0020008004$(printf 0000 | xxd -p) | tail -n 1
 $M persona show "$W/card" | grep 'jpki.auth-pin'
+
+bold "Through pcscd: OpenSC uses the card in our virtual reader (mynasim sandbox)"
+cp -r vectors/personas/yamada-taro "$W/card2"; rm -f "$W/card2/state.json"
+P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+$M sandbox --card "$W/card2" -- sh -c "
+  set -e
+  opensc-tool -l
+  echo \"card driver: \$(opensc-tool -r 0 -n)\"
+  pkcs15-tool --list-certificates | grep -E 'X.509|Path|ID' | head -n 6
+  pkcs15-tool --read-certificate 01 -o '$W/p15.pem' >/dev/null
+  pkcs11-tool --module $P11 --login --pin 1234 --sign --mechanism SHA256-RSA-PKCS --id 01 -i '$W/msg' -o '$W/sig2'
+"
+openssl x509 -in "$W/p15.pem" -pubkey -noout > "$W/pub2.pem"
+openssl dgst -sha256 -verify "$W/pub2.pem" -signature "$W/sig2" "$W/msg"
+
+bold "The JPKI conformance suite through pcscd"
+cp -r vectors/personas/yamada-taro "$W/card3"; rm -f "$W/card3/state.json"
+$M sandbox --card "$W/card3" -- $M suite vectors/suites/jpki --reader 0 --report-dir "$W/reports" --plain | tail -n 4

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import VirtualReader
 
@@ -56,7 +57,16 @@ struct SandboxCommand: ParsableCommand {
         }
         let process = try ChildProcess(
             command, environment: ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }, inheritStdin: true)
+        // Ctrl-C or a timeout's SIGTERM reaches the command; the world is torn down after it exits.
+        let forwarders = [SIGINT, SIGTERM, SIGHUP].map { sig -> DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { kill(process.pid, sig) }
+            source.resume()
+            return source
+        }
         let status = process.wait()
+        forwarders.forEach { $0.cancel() }
         if status != 0 { throw ExitCode(status) }
     }
 }

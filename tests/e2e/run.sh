@@ -9,42 +9,46 @@ P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 [ -e "$P11" ] || P11=$(dpkg -L opensc-pkcs11 2>/dev/null | grep '/opensc-pkcs11.so$' | head -n1)
 
 echo "== private pcscd + mynasim serve (2 slots)"
-start_world "$W" 2 || exit 1
+start_world "$W" 2 --trace "$W/trace.jsonl" || exit 1
 TARO=$(persona yamada-taro)
 SHORT=$(persona tanaka-short)
 check "insert a card with mynasim card insert" "$M" card insert --slot 0 "$TARO"
-wait_for 5 sh -c 'opensc-tool -l | grep -q "Yes .*mynasim Virtual Reader 00 00"'
+wait_for 5 sh -c 'timeout 30 opensc-tool -l | grep -q "Yes .*mynasim Virtual Reader 00 00"'
 
 echo "== OpenSC"
-out=$(opensc-tool -r 0 -a 2>&1); contains "opensc-tool sees the JPKI ATR" "$out" "3b:e0:00:ff:81:31:fe:45:14"
-out=$(opensc-tool -r 0 -n 2>&1); contains "opensc-tool names the card jpki (probes refused)" "$out" "jpki"
-out=$(pkcs15-tool --list-certificates 2>&1); contains "pkcs15-tool lists the auth certificate" "$out" "User Authentication Certificate"
-contains "pkcs15-tool lists the auth CA" "$out" "User Authentication Certificate CA"
-pkcs15-tool --read-certificate 01 -o "$W/auth-p15.pem" >/dev/null 2>&1
-check "the certificate pkcs15-tool read is the persona's" cmp <(openssl x509 -in "$W/auth-p15.pem" -outform DER) <(openssl x509 -in "$TARO/auth.pem" -outform DER)
+out=$(timeout 30 opensc-tool -r 0 -a 2>&1); contains "timeout 30 opensc-tool sees the JPKI ATR" "$out" "3b:e0:00:ff:81:31:fe:45:14"
+out=$(timeout 30 opensc-tool -r 0 -n 2>&1); contains "timeout 30 opensc-tool names the card jpki (probes refused)" "$out" "jpki"
+out=$(timeout 30 pkcs15-tool --list-certificates 2>&1); contains "timeout 30 pkcs15-tool lists the auth certificate" "$out" "User Authentication Certificate"
+contains "timeout 30 pkcs15-tool lists the auth CA" "$out" "User Authentication Certificate CA"
+timeout 30 pkcs15-tool --read-certificate 01 -o "$W/auth-p15.pem" >/dev/null 2>&1
+check "the certificate timeout 30 pkcs15-tool read is the persona's" cmp <(openssl x509 -in "$W/auth-p15.pem" -outform DER) <(openssl x509 -in "$TARO/auth.pem" -outform DER)
 check "and chains to the test auth CA" openssl verify -CAfile "$TARO/auth-ca.pem" "$W/auth-p15.pem"
-out=$(pkcs15-tool --list-pins 2>&1); contains "pkcs15-tool reads the retry counter without using a try" "$out" "Tries left     : 3"
+out=$(timeout 30 pkcs15-tool --list-pins 2>&1); contains "timeout 30 pkcs15-tool reads the retry counter without using a try" "$out" "Tries left     : 3"
 printf 'mynasim e2e message' > "$W/msg"
-out=$(pkcs11-tool --module "$P11" --slot 0 --login --pin 1234 --sign --mechanism SHA256-RSA-PKCS --id 01 -i "$W/msg" -o "$W/sig" 2>&1)
-check "pkcs11-tool logs in with the auth PIN and signs (SHA256-RSA-PKCS)" test -s "$W/sig"
+out=$(timeout 30 pkcs11-tool --module "$P11" --slot 0 --login --pin 1234 --sign --mechanism SHA256-RSA-PKCS --id 01 -i "$W/msg" -o "$W/sig" 2>&1)
+check "timeout 30 pkcs11-tool logs in with the auth PIN and signs (SHA256-RSA-PKCS)" test -s "$W/sig"
 openssl x509 -in "$W/auth-p15.pem" -pubkey -noout > "$W/pub.pem"
-check "openssl verifies the signature against the certificate pkcs15-tool read" openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/msg"
-out=$(pkcs11-tool --module "$P11" --slot 0 --login --pin 9999 --sign --mechanism SHA256-RSA-PKCS --id 01 -i "$W/msg" -o "$W/sig2" 2>&1)
+check "openssl verifies the signature against the certificate timeout 30 pkcs15-tool read" openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/msg"
+out=$(timeout 30 pkcs11-tool --module "$P11" --slot 0 --login --pin 9999 --sign --mechanism SHA256-RSA-PKCS --id 01 -i "$W/msg" -o "$W/sig2" 2>&1)
 contains "a wrong PIN is refused by the card" "$out" "CKR_PIN_INCORRECT"
 out=$("$M" status 2>&1); contains "the wrong PIN cost one try, as mynasim status shows" "$out" "jpki.auth-pin 2"
+
+out=$(grep '"event":"transmit"' "$W/trace.jsonl" | head -n 1)
+contains "the simulator's trace has every exchange as JSON lines" "$out" '"command":"'
+check "the trace is valid JSON lines" "$PY" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$W/trace.jsonl"
 
 echo "== pcsc-tools"
 out=$(timeout 10 pcsc_scan -r 2>&1); contains "pcsc_scan lists both slots" "$out" "mynasim Virtual Reader 00 01"
 cat > "$W/script.txt" <<'SCRIPT'
-# select the JPKI AP and read the token label (a scriptor script)
+# select the JPKI AP and read the token label (a timeout 30 scriptor script)
 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
 00 A4 02 0C 02 00 06
 00 B0 00 00 20
 reset
 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 99
 SCRIPT
-out=$(scriptor -r "mynasim Virtual Reader 00 00" "$W/script.txt" 2>&1)
-contains "scriptor runs a script: token label" "$out" "4A 50 4B 49 41 50 49 43 43 54 4F 4B 45 4E 32"
+out=$(timeout 30 scriptor -r "mynasim Virtual Reader 00 00" "$W/script.txt" 2>&1)
+contains "timeout 30 scriptor runs a script: token label" "$out" "4A 50 4B 49 41 50 49 43 43 54 4F 4B 45 4E 32"
 contains "scriptor: foreign AID refused" "$out" "6A 82"
 
 # Insert and remove seen by pcsc_scan, done through mynasim card.
@@ -62,7 +66,7 @@ contains "pcsc_scan reports the remove" "$out" "Card removed"
 "$M" card insert --slot 1 "$SHORT" >/dev/null
 
 echo "== pyscard"
-out=$("$PY" "$ROOT/tests/e2e/pyscard_client.py" 2>&1)
+out=$(timeout 60 "$PY" "$ROOT/tests/e2e/pyscard_client.py" 2>out=$("$PY" "$ROOT/tests/e2e/pyscard_client.py" 2>&1)1)
 contains "pyscard transmits: JPKI SELECT 9000, token label" "$out" "token JPKIAPICCTOKEN2"
 contains "slot 0 (extended card) advertises dwMaxAPDUDataSize 65535" "$out" "slot0 maxAPDU 65535"
 contains "slot 1 (short-only card) advertises dwMaxAPDUDataSize 0" "$out" "slot1 maxAPDU 0"
@@ -70,32 +74,40 @@ contains "an extended READ BINARY returns the whole certificate through pcscd" "
 
 echo "== the simulator dies and comes back"
 stop_sim
-wait_for 5 sh -c 'opensc-tool -l | grep -q "No .*mynasim Virtual Reader 00 00"'
-out=$(opensc-tool -l 2>&1); matches "with the simulator gone the slot shows no card" "$out" "No +mynasim Virtual Reader 00 00"
+wait_for 5 sh -c 'timeout 30 opensc-tool -l | grep -q "No .*mynasim Virtual Reader 00 00"'
+out=$(timeout 30 opensc-tool -l 2>&1); matches "with the simulator gone the slot shows no card" "$out" "No +mynasim Virtual Reader 00 00"
 check "pcscd is still running" kill -0 "$PCSCD_PID"
 start_sim 2 --card "0=$TARO"
-check "after a restart the card is back within 5 s" wait_for 5 sh -c 'opensc-tool -r 0 -n | grep -q jpki'
-out=$(opensc-tool -r 0 -s 00A4040C0AD392F000260100000001 -s 00A4020C020018 -s 00200080 2>&1)
+check "after a restart the card is back within 5 s" wait_for 5 sh -c 'timeout 30 opensc-tool -r 0 -n | grep -q jpki'
+out=$(timeout 30 opensc-tool -r 0 -s 00A4040C0AD392F000260100000001 -s 00A4020C020018 -s 00200080 2>&1)
 contains "the restarted card kept its counter (2 tries)" "$out" "SW1=0x63, SW2=0xC2"
 
 echo "== faults"
 "$M" card configure --slot 0 --mute >/dev/null
 start=$SECONDS
-out=$(timeout 20 opensc-tool -r 0 -s 0084000008 2>&1)
+out=$(timeout 20 timeout 30 opensc-tool -r 0 -s 0084000008 2>&1)
 contains "a mute card: the transmit fails instead of hanging" "$out" "ransmit"
 check "and within the handler's 3 s timeout (+ margin)" test $((SECONDS - start)) -le 8
 "$M" card configure --slot 0 --clear >/dev/null
-check "after the fault is cleared the reader works again" wait_for 10 sh -c 'opensc-tool -r 0 -s 0084000008 | grep -q "SW1=0x90"'
+check "after the fault is cleared the reader works again" wait_for 10 sh -c 'timeout 30 opensc-tool -r 0 -s 0084000008 | grep -q "SW1=0x90"'
 "$M" card configure --slot 0 --remove-after 2 >/dev/null
-out=$(opensc-tool -r 0 -s 0084000008 -s 0084000008 -s 0084000008 2>&1)
-check "remove after 2 APDUs: the card is gone" wait_for 5 sh -c 'opensc-tool -l | grep -q "No .*mynasim Virtual Reader 00 00"'
+out=$(timeout 30 opensc-tool -r 0 -s 0084000008 -s 0084000008 -s 0084000008 2>&1)
+check "remove after 2 APDUs: the card is gone" wait_for 5 sh -c 'timeout 30 opensc-tool -l | grep -q "No .*mynasim Virtual Reader 00 00"'
 
 echo "== one-liner: mynasim sandbox"
 stop_world
-out=$("$M" sandbox --card "$TARO" -- pkcs11-tool --module "$P11" --login --pin 1234 --sign --mechanism SHA256-RSA-PKCS --id 01 -i "$W/msg" -o "$W/sig3" 2>&1)
+out=$(timeout 60 "$M" sandbox --card "$TARO" -- pkcs11-tool --module "$P11" --login --pin 1234 --sign --mechanism SHA256-RSA-PKCS --id 01 -i "$W/msg" -o "$W/sig3" 2>&1)
 check "mynasim sandbox runs pkcs11-tool as a one-liner" test -s "$W/sig3"
 check "and its signature verifies" openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig3" "$W/msg"
-"$M" sandbox -- sh -c 'exit 3' >/dev/null 2>&1; status=$?
+timeout 60 "$M" sandbox -- sh -c 'exit 3' >/dev/null 2>&1; status=$?
 check "mynasim sandbox exits with the command's status" test "$status" -eq 3
+
+echo "== the JPKI conformance suite through pcscd"
+TARO2=$(cp -r "$ROOT/vectors/personas/yamada-taro" "$W/taro2" && rm -f "$W/taro2/state.json" && echo "$W/taro2")
+out=$(timeout 300 "$M" sandbox --card "$TARO2" -- "$M" suite "$ROOT/vectors/suites/jpki" "$ROOT/vectors/suites/jpki-kat" --reader 0 --report-dir "$W/reports" --plain 2>&1)
+status=$?
+check "mynasim suite (jpki + jpki-kat) passes through pcscd" test "$status" -eq 0
+contains "every case passed" "$out" "218 passed, 0 failed"
+check "JUnit, JSON and HTML reports were written" test -s "$W/reports/jpki.junit.xml" -a -s "$W/reports/jpki.json" -a -s "$W/reports/jpki.html"
 
 summary
