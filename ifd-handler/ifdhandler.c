@@ -1,791 +1,956 @@
 /*
- * mynasim IFD handler: the driver pcscd loads for the virtual reader.
+ * ifdhandler.c - pcsc-lite IFD handler (API v3) for the mynasim virtual
+ * reader: a pure relay between pcscd and the simulator over the protocol of
+ * docs/wire-protocol.md. Every decision about the card is the simulator's.
  *
- * A thin relay. Every card decision is taken by the simulator (`mynasim serve`), reached over
- * the wire protocol in docs/wire-protocol.md. This file only moves frames, keeps a cached copy
- * of each slot's card state (so IFDHICCPresence is local and cheap), and bounds every wait so a
- * missing, dead or mute simulator never blocks pcscd for long.
+ * Threads that call us (pcsc-lite 1.9.9):
+ *  - IFDH* entry points run under pcscd's per-reader mutex. We answer
+ *    TAG_IFD_SLOT_THREAD_SAFE=1 and TAG_IFD_THREAD_SAFE=1, so every slot
+ *    (Lun) has its own mutex: calls on one slot are serialised by pcscd and
+ *    different slots/readers run in parallel. (With SLOT_THREAD_SAFE=0 all
+ *    slots of a reader would share the first slot's mutex.)
+ *  - pcscd's per-slot event thread calls poll_event() (exported through
+ *    TAG_IFD_POLLING_THREAD_WITH_TIMEOUT) WITHOUT that mutex, concurrently
+ *    with the calls above; stop_event() may come from any thread.
  *
- * Per slot (keyed by the full Lun) there are two connections: a command connection
- * (request -> one reply, serialised by pcscd and by a mutex) and an event connection on which
- * the simulator pushes CARD_EVENT frames; pcscd's polling thread waits on the latter.
+ * Per slot there are two connections (the protocol's design): the command
+ * connection, used only by the serialised IFDH calls, and the event
+ * connection, owned by the event thread. They share a small cached state
+ * (presence, flags, power-on ATR) under state_lock, so IFDHICCPresence and
+ * IFDHControl never do a round trip.
+ *
+ * Failure model: any I/O error, EOF, timeout or malformed frame on either
+ * connection bumps the slot's generation number and clears the presence.
+ * Each connection remembers the generation it was opened in and is closed
+ * by its owner when it is stale; the event thread is woken through the
+ * slot's pipe so that pcscd sees the removal at once.
  */
 #define _GNU_SOURCE
+#pragma GCC visibility push(default)   /* only the IFDH* API is exported */
+#include <ifdhandler.h>
+#pragma GCC visibility pop
+#include <reader.h>
+
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
+#include <syslog.h>
 #include <unistd.h>
 
-#include <ifdhandler.h>
-#include <reader.h>
+#include "devname.h"
+#include "wire.h"
 
-#define PROTOCOL_VERSION 1
-#define MAX_PAYLOAD 65552u
-#define MAX_CONTEXTS 256
-#define MAX_ATR 33
-#define DEFAULT_DEVICE "mynasim:/run/mynasim/mynasim.sock"
-#define CONNECT_TIMEOUT_MS 1000
-#define DEFAULT_REQUEST_TIMEOUT_MS 15000
-#define RECONNECT_INTERVAL_MS 250
+#define MAX_CHANNELS      32    /* pcscd 1.9.9 has 16 reader contexts */
+#define CONNECT_BUDGET_MS 1000  /* connect + HELLO, and the rest of a frame */
+#define RETRY_MS          250   /* event connection retry cadence */
+#define MAX_APDU_DATA_EXT 65535 /* dwMaxAPDUDataSize with the extended flag */
+#define SIM_ACCESS        16    /* TAG_IFD_SIMULTANEOUS_ACCESS */
 
-enum frame_type {
-    F_HELLO = 0x01, F_POWER_ON = 0x02, F_POWER_OFF = 0x03, F_RESET = 0x04, F_TRANSMIT = 0x05, F_STATUS = 0x06,
-    F_HELLO_ACK = 0x81, F_ATR = 0x82, F_ACK = 0x83, F_RESPONSE = 0x85, F_STATUS_REPLY = 0x86,
-    F_CARD_EVENT = 0x90, F_ERROR = 0xFF
-};
-enum role { ROLE_COMMAND = 0, ROLE_EVENT = 1 };
-enum { FLAG_PRESENT = 1, FLAG_POWERED = 2, FLAG_EXTENDED = 4 };
-enum { ERR_NO_CARD = 1, ERR_NOT_POWERED = 2 };
+/* Same numbering convention as the CCID driver for its part 10 ioctls. */
+#define CLASS2_IOCTL_MAGIC 0x330000
+#define IOCTL_FEATURE_GET_TLV_PROPERTIES \
+	SCARD_CTL_CODE(FEATURE_GET_TLV_PROPERTIES + CLASS2_IOCTL_MAGIC)
 
-/* Where the simulator listens, parsed from DEVICENAME. */
-struct address {
-    int is_tcp;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    struct sockaddr_in in;
-};
+struct slot {
+	DWORD lun;
+	uint8_t index;              /* Lun & 0xFFFF: the slot in the simulator */
+	struct myna_config cfg;
+	bool debug;                 /* MYNASIM_IFD_DEBUG=1 */
+	unsigned refs;              /* callers inside; under table.lock */
 
-struct slot_ctx {
-    int in_use;
-    DWORD lun;
-    uint8_t slot;
-    int slot_count;
-    int timeout_ms;
-    struct address addr;
+	/* Command connection. pcscd already serialises these calls per slot;
+	 * cmd_lock also covers IFDHCloseChannel, which pcscd may call without
+	 * its mutex after failing to take it. */
+	pthread_mutex_t cmd_lock;
+	int cmd_fd;
+	unsigned cmd_gen;
+	uint8_t *rx;                /* reply payload, MYNA_MAX_PAYLOAD bytes */
 
-    pthread_mutex_t command_lock; /* one request at a time on the command connection */
-    int command_fd;
+	/* Event connection: touched only by the event thread (and open/close). */
+	int evt_fd;
+	unsigned evt_gen;
+	int64_t last_attempt_ms;
+	int wake[2];                /* pipe: stop requests and link losses */
 
-    pthread_mutex_t state_lock;   /* cached card state and the event connection's buffer */
-    int event_fd;
-    uint8_t event_buf[6 + MAX_ATR + 1 + 64];
-    size_t event_len;
-    uint8_t flags;
-    uint8_t atr[MAX_ATR];
-    size_t atr_len;
-    struct timespec last_attempt;
-
-    int wake[2];                  /* self-pipe: IFDHStopPolling wakes the polling thread */
+	/* Shared state, short critical sections only, never held over I/O. */
+	pthread_mutex_t state_lock;
+	unsigned gen;               /* bumped on every link loss */
+	bool present;               /* from CARD_EVENT, false without a link */
+	uint8_t flags;              /* last CARD_EVENT flags */
+	uint8_t atr[MYNA_MAX_ATR];  /* ATR from the last POWER_ON/RESET */
+	size_t atr_len;
+	bool down_logged[2];        /* per role: "unreachable" logged once per outage */
 };
 
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct slot_ctx *table[MAX_CONTEXTS];
+/* The only global: Lun -> slot, with reference counts so that
+ * IFDHCloseChannel never frees a slot another thread is still using. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t released;
+	struct slot *slot[MAX_CHANNELS];
+} table = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { NULL } };
 
-static int debug_enabled(void)
+/* ---------------------------------------------------------------- logging */
+
+/* pcscd's own log function needs libpcsclite linkage we do not want, so:
+ * errors go to stderr (seen with pcscd --foreground) and syslog; debug
+ * lines (MYNASIM_IFD_DEBUG=1) to stderr only. */
+static void vlog(int prio, DWORD lun, const char *fmt, va_list ap)
 {
-    static int cached = -1;
-    if (cached < 0) {
-        const char *v = getenv("MYNASIM_IFD_DEBUG");
-        cached = v && *v && strcmp(v, "0") != 0;
-    }
-    return cached;
+	char msg[512];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "mynasim-ifd[%05lX]: %s\n", (unsigned long)lun, msg);
+	if (prio <= LOG_ERR)
+		syslog(LOG_DAEMON | prio, "mynasim-ifd[%05lX]: %s", (unsigned long)lun, msg);
 }
 
-static void log_msg(int always, const char *fmt, ...)
+static void log_err(DWORD lun, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_err(DWORD lun, const char *fmt, ...)
 {
-    if (!always && !debug_enabled())
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("mynasim-ifd: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, lun, fmt, ap);
+	va_end(ap);
 }
 
-/* ---- time ---- */
-
-static long elapsed_ms(const struct timespec *since)
+static void dbg(const struct slot *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dbg(const struct slot *s, const char *fmt, ...)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+	va_list ap;
+
+	if (!s->debug)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, s->lun, fmt, ap);
+	va_end(ap);
 }
 
-/* ---- table of slots, keyed by Lun ---- */
-
-static struct slot_ctx *find_ctx(DWORD lun)
+/* The message of an ERROR frame, made safe for a log line. */
+static void error_text(const uint8_t *p, size_t n, char *out, size_t outlen)
 {
-    struct slot_ctx *found = NULL;
-    pthread_mutex_lock(&table_lock);
-    for (int i = 0; i < MAX_CONTEXTS; i++)
-        if (table[i] && table[i]->lun == lun) {
-            found = table[i];
-            break;
-        }
-    pthread_mutex_unlock(&table_lock);
-    return found;
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 1 < outlen && o < 200; i++)
+		out[o++] = (p[i] >= 0x20 && p[i] < 0x7F) || p[i] >= 0x80 ? (char)p[i] : '?';
+	out[o] = '\0';
 }
 
-/*
- * DEVICENAME parsing: mynasim:PATH[@slots:N][@timeout:MS] or mynasim:tcp:127.0.0.1:PORT[@…].
- * pcscd's reader.conf lexer accepts only letters, digits and \ / - . _ @ : in a value.
- */
+/* ------------------------------------------------------------ slot table */
 
-static int parse_device(const char *device, struct address *addr, int *slots, int *timeout_ms)
+static struct slot *slot_get(DWORD lun)
 {
-    char buf[512];
-    if (!device || !*device)
-        device = DEFAULT_DEVICE;
-    if (strncmp(device, "mynasim:", 8) != 0) {
-        log_msg(1, "DEVICENAME '%s' does not start with 'mynasim:'", device);
-        return -1;
-    }
-    if (strlen(device + 8) >= sizeof buf)
-        return -1;
-    strcpy(buf, device + 8);
-    *slots = 2;
-    *timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
-    char *options = strchr(buf, '@');
-    if (options) {
-        *options++ = '\0';
-        for (char *opt = strtok(options, "@"); opt; opt = strtok(NULL, "@")) {
-            if (strncmp(opt, "slots:", 6) == 0) {
-                int n = atoi(opt + 6);
-                if (n < 1 || n > 16) {
-                    log_msg(1, "slots:%s: must be 1-16", opt + 6);
-                    return -1;
-                }
-                *slots = n;
-            } else if (strncmp(opt, "timeout:", 8) == 0) {
-                int ms = atoi(opt + 8);
-                if (ms < 10 || ms > 600000) {
-                    log_msg(1, "timeout:%s: must be 10-600000 ms", opt + 8);
-                    return -1;
-                }
-                *timeout_ms = ms;
-            } else {
-                log_msg(1, "unknown DEVICENAME option '%s'", opt);
-                return -1;
-            }
-        }
-    }
-    memset(addr, 0, sizeof *addr);
-    if (strncmp(buf, "tcp:", 4) == 0) {
-        char *host = buf + 4;
-        char *colon = strrchr(host, ':');
-        if (!colon)
-            return -1;
-        *colon = '\0';
-        int port = atoi(colon + 1);
-        if (port <= 0 || port > 65535)
-            return -1;
-        if (strcmp(host, "localhost") == 0)
-            host = "127.0.0.1";
-        addr->is_tcp = 1;
-        addr->in.sin_family = AF_INET;
-        addr->in.sin_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET, host, &addr->in.sin_addr) != 1 ||
-            (ntohl(addr->in.sin_addr.s_addr) >> 24) != 127) {
-            log_msg(1, "tcp host '%s' is not a loopback address", host);
-            return -1;
-        }
-    } else {
-        if (strlen(buf) >= sizeof addr->path)
-            return -1;
-        strcpy(addr->path, buf);
-    }
-    return 0;
+	struct slot *s = NULL;
+
+	pthread_mutex_lock(&table.lock);
+	for (int i = 0; i < MAX_CHANNELS; i++) {
+		if (table.slot[i] && table.slot[i]->lun == lun) {
+			s = table.slot[i];
+			s->refs++;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&table.lock);
+	return s;
 }
 
-/* ---- bounded socket I/O ---- */
-
-static void close_fd(int *fd)
+static void slot_put(struct slot *s)
 {
-    if (*fd >= 0) {
-        close(*fd);
-        *fd = -1;
-    }
+	pthread_mutex_lock(&table.lock);
+	if (--s->refs == 0)
+		pthread_cond_broadcast(&table.released);
+	pthread_mutex_unlock(&table.lock);
 }
 
-/* Waits until fd is readable (or writable); 1 ready, 0 timeout, -1 error/hang-up only. */
-static int wait_fd(int fd, short events, int timeout_ms)
+/* Wake the event thread (stop request or link loss). The pipe is
+ * non-blocking: when it is full a wake-up is pending anyway. */
+static void wake(struct slot *s)
 {
-    struct pollfd p = { .fd = fd, .events = events };
-    for (;;) {
-        int r = poll(&p, 1, timeout_ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            return 0;
-        if (p.revents & events)
-            return 1;
-        return -1;
-    }
+	ssize_t r = write(s->wake[1], "w", 1);
+
+	(void)r;
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms)
+/* Consume pending wake-ups; true if there were any. */
+static bool drain_wake(struct slot *s)
 {
-    while (len > 0) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            buf += n;
-            len -= (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLOUT, timeout_ms) == 1)
-            continue;
-        return -1;
-    }
-    return 0;
+	uint8_t b[64];
+	bool any = false;
+
+	while (read(s->wake[0], b, sizeof b) > 0)
+		any = true;
+	return any;
 }
 
-/* Reads exactly len bytes; 0 ok, -1 error or EOF, -2 timeout. */
-static int read_all(int fd, uint8_t *buf, size_t len, int timeout_ms)
+static void slot_free(struct slot *s)
 {
-    while (len > 0) {
-        int w = wait_fd(fd, POLLIN, timeout_ms);
-        if (w == 0)
-            return -2;
-        if (w < 0)
-            return -1;
-        ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
-        if (n == 0)
-            return -1;
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            return -1;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
+	if (s->cmd_fd >= 0)
+		close(s->cmd_fd);
+	if (s->evt_fd >= 0)
+		close(s->evt_fd);
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0)
+		close(s->wake[1]);
+	pthread_mutex_destroy(&s->cmd_lock);
+	pthread_mutex_destroy(&s->state_lock);
+	free(s->rx);
+	free(s);
 }
 
-/* One frame in one send: header and payload together, so nothing waits for a delayed ACK. */
-static int send_frame(int fd, uint8_t type, uint8_t slot, const uint8_t *payload, size_t len, int timeout_ms)
+static struct slot *slot_new(DWORD lun, const struct myna_config *cfg)
 {
-    uint8_t stack[6 + 300];
-    uint8_t *buf = len + 6 <= sizeof stack ? stack : malloc(len + 6);
-    if (!buf)
-        return -1;
-    buf[0] = type;
-    buf[1] = slot;
-    buf[2] = (uint8_t)(len >> 24);
-    buf[3] = (uint8_t)(len >> 16);
-    buf[4] = (uint8_t)(len >> 8);
-    buf[5] = (uint8_t)len;
-    if (len)
-        memcpy(buf + 6, payload, len);
-    int r = write_all(fd, buf, len + 6, timeout_ms);
-    if (buf != stack)
-        free(buf);
-    return r;
+	struct slot *s = calloc(1, sizeof *s);
+	const char *d = getenv("MYNASIM_IFD_DEBUG");
+
+	if (!s)
+		return NULL;
+	s->lun = lun;
+	s->index = (uint8_t)(lun & 0xFFFF);
+	s->cfg = *cfg;
+	s->debug = d && *d && strcmp(d, "0") != 0;
+	s->cmd_fd = s->evt_fd = -1;
+	s->wake[0] = s->wake[1] = -1;
+	pthread_mutex_init(&s->cmd_lock, NULL);
+	pthread_mutex_init(&s->state_lock, NULL);
+	s->rx = malloc(MYNA_MAX_PAYLOAD);
+	if (!s->rx || pipe2(s->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+		slot_free(s);
+		return NULL;
+	}
+	return s;
 }
 
-/* Reads one frame into payload (capacity cap). 0 ok, -1 error/EOF/bad frame, -2 timeout. */
-static int recv_frame(int fd, uint8_t slot, uint8_t *type, uint8_t *payload, size_t cap, size_t *len, int timeout_ms)
+/* -------------------------------------------------------- shared state */
+
+static unsigned current_gen(struct slot *s)
 {
-    uint8_t h[6];
-    int r = read_all(fd, h, 6, timeout_ms);
-    if (r)
-        return r;
-    uint32_t n = (uint32_t)h[2] << 24 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 8 | h[5];
-    if (n > MAX_PAYLOAD || n > cap || h[1] != slot) {
-        log_msg(1, "slot %u: malformed frame (type %02X, slot %u, %u bytes): closing", slot, h[0], h[1], n);
-        return -1;
-    }
-    r = read_all(fd, payload, n, timeout_ms);
-    if (r)
-        return r;
-    *type = h[0];
-    *len = n;
-    return 0;
+	unsigned g;
+
+	pthread_mutex_lock(&s->state_lock);
+	g = s->gen;
+	pthread_mutex_unlock(&s->state_lock);
+	return g;
 }
 
-/* Connects with a bounded wait and says HELLO; returns the fd or -1. */
-static int open_connection(struct slot_ctx *ctx, enum role role)
+static void set_atr(struct slot *s, const uint8_t *atr, size_t n)
 {
-    int fd = socket(ctx->addr.is_tcp ? AF_INET : AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    int r;
-    if (ctx->addr.is_tcp) {
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        r = connect(fd, (struct sockaddr *)&ctx->addr.in, sizeof ctx->addr.in);
-    } else {
-        struct sockaddr_un un = { .sun_family = AF_UNIX };
-        strcpy(un.sun_path, ctx->addr.path);
-        r = connect(fd, (struct sockaddr *)&un, sizeof un);
-    }
-    if (r < 0 && errno == EINPROGRESS) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (wait_fd(fd, POLLOUT, CONNECT_TIMEOUT_MS) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
-            close(fd);
-            return -1;
-        }
-    } else if (r < 0) {
-        close(fd);
-        return -1;
-    }
-    const char name[] = "mynasim-ifd";
-    uint8_t hello[3 + sizeof name - 1] = { 0, PROTOCOL_VERSION, (uint8_t)role };
-    memcpy(hello + 3, name, sizeof name - 1);
-    uint8_t type, ack[16];
-    size_t ack_len;
-    if (send_frame(fd, F_HELLO, ctx->slot, hello, sizeof hello, CONNECT_TIMEOUT_MS) ||
-        recv_frame(fd, ctx->slot, &type, ack, sizeof ack, &ack_len, CONNECT_TIMEOUT_MS) || type != F_HELLO_ACK) {
-        log_msg(0, "slot %u: simulator refused HELLO", ctx->slot);
-        close(fd);
-        return -1;
-    }
-    log_msg(0, "slot %u: %s connection open", ctx->slot, role == ROLE_EVENT ? "event" : "command");
-    return fd;
+	pthread_mutex_lock(&s->state_lock);
+	memcpy(s->atr, atr, n);
+	s->atr_len = n;
+	pthread_mutex_unlock(&s->state_lock);
 }
 
-/* ---- cached state, fed by CARD_EVENT frames (state_lock held) ---- */
-
-static void apply_state(struct slot_ctx *ctx, const uint8_t *payload, size_t len)
+/* The link to the simulator is gone: the slot shows no card from now on,
+ * and both connections are dropped (each by its owner, when it sees the new
+ * generation). `conn` names the connection that broke, for the log (NULL
+ * when opening failed: note_unreachable logs that). wake_events=false when
+ * the event thread itself calls. */
+static void link_lost(struct slot *s, const char *conn, int io, bool wake_events)
 {
-    if (len < 1)
-        return;
-    ctx->flags = payload[0];
-    size_t atr_len = len - 1 > MAX_ATR ? MAX_ATR : len - 1;
-    memcpy(ctx->atr, payload + 1, atr_len);
-    ctx->atr_len = atr_len;
-    log_msg(0, "slot %u: card %s, flags %02X", ctx->slot, ctx->flags & FLAG_PRESENT ? "present" : "absent", ctx->flags);
+	pthread_mutex_lock(&s->state_lock);
+	s->gen++;
+	s->present = false;
+	s->flags = 0;
+	s->atr_len = 0;
+	pthread_mutex_unlock(&s->state_lock);
+	if (conn)
+		log_err(s->lun, "%s connection to %s: %s; slot %u shows no card until the simulator is back",
+			conn, s->cfg.ep.text, myna_io_name(io), s->index);
+	if (wake_events)
+		wake(s);
 }
 
-static void mark_disconnected(struct slot_ctx *ctx)
+/* Connect failures repeat every 250 ms while the simulator is away: log
+ * only the first one of each outage (per role, so that one connection
+ * coming back does not re-arm the other's message). */
+static void note_unreachable(struct slot *s, enum myna_role role, int io, unsigned code)
 {
-    close_fd(&ctx->event_fd);
-    ctx->event_len = 0;
-    ctx->flags = 0;
-    ctx->atr_len = 0;
+	bool first;
+
+	pthread_mutex_lock(&s->state_lock);
+	first = !s->down_logged[role];
+	s->down_logged[role] = true;
+	pthread_mutex_unlock(&s->state_lock);
+	if (!first) {
+		dbg(s, "connect to %s: %s (code %u)", s->cfg.ep.text, myna_io_name(io), code);
+		return;
+	}
+	if (io == MYNA_IO_REFUSED)
+		log_err(s->lun, "simulator at %s refused slot %u (error %u); retrying every %d ms",
+			s->cfg.ep.text, s->index, code, RETRY_MS);
+	else
+		log_err(s->lun, "cannot reach the simulator at %s (%s); retrying every %d ms",
+			s->cfg.ep.text, myna_io_name(io), RETRY_MS);
 }
 
-/* Reads whatever the event connection holds without blocking and applies complete frames. */
-static void drain_events(struct slot_ctx *ctx)
+static void note_reachable(struct slot *s, enum myna_role role)
 {
-    for (;;) {
-        if (ctx->event_fd < 0)
-            return;
-        ssize_t n = recv(ctx->event_fd, ctx->event_buf + ctx->event_len, sizeof ctx->event_buf - ctx->event_len, MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            log_msg(0, "slot %u: simulator gone", ctx->slot);
-            mark_disconnected(ctx);
-            return;
-        }
-        if (n < 0)
-            return;
-        ctx->event_len += (size_t)n;
-        while (ctx->event_len >= 6) {
-            uint8_t *h = ctx->event_buf;
-            uint32_t len = (uint32_t)h[2] << 24 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 8 | h[5];
-            if (h[0] != F_CARD_EVENT || h[1] != ctx->slot || len > 1 + MAX_ATR) {
-                log_msg(1, "slot %u: malformed event frame: closing", ctx->slot);
-                mark_disconnected(ctx);
-                return;
-            }
-            if (ctx->event_len < 6 + len)
-                break;
-            apply_state(ctx, h + 6, len);
-            memmove(ctx->event_buf, h + 6 + len, ctx->event_len - 6 - len);
-            ctx->event_len -= 6 + len;
-        }
-    }
+	bool was_down;
+
+	pthread_mutex_lock(&s->state_lock);
+	was_down = s->down_logged[role];
+	s->down_logged[role] = false;
+	pthread_mutex_unlock(&s->state_lock);
+	if (was_down)
+		fprintf(stderr, "mynasim-ifd[%05lX]: simulator at %s reachable again\n",
+			(unsigned long)s->lun, s->cfg.ep.text);
 }
 
-/* Makes sure the event connection is up (at most one attempt per RECONNECT_INTERVAL_MS). */
-static void ensure_events(struct slot_ctx *ctx)
+/* Connect and say HELLO within CONNECT_BUDGET_MS. */
+static int open_link(struct slot *s, enum myna_role role, int wake_fd, int *fd_out)
 {
-    if (ctx->event_fd >= 0 || elapsed_ms(&ctx->last_attempt) < RECONNECT_INTERVAL_MS)
-        return;
-    clock_gettime(CLOCK_MONOTONIC, &ctx->last_attempt);
-    ctx->event_fd = open_connection(ctx, ROLE_EVENT);
-    if (ctx->event_fd >= 0) {
-        /* The simulator sends the current state right after HELLO_ACK. */
-        wait_fd(ctx->event_fd, POLLIN, CONNECT_TIMEOUT_MS);
-        drain_events(ctx);
-    }
+	int64_t deadline = myna_now_ms() + CONNECT_BUDGET_MS;
+	unsigned sim_slots = 0, code = 0;
+	int fd = -1;
+	int r = myna_connect(&s->cfg.ep, deadline, wake_fd, &fd);
+
+	if (r == MYNA_IO_OK)
+		r = myna_hello(fd, s->index, role, deadline, wake_fd, &sim_slots, &code);
+	if (r != MYNA_IO_OK) {
+		if (fd >= 0)
+			close(fd);
+		if (r != MYNA_IO_WOKEN)
+			note_unreachable(s, role, r, code);
+		return r;
+	}
+	note_reachable(s, role);
+	dbg(s, "%s connection up (simulator has %u slots)",
+		role == MYNA_ROLE_EVENT ? "event" : "command", sim_slots);
+	*fd_out = fd;
+	return MYNA_IO_OK;
 }
 
-/* ---- requests on the command connection ---- */
+/* ---------------------------------------------------- command connection */
 
-/*
- * Sends one request and reads its reply. Returns IFD_SUCCESS with the reply in out/out_len,
- * or an IFD error. A stale connection (the simulator restarted) is reopened once.
- */
-static RESPONSECODE request(struct slot_ctx *ctx, uint8_t type, const uint8_t *payload, size_t len,
-                            uint8_t *reply_type, uint8_t *out, size_t cap, size_t *out_len)
+static void cmd_close(struct slot *s)
 {
-    RESPONSECODE rc = IFD_COMMUNICATION_ERROR;
-    pthread_mutex_lock(&ctx->command_lock);
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int fresh = 0;
-        if (ctx->command_fd < 0) {
-            ctx->command_fd = open_connection(ctx, ROLE_COMMAND);
-            fresh = 1;
-        }
-        if (ctx->command_fd < 0) {
-            rc = IFD_COMMUNICATION_ERROR;
-            break;
-        }
-        if (send_frame(ctx->command_fd, type, ctx->slot, payload, len, ctx->timeout_ms)) {
-            close_fd(&ctx->command_fd);
-            if (fresh)
-                break;
-            continue; /* stale connection: reopen once */
-        }
-        int r = recv_frame(ctx->command_fd, ctx->slot, reply_type, out, cap, out_len, ctx->timeout_ms);
-        if (r == 0) {
-            rc = IFD_SUCCESS;
-            break;
-        }
-        close_fd(&ctx->command_fd); /* a late reply would be out of step */
-        if (r == -2) {
-            log_msg(1, "slot %u: no reply within %d ms", ctx->slot, ctx->timeout_ms);
-            rc = IFD_RESPONSE_TIMEOUT;
-            break;
-        }
-        if (fresh)
-            break;
-    }
-    pthread_mutex_unlock(&ctx->command_lock);
-    return rc;
+	if (s->cmd_fd >= 0) {
+		close(s->cmd_fd);
+		s->cmd_fd = -1;
+	}
 }
 
-static int error_code(uint8_t type, const uint8_t *payload, size_t len)
+/* Caller holds cmd_lock. Drops a stale connection, (re)connects lazily. */
+static int cmd_ensure(struct slot *s)
 {
-    return type == F_ERROR && len >= 2 ? (payload[0] << 8 | payload[1]) : 0;
+	unsigned gen = current_gen(s);
+	int r;
+
+	if (s->cmd_fd >= 0 && s->cmd_gen != gen)
+		cmd_close(s);
+	if (s->cmd_fd >= 0)
+		return MYNA_IO_OK;
+	r = open_link(s, MYNA_ROLE_COMMAND, -1, &s->cmd_fd);
+	if (r == MYNA_IO_OK)
+		s->cmd_gen = gen;
+	return r;
 }
 
-/* ---- the IFD handler API ---- */
+/* Is `f` an acceptable reply to a `req` request? ERROR always is. */
+static bool reply_ok(uint8_t req, const struct myna_frame *f)
+{
+	if (f->type == MYNA_ERROR)
+		return f->len >= 2;
+	switch (req) {
+	case MYNA_POWER_ON:
+	case MYNA_RESET:
+		return f->type == MYNA_ATR && f->len >= 1 && f->len <= MYNA_MAX_ATR;
+	case MYNA_POWER_OFF:
+		return f->type == MYNA_ACK && f->len == 0;
+	case MYNA_TRANSMIT:
+		return f->type == MYNA_RESPONSE && f->len >= 2;
+	default:
+		return false;
+	}
+}
+
+/* One request, exactly one reply (payload in s->rx). Caller holds
+ * cmd_lock. On anything but MYNA_IO_OK the link is dropped: after a
+ * timeout a late reply would be out of step. */
+static int cmd_call(struct slot *s, uint8_t req, const void *payload, size_t len,
+	struct myna_frame *reply)
+{
+	int r = cmd_ensure(s);
+
+	if (r != MYNA_IO_OK) {
+		link_lost(s, NULL, r, true);
+		return r;
+	}
+	int64_t deadline = myna_now_ms() + s->cfg.timeout_ms;
+	r = myna_send_frame(s->cmd_fd, req, s->index, payload, len, deadline);
+	/* The reply cannot be there yet: poll first, then every recv succeeds
+	 * at its first try (one syscall less than recv-EAGAIN-poll-recv). */
+	if (r == MYNA_IO_OK)
+		r = myna_wait_readable(s->cmd_fd, -1, deadline);
+	if (r == MYNA_IO_OK)
+		r = myna_recv_frame(s->cmd_fd, s->index, s->rx, MYNA_MAX_PAYLOAD, reply, deadline, -1);
+	if (r == MYNA_IO_OK && !reply_ok(req, reply))
+		r = MYNA_IO_PROTO;
+	if (r != MYNA_IO_OK) {
+		cmd_close(s);
+		link_lost(s, "command", r, true);
+	}
+	return r;
+}
+
+/* Log an ERROR reply and return its code. "No card" is routine. */
+static unsigned sim_error(struct slot *s, const char *what, const struct myna_frame *f)
+{
+	unsigned code = myna_be16(s->rx);
+	char text[256];
+
+	error_text(s->rx + 2, f->len - 2, text, sizeof text);   /* reply_ok: len >= 2 */
+	if (code == MYNA_ERR_NO_CARD)
+		dbg(s, "%s: simulator error %u: %s", what, code, text);
+	else
+		log_err(s->lun, "%s: simulator error %u: %s", what, code, text);
+	return code;
+}
+
+/* ------------------------------------------------------ event connection */
+
+static void evt_close(struct slot *s)
+{
+	if (s->evt_fd >= 0) {
+		close(s->evt_fd);
+		s->evt_fd = -1;
+	}
+}
+
+/* Open the event connection, at most one attempt per RETRY_MS. */
+static int evt_open(struct slot *s, int64_t deadline)
+{
+	int64_t next = s->last_attempt_ms + RETRY_MS;
+	unsigned gen;
+	int r;
+
+	if (myna_now_ms() < next) {
+		int64_t until = next < deadline ? next : deadline;
+		if (myna_wait_readable(s->wake[0], -1, until) == MYNA_IO_OK)
+			return MYNA_IO_WOKEN;
+		if (myna_now_ms() >= deadline)
+			return MYNA_IO_TIMEOUT;
+	}
+	s->last_attempt_ms = myna_now_ms();
+	gen = current_gen(s);
+	r = open_link(s, MYNA_ROLE_EVENT, s->wake[0], &s->evt_fd);
+	if (r == MYNA_IO_OK)
+		s->evt_gen = gen;
+	return r;
+}
+
+/* Apply a CARD_EVENT. True when the presence changed, i.e. when pcscd
+ * must call IFDHICCPresence again. */
+static bool apply_state(struct slot *s, uint8_t flags)
+{
+	bool changed;
+
+	pthread_mutex_lock(&s->state_lock);
+	if (s->evt_gen != s->gen) {
+		/* the link was lost meanwhile: do not resurrect the card */
+		pthread_mutex_unlock(&s->state_lock);
+		return true;
+	}
+	changed = s->present != !!(flags & MYNA_FLAG_PRESENT);
+	s->present = flags & MYNA_FLAG_PRESENT;
+	s->flags = flags;
+	if (!s->present)
+		s->atr_len = 0;
+	pthread_mutex_unlock(&s->state_lock);
+	dbg(s, "CARD_EVENT flags=0x%02X%s", flags, changed ? " (presence changed)" : "");
+	return changed;
+}
+
+/* Read one frame from the event connection (known to be readable). */
+static bool evt_read(struct slot *s)
+{
+	uint8_t buf[MYNA_STATE_MAX];
+	struct myna_frame f;
+	int r = myna_recv_frame(s->evt_fd, s->index, buf, sizeof buf, &f,
+		myna_now_ms() + CONNECT_BUDGET_MS, -1);
+
+	if (r == MYNA_IO_OK && (f.type != MYNA_CARD_EVENT || f.len < 1 || f.len > MYNA_STATE_MAX))
+		r = MYNA_IO_PROTO;
+	if (r != MYNA_IO_OK) {
+		evt_close(s);
+		link_lost(s, "event", r, false);
+		return true;
+	}
+	return apply_state(s, buf[0]);
+}
+
+/* The body of pcscd's event wait: return when pcscd should look at the
+ * presence again (a change, a lost link, a stop request) or at the
+ * deadline. While the simulator is away, retry every RETRY_MS. */
+static void event_wait(struct slot *s, int64_t deadline)
+{
+	/* A wake-up that came while pcscd was outside this function (e.g.
+	 * the stop request of an SCardDisconnect) ends this wait at once:
+	 * pcscd then restarts it with the timeout it wants now. */
+	if (drain_wake(s))
+		return;
+	for (;;) {
+		int r;
+
+		if (s->evt_fd >= 0 && s->evt_gen != current_gen(s))
+			evt_close(s);   /* lost elsewhere; pcscd has seen the card go */
+		if (s->evt_fd < 0) {
+			r = evt_open(s, deadline);
+			if (r == MYNA_IO_OK)
+				continue;   /* connected: the first CARD_EVENT is next */
+		} else {
+			r = myna_wait_readable(s->evt_fd, s->wake[0], deadline);
+			if (r == MYNA_IO_OK) {
+				if (evt_read(s))
+					return; /* presence changed or link lost */
+				continue;
+			}
+			if (r == MYNA_IO_CLOSED) {  /* poll() itself failed */
+				evt_close(s);
+				link_lost(s, "event", r, false);
+				return;
+			}
+		}
+		if (r == MYNA_IO_WOKEN) {
+			drain_wake(s);
+			return;
+		}
+		if (myna_now_ms() >= deadline)
+			return;
+	}
+}
+
+/* TAG_IFD_POLLING_THREAD_WITH_TIMEOUT */
+static RESPONSECODE poll_event(DWORD Lun, int timeout_ms)
+{
+	struct slot *s = slot_get(Lun);
+
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	event_wait(s, myna_now_ms() + (timeout_ms > 0 ? timeout_ms : 0));
+	slot_put(s);
+	return IFD_SUCCESS;
+}
+
+/* TAG_IFD_STOP_POLLING_THREAD: pcscd calls it at shutdown and on every
+ * SCardDisconnect (to restart the wait with a new timeout). */
+static RESPONSECODE stop_event(DWORD Lun)
+{
+	struct slot *s = slot_get(Lun);
+
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	wake(s);
+	slot_put(s);
+	return IFD_SUCCESS;
+}
+
+/* -------------------------------------------------------- channel setup */
+
+static RESPONSECODE open_channel(DWORD Lun, const char *devicename)
+{
+	struct myna_config cfg;
+	char err[200];
+	struct slot *s;
+	int free_i = -1;
+
+	if (myna_parse_devicename(devicename, &cfg, err, sizeof err) != 0) {
+		log_err(Lun, "bad DEVICENAME \"%s\": %s", devicename, err);
+		return IFD_COMMUNICATION_ERROR;
+	}
+	if ((Lun & 0xFFFF) >= MYNA_MAX_SLOTS) {
+		log_err(Lun, "slot %lu out of range", (unsigned long)(Lun & 0xFFFF));
+		return IFD_COMMUNICATION_ERROR;
+	}
+	s = slot_new(Lun, &cfg);
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	dbg(s, "open %s slots=%u timeout=%u ms", cfg.ep.text, cfg.slots, cfg.timeout_ms);
+
+	/* Learn the initial state now (bounded by 1 s) so that the reader is
+	 * complete when pcscd publishes it; an absent simulator is fine. */
+	if (evt_open(s, myna_now_ms() + CONNECT_BUDGET_MS) == MYNA_IO_OK &&
+	    myna_wait_readable(s->evt_fd, -1, myna_now_ms() + CONNECT_BUDGET_MS) == MYNA_IO_OK)
+		(void)evt_read(s);
+
+	pthread_mutex_lock(&table.lock);
+	for (int i = 0; i < MAX_CHANNELS; i++) {
+		if (table.slot[i] && table.slot[i]->lun == Lun) {
+			free_i = -2;
+			break;
+		}
+		if (!table.slot[i] && free_i == -1)
+			free_i = i;
+	}
+	if (free_i >= 0)
+		table.slot[free_i] = s;
+	pthread_mutex_unlock(&table.lock);
+	if (free_i < 0) {
+		log_err(Lun, free_i == -2 ? "channel already open" : "too many channels");
+		slot_free(s);
+		return IFD_COMMUNICATION_ERROR;
+	}
+	return IFD_SUCCESS;
+}
 
 RESPONSECODE IFDHCreateChannelByName(DWORD Lun, LPSTR DeviceName)
 {
-    struct slot_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!ctx)
-        return IFD_COMMUNICATION_ERROR;
-    if (parse_device(DeviceName, &ctx->addr, &ctx->slot_count, &ctx->timeout_ms)) {
-        free(ctx);
-        return IFD_COMMUNICATION_ERROR;
-    }
-    if ((Lun & 0xFFFF) > 255 || pipe2(ctx->wake, O_CLOEXEC | O_NONBLOCK)) {
-        free(ctx);
-        return IFD_COMMUNICATION_ERROR;
-    }
-    ctx->lun = Lun;
-    ctx->slot = (uint8_t)(Lun & 0xFFFF);
-    ctx->command_fd = -1;
-    ctx->event_fd = -1;
-    pthread_mutex_init(&ctx->command_lock, NULL);
-    pthread_mutex_init(&ctx->state_lock, NULL);
-    ctx->in_use = 1;
-
-    pthread_mutex_lock(&table_lock);
-    int placed = 0;
-    for (int i = 0; i < MAX_CONTEXTS && !placed; i++)
-        if (!table[i]) {
-            table[i] = ctx;
-            placed = 1;
-        }
-    pthread_mutex_unlock(&table_lock);
-    if (!placed) {
-        close(ctx->wake[0]);
-        close(ctx->wake[1]);
-        free(ctx);
-        return IFD_COMMUNICATION_ERROR;
-    }
-    /* The simulator may not be running yet: that is a reader without a card, not an error. */
-    pthread_mutex_lock(&ctx->state_lock);
-    ensure_events(ctx);
-    pthread_mutex_unlock(&ctx->state_lock);
-    log_msg(0, "Lun %lX: slot %u of %d, %s", (unsigned long)Lun, ctx->slot, ctx->slot_count,
-            ctx->event_fd >= 0 ? "simulator reached" : "simulator not reachable yet");
-    return IFD_SUCCESS;
+	return open_channel(Lun, DeviceName);
 }
 
+/* Without a DEVICENAME there is nothing to tell us where the simulator is:
+ * use the documented default socket. */
 RESPONSECODE IFDHCreateChannel(DWORD Lun, DWORD Channel)
 {
-    (void)Channel;
-    return IFDHCreateChannelByName(Lun, NULL);
+	(void)Channel;
+	return open_channel(Lun, MYNA_DEFAULT_DEVICENAME);
 }
 
 RESPONSECODE IFDHCloseChannel(DWORD Lun)
 {
-    struct slot_ctx *ctx = NULL;
-    pthread_mutex_lock(&table_lock);
-    for (int i = 0; i < MAX_CONTEXTS; i++)
-        if (table[i] && table[i]->lun == Lun) {
-            ctx = table[i];
-            table[i] = NULL;
-            break;
-        }
-    pthread_mutex_unlock(&table_lock);
-    if (!ctx)
-        return IFD_SUCCESS;
-    close_fd(&ctx->command_fd);
-    close_fd(&ctx->event_fd);
-    close(ctx->wake[0]);
-    close(ctx->wake[1]);
-    pthread_mutex_destroy(&ctx->command_lock);
-    pthread_mutex_destroy(&ctx->state_lock);
-    free(ctx);
-    return IFD_SUCCESS;
+	struct slot *s = NULL;
+
+	pthread_mutex_lock(&table.lock);
+	for (int i = 0; i < MAX_CHANNELS; i++) {
+		if (table.slot[i] && table.slot[i]->lun == Lun) {
+			s = table.slot[i];
+			table.slot[i] = NULL;
+			break;
+		}
+	}
+	if (s) {
+		wake(s);    /* pcscd stops its event thread first; be safe anyway */
+		while (s->refs > 0)
+			pthread_cond_wait(&table.released, &table.lock);
+	}
+	pthread_mutex_unlock(&table.lock);
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	dbg(s, "close");
+	slot_free(s);
+	return IFD_SUCCESS;
 }
 
-/*
- * The polling thread's event wait (TAG_IFD_POLLING_THREAD_WITH_TIMEOUT): returns when the
- * simulator pushes a card event, when IFDHStopPolling wakes it, or after the timeout. While
- * the simulator is absent it returns every RECONNECT_INTERVAL_MS so a restart is seen quickly.
- */
-static RESPONSECODE IFDHPolling(DWORD Lun, int timeout)
-{
-    struct slot_ctx *ctx = find_ctx(Lun);
-    if (!ctx)
-        return IFD_NO_SUCH_DEVICE;
-    pthread_mutex_lock(&ctx->state_lock);
-    ensure_events(ctx);
-    int fd = ctx->event_fd;
-    pthread_mutex_unlock(&ctx->state_lock);
+/* ---------------------------------------------------------- capabilities */
 
-    struct pollfd p[2] = { { .fd = ctx->wake[0], .events = POLLIN }, { .fd = fd, .events = POLLIN } };
-    int wait_ms = fd < 0 ? RECONNECT_INTERVAL_MS : timeout;
-    if (timeout >= 0 && timeout < wait_ms)
-        wait_ms = timeout;
-    int r = poll(p, fd < 0 ? 1 : 2, wait_ms);
-    if (r > 0 && (p[0].revents & POLLIN)) {
-        uint8_t sink[16];
-        while (read(ctx->wake[0], sink, sizeof sink) > 0) {
-        }
-    }
-    if (r > 0 && fd >= 0 && p[1].revents) {
-        pthread_mutex_lock(&ctx->state_lock);
-        drain_events(ctx);
-        pthread_mutex_unlock(&ctx->state_lock);
-    }
-    return IFD_SUCCESS;
+static RESPONSECODE put_bytes(PDWORD Length, PUCHAR Value, const void *data, size_t n)
+{
+	if (!Length)
+		return IFD_COMMUNICATION_ERROR;
+	if (!Value || *Length < n)
+		return IFD_ERROR_INSUFFICIENT_BUFFER;
+	memcpy(Value, data, n);
+	*Length = (DWORD)n;
+	return IFD_SUCCESS;
 }
 
-static RESPONSECODE IFDHStopPolling(DWORD Lun)
+static RESPONSECODE put_byte(PDWORD Length, PUCHAR Value, UCHAR v)
 {
-    struct slot_ctx *ctx = find_ctx(Lun);
-    if (ctx) {
-        uint8_t b = 1;
-        ssize_t ignored = write(ctx->wake[1], &b, 1);
-        (void)ignored;
-    }
-    return IFD_SUCCESS;
+	return put_bytes(Length, Value, &v, 1);
+}
+
+/* Capabilities that need the slot's state. */
+static RESPONSECODE slot_capability(DWORD Lun, DWORD Tag, PDWORD Length, PUCHAR Value)
+{
+	struct slot *s = slot_get(Lun);
+	uint8_t atr[MYNA_MAX_ATR];
+	size_t atr_len;
+	bool present;
+	RESPONSECODE rv;
+
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	pthread_mutex_lock(&s->state_lock);
+	atr_len = s->atr_len;
+	memcpy(atr, s->atr, atr_len);
+	present = s->present;
+	pthread_mutex_unlock(&s->state_lock);
+	switch (Tag) {
+	case TAG_IFD_ATR:
+	case SCARD_ATTR_ATR_STRING:
+		rv = put_bytes(Length, Value, atr, atr_len);
+		break;
+	case SCARD_ATTR_ICC_PRESENCE:   /* 0 absent, 2 present (and "swallowed") */
+		rv = put_byte(Length, Value, present ? 2 : 0);
+		break;
+	case TAG_IFD_SLOTS_NUMBER:
+		rv = put_byte(Length, Value, (UCHAR)s->cfg.slots);
+		break;
+	default:
+		rv = IFD_ERROR_TAG;
+	}
+	slot_put(s);
+	return rv;
 }
 
 RESPONSECODE IFDHGetCapabilities(DWORD Lun, DWORD Tag, PDWORD Length, PUCHAR Value)
 {
-    struct slot_ctx *ctx = find_ctx(Lun);
-    if (!ctx)
-        return IFD_NO_SUCH_DEVICE;
-    switch (Tag) {
-    case TAG_IFD_ATR:
-    case SCARD_ATTR_ATR_STRING:
-        pthread_mutex_lock(&ctx->state_lock);
-        if (*Length < ctx->atr_len) {
-            pthread_mutex_unlock(&ctx->state_lock);
-            return IFD_ERROR_INSUFFICIENT_BUFFER;
-        }
-        memcpy(Value, ctx->atr, ctx->atr_len);
-        *Length = ctx->atr_len;
-        pthread_mutex_unlock(&ctx->state_lock);
-        return IFD_SUCCESS;
-    case TAG_IFD_SIMULTANEOUS_ACCESS:
-    case TAG_IFD_SLOTS_NUMBER:
-    case TAG_IFD_THREAD_SAFE:
-    case TAG_IFD_SLOT_THREAD_SAFE:
-    case TAG_IFD_POLLING_THREAD_KILLABLE:
-        if (*Length < 1)
-            return IFD_ERROR_INSUFFICIENT_BUFFER;
-        *Length = 1;
-        /* 16 reader entries may share this driver; slots are independent (state per Lun). */
-        Value[0] = Tag == TAG_IFD_SIMULTANEOUS_ACCESS ? 16
-                 : Tag == TAG_IFD_SLOTS_NUMBER         ? (UCHAR)ctx->slot_count
-                 : Tag == TAG_IFD_POLLING_THREAD_KILLABLE ? 0 : 1;
-        return IFD_SUCCESS;
-    case TAG_IFD_POLLING_THREAD_WITH_TIMEOUT:
-    case TAG_IFD_STOP_POLLING_THREAD: {
-        void *fn = Tag == TAG_IFD_POLLING_THREAD_WITH_TIMEOUT ? (void *)IFDHPolling : (void *)IFDHStopPolling;
-        if (*Length < sizeof fn)
-            return IFD_ERROR_INSUFFICIENT_BUFFER;
-        memcpy(Value, &fn, sizeof fn);
-        *Length = sizeof fn;
-        return IFD_SUCCESS;
-    }
-    default:
-        return IFD_ERROR_TAG;
-    }
+	RESPONSECODE (*events)(DWORD, int) = poll_event;
+	RESPONSECODE (*stop)(DWORD) = stop_event;
+	static const char vendor[] = "mynasim";
+
+	switch (Tag) {
+	case TAG_IFD_SLOT_THREAD_SAFE:         /* one mutex per slot, see top */
+	case TAG_IFD_THREAD_SAFE:              /* no state shared between readers */
+		return put_byte(Length, Value, 1);
+	case TAG_IFD_SIMULTANEOUS_ACCESS:      /* distinct Luns for several entries */
+		return put_byte(Length, Value, SIM_ACCESS);
+	case TAG_IFD_POLLING_THREAD_KILLABLE:  /* no: stop_event wakes it */
+		return put_byte(Length, Value, 0);
+	case TAG_IFD_POLLING_THREAD_WITH_TIMEOUT:
+		return put_bytes(Length, Value, &events, sizeof events);
+	case TAG_IFD_STOP_POLLING_THREAD:
+		return put_bytes(Length, Value, &stop, sizeof stop);
+	case SCARD_ATTR_VENDOR_NAME:
+		return put_bytes(Length, Value, vendor, sizeof vendor);
+	default:
+		return slot_capability(Lun, Tag, Length, Value);
+	}
 }
 
 RESPONSECODE IFDHSetCapabilities(DWORD Lun, DWORD Tag, DWORD Length, PUCHAR Value)
 {
-    (void)Lun; (void)Tag; (void)Length; (void)Value;
-    return IFD_NOT_SUPPORTED;
+	(void)Lun;
+	(void)Tag;
+	(void)Length;
+	(void)Value;
+	return IFD_ERROR_TAG;
 }
 
-RESPONSECODE IFDHSetProtocolParameters(DWORD Lun, DWORD Protocol, UCHAR Flags, UCHAR PTS1, UCHAR PTS2, UCHAR PTS3)
+/* The relay works on APDUs whatever the ATR announces: accept T=0 and T=1
+ * (pcscd asks for T=1 first when the ATR offers it). */
+RESPONSECODE IFDHSetProtocolParameters(DWORD Lun, DWORD Protocol, UCHAR Flags,
+	UCHAR PTS1, UCHAR PTS2, UCHAR PTS3)
 {
-    (void)Flags; (void)PTS1; (void)PTS2; (void)PTS3;
-    if (!find_ctx(Lun))
-        return IFD_NO_SUCH_DEVICE;
-    /* The virtual card has no transmission layer: any protocol the ATR offers is accepted. */
-    return Protocol == SCARD_PROTOCOL_T0 || Protocol == SCARD_PROTOCOL_T1 ? IFD_SUCCESS : IFD_PROTOCOL_NOT_SUPPORTED;
+	(void)Lun;
+	(void)Flags;
+	(void)PTS1;
+	(void)PTS2;
+	(void)PTS3;
+	if (Protocol != SCARD_PROTOCOL_T0 && Protocol != SCARD_PROTOCOL_T1)
+		return IFD_PROTOCOL_NOT_SUPPORTED;
+	return IFD_SUCCESS;
+}
+
+/* ----------------------------------------------------------------- power */
+
+static RESPONSECODE power_up(struct slot *s, uint8_t req, PUCHAR Atr, PDWORD AtrLength)
+{
+	DWORD cap = AtrLength ? *AtrLength : 0;
+	struct myna_frame f;
+
+	if (AtrLength)
+		*AtrLength = 0;
+	set_atr(s, NULL, 0);
+	if (cmd_call(s, req, NULL, 0, &f) != MYNA_IO_OK)
+		return IFD_COMMUNICATION_ERROR;
+	if (f.type == MYNA_ERROR) {
+		sim_error(s, req == MYNA_RESET ? "RESET" : "POWER_ON", &f);
+		return IFD_ERROR_POWER_ACTION;
+	}
+	set_atr(s, s->rx, f.len);
+	if (!Atr || !AtrLength || cap < f.len)
+		return IFD_ERROR_INSUFFICIENT_BUFFER;
+	memcpy(Atr, s->rx, f.len);
+	*AtrLength = f.len;
+	return IFD_SUCCESS;
+}
+
+static RESPONSECODE power_down(struct slot *s, PDWORD AtrLength)
+{
+	struct myna_frame f;
+
+	if (AtrLength)
+		*AtrLength = 0;
+	set_atr(s, NULL, 0);
+	if (cmd_call(s, MYNA_POWER_OFF, NULL, 0, &f) != MYNA_IO_OK)
+		return IFD_COMMUNICATION_ERROR;
+	if (f.type == MYNA_ERROR) {
+		sim_error(s, "POWER_OFF", &f);
+		return IFD_ERROR_POWER_ACTION;
+	}
+	return IFD_SUCCESS;
 }
 
 RESPONSECODE IFDHPowerICC(DWORD Lun, DWORD Action, PUCHAR Atr, PDWORD AtrLength)
 {
-    struct slot_ctx *ctx = find_ctx(Lun);
-    if (!ctx)
-        return IFD_NO_SUCH_DEVICE;
-    uint8_t type, reply[64];
-    size_t len = 0;
-    RESPONSECODE rc;
-    switch (Action) {
-    case IFD_POWER_DOWN:
-        rc = request(ctx, F_POWER_OFF, NULL, 0, &type, reply, sizeof reply, &len);
-        if (AtrLength)
-            *AtrLength = 0;
-        return rc == IFD_SUCCESS && type == F_ACK ? IFD_SUCCESS : rc == IFD_SUCCESS ? IFD_ERROR_POWER_ACTION : rc;
-    case IFD_POWER_UP:
-    case IFD_RESET:
-        rc = request(ctx, Action == IFD_RESET ? F_RESET : F_POWER_ON, NULL, 0, &type, reply, sizeof reply, &len);
-        if (rc != IFD_SUCCESS)
-            return rc;
-        if (type != F_ATR || len == 0 || len > MAX_ATR) {
-            if (AtrLength)
-                *AtrLength = 0;
-            return error_code(type, reply, len) == ERR_NO_CARD ? IFD_ICC_NOT_PRESENT : IFD_ERROR_POWER_ACTION;
-        }
-        if (!Atr || !AtrLength || *AtrLength < len)
-            return IFD_ERROR_INSUFFICIENT_BUFFER;
-        memcpy(Atr, reply, len);
-        *AtrLength = len;
-        pthread_mutex_lock(&ctx->state_lock);
-        memcpy(ctx->atr, reply, len);
-        ctx->atr_len = len;
-        pthread_mutex_unlock(&ctx->state_lock);
-        return IFD_SUCCESS;
-    default:
-        return IFD_NOT_SUPPORTED;
-    }
+	struct slot *s = slot_get(Lun);
+	RESPONSECODE rv;
+
+	if (!s) {
+		if (AtrLength)
+			*AtrLength = 0;
+		return IFD_COMMUNICATION_ERROR;
+	}
+	dbg(s, "PowerICC(%lu)", (unsigned long)Action);
+	pthread_mutex_lock(&s->cmd_lock);
+	switch (Action) {
+	case IFD_POWER_UP:
+		rv = power_up(s, MYNA_POWER_ON, Atr, AtrLength);
+		break;
+	case IFD_RESET:
+		rv = power_up(s, MYNA_RESET, Atr, AtrLength);
+		break;
+	case IFD_POWER_DOWN:
+		rv = power_down(s, AtrLength);
+		break;
+	default:
+		rv = IFD_NOT_SUPPORTED;
+	}
+	pthread_mutex_unlock(&s->cmd_lock);
+	slot_put(s);
+	return rv;
 }
 
-RESPONSECODE IFDHTransmitToICC(DWORD Lun, SCARD_IO_HEADER SendPci, PUCHAR TxBuffer, DWORD TxLength,
-                               PUCHAR RxBuffer, PDWORD RxLength, PSCARD_IO_HEADER RecvPci)
+/* -------------------------------------------------------------- transmit */
+
+static RESPONSECODE transmit(struct slot *s, const UCHAR *tx, DWORD txlen,
+	PUCHAR rx, DWORD cap, PDWORD rxlen)
 {
-    (void)SendPci;
-    struct slot_ctx *ctx = find_ctx(Lun);
-    if (!ctx)
-        return IFD_NO_SUCH_DEVICE;
-    if (!TxBuffer || TxLength < 4 || TxLength > MAX_PAYLOAD || !RxBuffer || !RxLength) {
-        if (RxLength)
-            *RxLength = 0;
-        return IFD_COMMUNICATION_ERROR;
-    }
-    static const size_t max_response = 65538;
-    uint8_t *reply = malloc(max_response);
-    if (!reply)
-        return IFD_COMMUNICATION_ERROR;
-    uint8_t type;
-    size_t len = 0;
-    RESPONSECODE rc = request(ctx, F_TRANSMIT, TxBuffer, TxLength, &type, reply, max_response, &len);
-    if (rc == IFD_SUCCESS) {
-        if (type == F_RESPONSE && len >= 2) {
-            if (len > *RxLength) {
-                rc = IFD_ERROR_INSUFFICIENT_BUFFER;
-            } else {
-                memcpy(RxBuffer, reply, len);
-                *RxLength = len;
-            }
-        } else {
-            rc = error_code(type, reply, len) == ERR_NO_CARD ? IFD_ICC_NOT_PRESENT : IFD_COMMUNICATION_ERROR;
-        }
-    }
-    free(reply);
-    if (rc != IFD_SUCCESS)
-        *RxLength = 0;
-    else if (RecvPci)
-        RecvPci->Protocol = 1; /* T=1 */
-    return rc;
+	struct myna_frame f;
+	int r = cmd_call(s, MYNA_TRANSMIT, tx, txlen, &f);
+
+	if (r == MYNA_IO_TIMEOUT)
+		return IFD_RESPONSE_TIMEOUT;
+	if (r != MYNA_IO_OK)
+		return IFD_COMMUNICATION_ERROR;
+	if (f.type == MYNA_ERROR)
+		return sim_error(s, "TRANSMIT", &f) == MYNA_ERR_NO_CARD ?
+			IFD_ICC_NOT_PRESENT : IFD_COMMUNICATION_ERROR;
+	if (!rx || f.len > cap)
+		return IFD_ERROR_INSUFFICIENT_BUFFER;
+	memcpy(rx, s->rx, f.len);
+	*rxlen = f.len;
+	return IFD_SUCCESS;
 }
 
-/* PC/SC part 10: FEATURE_GET_TLV_PROPERTIES, so clients know whether extended APDUs work. */
-#define IOCTL_FEATURE_GET_TLV_PROPERTIES SCARD_CTL_CODE(FEATURE_GET_TLV_PROPERTIES + 0x330000)
-
-static size_t put_tlv(uint8_t *out, uint8_t tag, uint32_t value, uint8_t size)
+RESPONSECODE IFDHTransmitToICC(DWORD Lun, SCARD_IO_HEADER SendPci, PUCHAR TxBuffer,
+	DWORD TxLength, PUCHAR RxBuffer, PDWORD RxLength, PSCARD_IO_HEADER RecvPci)
 {
-    out[0] = tag;
-    out[1] = size;
-    for (uint8_t i = 0; i < size; i++)
-        out[2 + i] = (uint8_t)(value >> (8 * i)); /* little-endian, as PCSCv2Part10 expects */
-    return 2u + size;
+	struct slot *s;
+	DWORD cap;
+	RESPONSECODE rv;
+
+	(void)SendPci;
+	if (!RxLength)
+		return IFD_COMMUNICATION_ERROR;
+	cap = *RxLength;
+	*RxLength = 0;
+	/* The protocol carries 4..65544-byte command APDUs; do not send what
+	 * the simulator would have to reject as a bad frame. */
+	if (!TxBuffer || TxLength < 4 || TxLength > MYNA_MAX_APDU)
+		return IFD_COMMUNICATION_ERROR;
+	s = slot_get(Lun);
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	pthread_mutex_lock(&s->cmd_lock);
+	rv = transmit(s, TxBuffer, TxLength, RxBuffer, cap, RxLength);
+	pthread_mutex_unlock(&s->cmd_lock);
+	if (rv == IFD_SUCCESS && RecvPci)
+		RecvPci->Protocol = 1;   /* T=1 */
+	if (rv != IFD_SUCCESS)
+		dbg(s, "TransmitToICC(%lu bytes) -> %ld", (unsigned long)TxLength, (long)rv);
+	slot_put(s);
+	return rv;
 }
 
-RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer, DWORD TxLength, PUCHAR RxBuffer,
-                         DWORD RxLength, LPDWORD pdwBytesReturned)
+/* --------------------------------------------------------------- control */
+
+/* PC/SC part 10 TLV properties of a plain reader without PIN pad or
+ * display. dwMaxAPDUDataSize follows the card's "extended" flag, which is
+ * what makes OpenSC send extended APDUs (0 = short APDUs only). */
+static RESPONSECODE tlv_properties(struct slot *s, PUCHAR rx, DWORD cap, LPDWORD ret)
 {
-    (void)TxBuffer; (void)TxLength;
-    struct slot_ctx *ctx = find_ctx(Lun);
-    if (pdwBytesReturned)
-        *pdwBytesReturned = 0;
-    if (!ctx)
-        return IFD_NO_SUCH_DEVICE;
-    uint8_t out[64];
-    size_t n = 0;
-    if (dwControlCode == CM_IOCTL_GET_FEATURE_REQUEST) {
-        uint32_t code = IOCTL_FEATURE_GET_TLV_PROPERTIES;
-        out[n++] = FEATURE_GET_TLV_PROPERTIES;
-        out[n++] = 4;
-        out[n++] = (uint8_t)(code >> 24); /* the control code is big-endian here (part 10) */
-        out[n++] = (uint8_t)(code >> 16);
-        out[n++] = (uint8_t)(code >> 8);
-        out[n++] = (uint8_t)code;
-    } else if (dwControlCode == IOCTL_FEATURE_GET_TLV_PROPERTIES) {
-        pthread_mutex_lock(&ctx->state_lock);
-        int extended = (ctx->flags & FLAG_PRESENT) && (ctx->flags & FLAG_EXTENDED);
-        pthread_mutex_unlock(&ctx->state_lock);
-        static const char firmware[] = "mynasim";
-        n += put_tlv(out + n, PCSCv2_PART10_PROPERTY_wLcdLayout, 0, 2);
-        n += put_tlv(out + n, PCSCv2_PART10_PROPERTY_bPPDUSupport, 0, 1);
-        out[n++] = PCSCv2_PART10_PROPERTY_sFirmwareID;
-        out[n++] = sizeof firmware - 1;
-        memcpy(out + n, firmware, sizeof firmware - 1);
-        n += sizeof firmware - 1;
-        n += put_tlv(out + n, PCSCv2_PART10_PROPERTY_dwMaxAPDUDataSize, extended ? 65535u : 0u, 4);
-    } else {
-        return IFD_ERROR_NOT_SUPPORTED;
-    }
-    if (!RxBuffer || RxLength < n)
-        return IFD_ERROR_INSUFFICIENT_BUFFER;
-    memcpy(RxBuffer, out, n);
-    if (pdwBytesReturned)
-        *pdwBytesReturned = n;
-    return IFD_SUCCESS;
+	uint32_t max;
+	uint8_t p[16];
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->state_lock);
+	max = (s->flags & MYNA_FLAG_EXTENDED) ? MAX_APDU_DATA_EXT : 0;
+	pthread_mutex_unlock(&s->state_lock);
+	p[n++] = PCSCv2_PART10_PROPERTY_wLcdLayout;   /* no display */
+	p[n++] = 2;
+	p[n++] = 0;
+	p[n++] = 0;
+	p[n++] = PCSCv2_PART10_PROPERTY_bTimeOut2;
+	p[n++] = 1;
+	p[n++] = 0;
+	p[n++] = PCSCv2_PART10_PROPERTY_bPPDUSupport;
+	p[n++] = 1;
+	p[n++] = 0;
+	p[n++] = PCSCv2_PART10_PROPERTY_dwMaxAPDUDataSize;
+	p[n++] = 4;                                   /* little endian, as CCID */
+	p[n++] = (uint8_t)max;
+	p[n++] = (uint8_t)(max >> 8);
+	p[n++] = (uint8_t)(max >> 16);
+	p[n++] = (uint8_t)(max >> 24);
+	if (!rx || cap < n)
+		return IFD_ERROR_INSUFFICIENT_BUFFER;
+	memcpy(rx, p, n);
+	*ret = (DWORD)n;
+	return IFD_SUCCESS;
 }
 
+/* CM_IOCTL_GET_FEATURE_REQUEST: one TLV, tag + length + big-endian ioctl. */
+static RESPONSECODE feature_request(PUCHAR rx, DWORD cap, LPDWORD ret)
+{
+	uint32_t code = IOCTL_FEATURE_GET_TLV_PROPERTIES;
+	const uint8_t tlv[6] = {
+		FEATURE_GET_TLV_PROPERTIES, 4,
+		(uint8_t)(code >> 24), (uint8_t)(code >> 16), (uint8_t)(code >> 8), (uint8_t)code,
+	};
+
+	if (!rx || cap < sizeof tlv)
+		return IFD_ERROR_INSUFFICIENT_BUFFER;
+	memcpy(rx, tlv, sizeof tlv);
+	*ret = sizeof tlv;
+	return IFD_SUCCESS;
+}
+
+RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer,
+	DWORD TxLength, PUCHAR RxBuffer, DWORD RxLength, LPDWORD pdwBytesReturned)
+{
+	struct slot *s;
+	RESPONSECODE rv;
+
+	(void)TxBuffer;
+	(void)TxLength;
+	if (!pdwBytesReturned)
+		return IFD_COMMUNICATION_ERROR;
+	*pdwBytesReturned = 0;
+	if (dwControlCode == CM_IOCTL_GET_FEATURE_REQUEST)
+		return feature_request(RxBuffer, RxLength, pdwBytesReturned);
+	if (dwControlCode != IOCTL_FEATURE_GET_TLV_PROPERTIES)
+		return IFD_ERROR_NOT_SUPPORTED;
+	s = slot_get(Lun);
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	rv = tlv_properties(s, RxBuffer, RxLength, pdwBytesReturned);
+	slot_put(s);
+	return rv;
+}
+
+/* -------------------------------------------------------------- presence */
+
+/* Local and cheap: pcscd calls it after every event wait and before every
+ * power action. The event connection keeps `present` current. */
 RESPONSECODE IFDHICCPresence(DWORD Lun)
 {
-    struct slot_ctx *ctx = find_ctx(Lun);
-    if (!ctx)
-        return IFD_NO_SUCH_DEVICE;
-    pthread_mutex_lock(&ctx->state_lock);
-    ensure_events(ctx);
-    drain_events(ctx);
-    int present = ctx->flags & FLAG_PRESENT;
-    pthread_mutex_unlock(&ctx->state_lock);
-    return present ? IFD_ICC_PRESENT : IFD_ICC_NOT_PRESENT;
+	struct slot *s = slot_get(Lun);
+	bool present;
+
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	pthread_mutex_lock(&s->state_lock);
+	present = s->present;
+	pthread_mutex_unlock(&s->state_lock);
+	slot_put(s);
+	return present ? IFD_ICC_PRESENT : IFD_ICC_NOT_PRESENT;
 }
