@@ -85,9 +85,14 @@ public final class PCSCSandbox: @unchecked Sendable {
     /// The reader name pcscd gives slot `slot`.
     public func readerName(slot: Int) -> String { String(format: "%@ 00 %02X", configuration.readerName, slot) }
 
-    /// Stops pcscd (SIGINT: orderly, calls IFDHCloseChannel) and the simulator.
+    /// Stops pcscd (SIGINT: orderly, calls IFDHCloseChannel) and the simulator. pcscd 1.9.9 only
+    /// notices SIGINT in its main thread's select(); a connection to its socket wakes it.
     public func shutdown() {
-        pcscd.stop(signal: SIGINT, grace: .seconds(10))
+        if pcscd.poll() == nil {
+            kill(pcscd.pid, SIGINT)
+            if let address = try? SocketAddress(pcscSocket), let poke = try? SocketConnection.connect(to: address) { poke.close() }
+            pcscd.stop(signal: SIGINT, grace: .seconds(10))
+        }
         simulator.stop()
     }
 

@@ -95,6 +95,7 @@ struct ServeCommand: ParsableCommand {
         configuration.socketMode = mode
         configuration.profile = try behaviour.timingProfile(default: .instant) ?? .instant
         configuration.tracePath = trace
+        SignalWaiter.block()
         let simulator = try ReaderSimulator(configuration)
         for (slot, directory) in try CardAssignment.resolve(card, slotCount: slots) {
             do {
@@ -108,25 +109,33 @@ struct ServeCommand: ParsableCommand {
         print("mynasim serve: \(slots) slots, listening on \(simulator.addresses.map(\.description).joined(separator: ", ")), profile \(configuration.profile.name)")
         fflush(nil)
         if let readyFile { FileManager.default.createFile(atPath: readyFile, contents: Data("\(getpid())\n".utf8)) }
-        SignalWaiter.waitForTermination()
+        SignalWaiter.wait()
         simulator.stop()
     }
 }
 
-/// Blocks the main thread until SIGINT or SIGTERM.
+/// SIGINT/SIGTERM/SIGHUP handled by waiting for them: blocked in every thread (call `block()`
+/// before starting any), then taken with `sigwait`. Unlike a handler or a dispatch source, this
+/// works even when our parent started us with SIGINT ignored, as shells do for background jobs.
 enum SignalWaiter {
-    static func waitForTermination() {
-        let semaphore = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { semaphore.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        semaphore.wait()
-        withExtendedLifetime(sources) {}
+    static let signals = [SIGINT, SIGTERM, SIGHUP]
+
+    static func block() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in signals { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Waits for one of the signals and returns it.
+    @discardableResult
+    static func wait() -> Int32 {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in signals { sigaddset(&set, sig) }
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
+        return received
     }
 }
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import VirtualReader
 
@@ -37,6 +36,7 @@ struct SandboxCommand: ParsableCommand {
         configuration.simulator.profile = try behaviour.timingProfile(default: .instant) ?? .instant
         configuration.simulator.tracePath = trace
         configuration.pcscdDebug = debug
+        SignalWaiter.block()
         let sandbox: PCSCSandbox
         do {
             sandbox = try PCSCSandbox(configuration)
@@ -57,16 +57,12 @@ struct SandboxCommand: ParsableCommand {
         }
         let process = try ChildProcess(
             command, environment: ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }, inheritStdin: true)
-        // Ctrl-C or a timeout's SIGTERM reaches the command; the world is torn down after it exits.
-        let forwarders = [SIGINT, SIGTERM, SIGHUP].map { sig -> DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { kill(process.pid, sig) }
-            source.resume()
-            return source
+        // Ctrl-C or a timeout's SIGTERM goes to the command; the world is torn down after it exits.
+        let forwarder = Thread {
+            while true { kill(process.pid, SignalWaiter.wait()) }
         }
+        forwarder.start()
         let status = process.wait()
-        forwarders.forEach { $0.cancel() }
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -26,7 +26,8 @@ matches() { # matches NAME HAYSTACK EXTENDED-REGEX
 # Runs a command with SIGINT/SIGQUIT at their defaults: a shell starts background jobs with them
 # ignored, and pcscd then cannot be stopped in order (SIGINT is its orderly shutdown).
 with_default_signals() {
-  "$PY" -c 'import os, signal, sys
+  # exec: a background `with_default_signals … &` subshell becomes the command, so $! is its PID.
+  exec "$PY" -c 'import os, signal, sys
 for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM): signal.signal(s, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 }
@@ -72,6 +73,8 @@ stop_world() {
   stop_sim
   if kill -0 "$PCSCD_PID" 2>/dev/null; then
     kill -INT "$PCSCD_PID"
+    # pcscd 1.9.9 only notices SIGINT in its main thread's select(): a connection wakes it.
+    "$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$PCSCLITE_CSOCK_NAME" 2>/dev/null || true
     local deadline=$((SECONDS + 20))
     while kill -0 "$PCSCD_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
     kill -KILL "$PCSCD_PID" 2>/dev/null || true

@@ -48,7 +48,7 @@ reset
 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 99
 SCRIPT
 out=$(timeout 30 scriptor -r "mynasim Virtual Reader 00 00" "$W/script.txt" 2>&1)
-contains "timeout 30 scriptor runs a script: token label" "$out" "4A 50 4B 49 41 50 49 43 43 54 4F 4B 45 4E 32"
+contains "scriptor runs a script: token label" "$out" "4A 50 4B 49 41 50 49 43 43 54 4F 4B 45 4E 32"
 contains "scriptor: foreign AID refused" "$out" "6A 82"
 
 # Insert and remove seen by pcsc_scan, done through mynasim card.
@@ -66,7 +66,7 @@ contains "pcsc_scan reports the remove" "$out" "Card removed"
 "$M" card insert --slot 1 "$SHORT" >/dev/null
 
 echo "== pyscard"
-out=$(timeout 60 "$PY" "$ROOT/tests/e2e/pyscard_client.py" 2>out=$("$PY" "$ROOT/tests/e2e/pyscard_client.py" 2>&1)1)
+out=$(timeout 60 "$PY" "$ROOT/tests/e2e/pyscard_client.py" 2>&1)
 contains "pyscard transmits: JPKI SELECT 9000, token label" "$out" "token JPKIAPICCTOKEN2"
 contains "slot 0 (extended card) advertises dwMaxAPDUDataSize 65535" "$out" "slot0 maxAPDU 65535"
 contains "slot 1 (short-only card) advertises dwMaxAPDUDataSize 0" "$out" "slot1 maxAPDU 0"
