@@ -20,13 +20,19 @@ cc -O2 -Wall -shared -fPIC -o "$B/libifdnull.so" "$BASELINE/ifd-null.c" $(pkg-co
 
 null_world() { # slots
   mkdir -p "$B/null/readers.d"; touch "$B/null/null0.present"
+  for s in $(seq 1 $(($1 - 1))); do touch "$B/null/null0.present.$s"; done   # slot N: "<path>.N"
   printf 'FRIENDLYNAME "Null Reader"\nDEVICENAME null:%s/null/null0.present\nLIBPATH %s/libifdnull.so\n' "$B" "$B" > "$B/null/readers.d/null"
   NULL_SOCK="$B/null/pcscd.comm"
-  NULLIFD_SLOTS=$1 NULLIFD_EVENTS=1 with_default_signals systemd-socket-activate -l "$NULL_SOCK" pcscd --foreground --config "$B/null/readers.d" >"$B/null.log" 2>&1 &
+  # systemd-socket-activate passes only the variables named with -E to pcscd (and so to the driver).
+  with_default_signals systemd-socket-activate -E NULLIFD_SLOTS=$1 -E NULLIFD_EVENTS=1 -l "$NULL_SOCK" pcscd --foreground --config "$B/null/readers.d" >"$B/null.log" 2>&1 &
   NULLPID=$!
   wait_for 10 test -S "$NULL_SOCK"
 }
-stop_null() { kill -INT $NULLPID; wait $NULLPID 2>/dev/null || true; NULLPID=; rm -rf "$B/null"; }
+stop_null() {
+  kill -INT $NULLPID
+  "$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$NULL_SOCK" 2>/dev/null || true
+  wait $NULLPID 2>/dev/null || true; NULLPID=; rm -rf "$B/null"
+}
 median() { sed -n 's/.*median \([0-9.]*\).*/\1/p'; }
 
 echo "== 1. round trip: GET CHALLENGE, $N calls, alternating null / mynasim twice"
@@ -53,25 +59,29 @@ for i in $(seq 0 15); do
   "$M" card insert --slot "$i" "$B/w4/card$i" >/dev/null
 done
 start=$(date +%s.%N)
+CLIENTS=()
 for i in $(seq 0 15); do
   "$B/pcsc_bench" transmit -r "$(printf 'mynasim Virtual Reader 00 %02X' "$i")" -n $((N / 8)) -w 100 | tail -1 > "$B/par$i.txt" &
+  CLIENTS+=($!)
 done
-wait
+wait "${CLIENTS[@]}"   # not a bare `wait`: that would also wait for pcscd and the simulator
 end=$(date +%s.%N)
 stop_world
 null_world 16
 startn=$(date +%s.%N)
+CLIENTS=()
 for i in $(seq 0 15); do
   PCSCLITE_CSOCK_NAME=$NULL_SOCK "$B/pcsc_bench" transmit -r "$(printf 'Null Reader 00 %02X' "$i")" -n $((N / 8)) -w 100 | tail -1 > "$B/nullpar$i.txt" &
+  CLIENTS+=($!)
 done
-wait
+wait "${CLIENTS[@]}"
 endn=$(date +%s.%N)
 stop_null
 "$PY" - "$B" "$start" "$end" "$startn" "$endn" "$N" <<'PY'
 import re, statistics, sys, glob
 b, s, e, sn, en, n = sys.argv[1], *map(float, sys.argv[2:6]), int(sys.argv[6])
 def med(path):
-    return [float(m.group(1)) for line in open(path) for m in [re.search(r'median ([0-9.]+)', line)] if m]
+    return [float(m.group(1)) for line in open(path) for m in [re.search(r'median=([0-9.]+)', line)] if m]
 null, ours = med(f"{b}/null.txt"), med(f"{b}/ours.txt")
 print(f"  round trip median: null {statistics.mean(null):.1f} µs, mynasim {statistics.mean(ours):.1f} µs, "
       f"ratio per round {[round(o / x, 2) for o, x in zip(ours, null)]}, mean ratio {statistics.mean(o / x for o, x in zip(ours, null)):.2f}")
