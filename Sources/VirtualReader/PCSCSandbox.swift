@@ -90,8 +90,12 @@ public final class PCSCSandbox: @unchecked Sendable {
     public func shutdown() {
         if pcscd.poll() == nil {
             kill(pcscd.pid, SIGINT)
-            if let address = try? SocketAddress(pcscSocket), let poke = try? SocketConnection.connect(to: address) { poke.close() }
-            pcscd.stop(signal: SIGINT, grace: .seconds(10))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while pcscd.poll() == nil && ContinuousClock.now < deadline {
+                if let address = try? SocketAddress(pcscSocket), let poke = try? SocketConnection.connect(to: address) { poke.close() }
+                usleep(20_000)
+            }
+            pcscd.stop(signal: SIGKILL, grace: .seconds(1))
         }
         simulator.stop()
     }
