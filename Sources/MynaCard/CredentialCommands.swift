@@ -18,17 +18,7 @@ extension VirtualCard {
 
     /// The credential P2 names: `80` the current EF, `80|SFI` by short EF id.
     func referencedCredential(p2: UInt8) throws(CardRefusal) -> Credential {
-        let target: ElementaryFile?
-        switch p2 {
-        case 0x80:
-            guard let fid = session.currentFile else { throw CardRefusal(.noCurrentEF) }
-            target = file(fid)
-        case 0x81...0x9E:
-            target = file(shortIdentifier: p2 & 0x1F)
-        default:
-            throw CardRefusal(.incorrectP1P2)
-        }
-        guard let target, case .credential(let id) = target.content, let credential = image.credential(id) else {
+        guard let target = try referencedFile(p2: p2), case .credential(let id) = target.content, let credential = image.credential(id) else {
             throw CardRefusal(.referencedDataNotFound)
         }
         return credential

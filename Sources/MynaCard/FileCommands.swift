@@ -16,6 +16,20 @@ extension VirtualCard {
         currentDirectory.first { $0.shortIdentifier == sfi }
     }
 
+    /// The internal EF a P2 names in VERIFY, CHANGE and the key commands: `80` the current EF,
+    /// `80|SFI` by short EF id. Nil when no such file exists.
+    func referencedFile(p2: UInt8) throws(CardRefusal) -> ElementaryFile? {
+        switch p2 {
+        case 0x80:
+            guard let fid = session.currentFile else { throw CardRefusal(.noCurrentEF) }
+            return file(fid)
+        case 0x81...0x9E:
+            return file(shortIdentifier: p2 & 0x1F)
+        default:
+            throw CardRefusal(.incorrectP1P2)
+        }
+    }
+
     mutating func select(_ command: CommandAPDU) throws(CardRefusal) -> [UInt8] {
         // P2 0C (no response data) is what hosts send; P2 00 (FCI) is accepted and answered
         // without FCI (docs/fidelity.md).

@@ -11,19 +11,13 @@ extension VirtualCard {
     /// The key P2 names: `80` current EF, `80|SFI` by short EF id, `00` the AP's default key.
     private func referencedKey(p2: UInt8) throws(CardRefusal) -> CardKey {
         let target: ElementaryFile?
-        switch p2 {
-        case 0x00:
+        if p2 == 0x00 {
             guard let app = session.application, let fid = image.applications[app].defaultSigningKey else {
                 throw CardRefusal(.incorrectP1P2)
             }
             target = file(fid)
-        case 0x80:
-            guard let fid = session.currentFile else { throw CardRefusal(.noCurrentEF) }
-            target = file(fid)
-        case 0x81...0x9E:
-            target = file(shortIdentifier: p2 & 0x1F)
-        default:
-            throw CardRefusal(.incorrectP1P2)
+        } else {
+            target = try referencedFile(p2: p2)
         }
         guard let target, case .key(let key) = target.content else { throw CardRefusal(.referencedDataNotFound) }
         return key
