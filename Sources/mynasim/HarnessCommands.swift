@@ -7,6 +7,10 @@ import MynaPersona
 struct HarnessOptions: ParsableArguments {
     @Option(name: .long, help: "Run in-process against this persona's card (its state file is never touched).") var card: String?
     @Option(name: .long, help: "Run through PC/SC on this reader (name, part of it, or index).") var reader: String?
+    @Option(name: .long, help: "Answer from a recorded trace (JSON lines from `mynasim record` or `mynasim serve --trace`).") var replay: String?
+    @Option(name: .long, help: "Replay mode: strict (commands in recorded order) or skipping.") var replayMode: String = "strict"
+    @Option(name: .long, help: "With --replay of a simulator trace: the slot to replay.") var replaySlot: Int?
+    @Option(name: .long, help: "Record every exchange of this run to FILE (trace JSON lines).") var record: String?
     @Option(name: .long, help: "Activate a profile (cases of other profiles are not applicable). Repeatable.") var profile: [String] = []
     @Flag(name: .long, help: "Allow cases that can consume PIN tries on a real card.") var allowDestructive = false
     @Option(name: .long, help: "Directory for the JUnit XML, JSON and HTML reports.") var reportDir: String = "reports"
@@ -14,11 +18,21 @@ struct HarnessOptions: ParsableArguments {
     @Flag(name: .long, help: "No colours in the console view.") var plain = false
 
     func channel() throws -> any TestChannel {
-        switch (card, reader) {
-        case (let card?, nil): return try InProcessChannel(persona: PersonaDirectory(url: URL(fileURLWithPath: card)))
-        case (nil, let reader?): return try PCSCTestChannel(reader: reader)
-        default: throw CLIError("give exactly one of --card PERSONA_DIR or --reader NAME")
+        let base: any TestChannel
+        switch (card, reader, replay) {
+        case (let card?, nil, nil): base = try InProcessChannel(persona: PersonaDirectory(url: URL(fileURLWithPath: card)))
+        case (nil, let reader?, nil): base = try PCSCTestChannel(reader: reader)
+        case (nil, nil, let trace?):
+            guard let mode = ReplayChannel.Mode(rawValue: replayMode) else { throw CLIError("--replay-mode: strict or skipping, not '\(replayMode)'") }
+            base = try ReplayChannel(path: trace, mode: mode, slot: replaySlot)
+        default: throw CLIError("give exactly one of --card PERSONA_DIR, --reader NAME or --replay TRACE")
         }
+        guard let record else { return base }
+        return try Self.recording(base, to: record)
+    }
+
+    static func recording<C: TestChannel>(_ base: C, to path: String) throws -> any TestChannel {
+        try RecordingChannel(base, to: path)
     }
 
     func run(_ paths: [String], defaultName: String) throws {
@@ -55,6 +69,25 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try options.run(scripts, defaultName: URL(fileURLWithPath: scripts.first ?? "run").deletingPathExtension().lastPathComponent)
+    }
+}
+
+/// `mynasim record`: run scripts on any channel and keep the session as a trace.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Run scripts on a card (e.g. a real one) and record the session as a trace for --replay.",
+        discussion: "The trace is JSON lines, the format `mynasim serve --trace` writes. Example:\n  mynasim record --reader 0 --out card.trace session.apdu\n  mynasim run --replay card.trace session.apdu"
+    )
+    @OptionGroup var options: HarnessOptions
+    @Option(name: .long, help: "The trace file to write.") var out: String
+    @Argument(help: "Script files.") var scripts: [String]
+
+    func run() throws {
+        var options = options
+        options.record = out
+        try options.run(scripts, defaultName: "record")
+        print("trace: \(out)")
     }
 }
 

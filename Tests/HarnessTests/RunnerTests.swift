@@ -186,3 +186,43 @@ struct RunnerTests {
         #expect(bad.isEmpty, "\(bad.map { "\($0.id): \($0.message ?? "")" })")
     }
 }
+
+@Suite("Record and replay")
+struct RecordReplayTests {
+    static let session = """
+        case R-1 "read the token and query the PIN"
+          00A4040C0AD392F000260100000001 => 9000
+          00A4020C020006 => 9000
+          00B0000020 => 4A504B4941504943 * 9000
+          00200098 => 63C3
+        end
+        """
+
+    @Test func aRecordedSessionReplaysStrictlyAndSkipping() throws {
+        let trace = Fixtures.temporaryDirectory("trace").appendingPathComponent("card.trace").path
+        let script = try ScriptParser.parse(text: Self.session, path: "/s/session.apdu")
+        var recording = try RecordingChannel(InProcessChannel(persona: Fixtures.persona("yamada-taro")), to: trace)
+        #expect(ScriptRunner().run([script], on: &recording).map(\.verdict) == [.pass])
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 5) // power-on + 4 exchanges
+
+        var strict = try ReplayChannel(path: trace, mode: .strict)
+        #expect(ScriptRunner().run([script], on: &strict).map(\.verdict) == [.pass])
+
+        // A client that sends something else is caught in strict mode…
+        let other = try ScriptParser.parse(text: "00A4040C0AD392F000260100000001 => 9000\n00200098 => 63C3", path: "/s/other.apdu")
+        var strictAgain = try ReplayChannel(path: trace, mode: .strict)
+        let caught = ScriptRunner().run([other], on: &strictAgain)
+        #expect(caught[0].verdict == .inconclusive)
+        #expect(caught[0].message?.contains("exchange 2 was recorded for 00A4020C020006, but 00200098 was sent") == true)
+        // …and passes when skipping is allowed.
+        var skipping = try ReplayChannel(path: trace, mode: .skipping)
+        #expect(ScriptRunner().run([other], on: &skipping).map(\.verdict) == [.pass])
+    }
+
+    @Test func aSimulatorTraceLineThatIsNotJSONIsLocated() throws {
+        let path = Fixtures.temporaryDirectory("trace").appendingPathComponent("bad.trace").path
+        try "{\"time\":\"t\",\"slot\":0,\"event\":\"transmit\",\"command\":\"00\",\"response\":\"9000\"}\nnot json\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ReplayError.badLine(path: path, line: 2)) { try ReplayChannel(path: path, mode: .strict) }
+    }
+}

@@ -110,4 +110,17 @@ check "mynasim suite (jpki + jpki-kat) passes through pcscd" test "$status" -eq 
 contains "every case passed" "$out" "218 passed, 0 failed"
 check "JUnit, JSON and HTML reports were written" test -s "$W/reports/jpki.junit.xml" -a -s "$W/reports/jpki.json" -a -s "$W/reports/jpki.html"
 
+echo "== record through pcscd, replay without a card"
+cat > "$W/session.apdu" <<'SCRIPT'
+00A4040C0AD392F000260100000001 => 9000
+00A4020C02000A => 9000
+00B0000004 => 3082 [len:2] 9000
+00200098 => 63C?
+SCRIPT
+TARO3=$(cp -r "$ROOT/vectors/personas/yamada-taro" "$W/taro3" && rm -f "$W/taro3/state.json" && echo "$W/taro3")
+out=$(timeout 60 "$M" sandbox --card "$TARO3" -- "$M" record --reader 0 --out "$W/card.trace" --report-dir "$W/rec" --plain "$W/session.apdu" 2>&1)
+check "mynasim record captures a PC/SC session" test -s "$W/card.trace"
+out=$(timeout 60 "$M" run --replay "$W/card.trace" --report-dir "$W/rep2" --plain "$W/session.apdu" 2>&1)
+contains "the recorded session replays with no card at all" "$out" "1 passed, 0 failed"
+
 summary
