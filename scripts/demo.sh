@@ -11,7 +11,7 @@ cp -r vectors/personas/yamada-taro "$W/card"; rm -f "$W/card/state.json"
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 bold "The persona (a synthetic person; test PKI only)"
-$M persona show "$W/card" | sed -n '1,12p'
+$M persona show "$W/card" | sed -n '1,16p'
 
 SELECT_AP=00A4040C0AD392F000260100000001
 bold "Read the 利用者証明用電子証明書 (auth certificate, EF 000A) in one extended READ BINARY"
@@ -52,4 +52,5 @@ openssl dgst -sha256 -verify "$W/pub2.pem" -signature "$W/sig2" "$W/msg"
 
 bold "The JPKI conformance suite through pcscd"
 cp -r vectors/personas/yamada-taro "$W/card3"; rm -f "$W/card3/state.json"
-$M sandbox --card "$W/card3" -- $M suite vectors/suites/jpki --reader 0 --report-dir "$W/reports" --plain | tail -n 4
+$M sandbox --card "$W/card3" -- $M suite vectors/suites/jpki --reader 0 --report-dir reports/demo --plain | tail -n 4
+echo "(open reports/demo/jpki.html in a browser)"

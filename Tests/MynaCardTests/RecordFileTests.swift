@@ -1,0 +1,50 @@
+import ISO7816
+import MynaCard
+import Testing
+import TestSupport
+
+/// READ RECORD on a record EF, the structure the 共通AP uses (spec §2.3, §8).
+@Suite("READ RECORD")
+struct RecordFileTests {
+    func card() throws -> VirtualCard {
+        let image = CardImage(
+            atr: CardATR.jpki.bytes,
+            applications: [Application(name: "TEST", aid: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00], files: [
+                ElementaryFile(fid: 0x0001, content: .records([[0x01, 0x02, 0x41, 0x42], [0x02, 0x01, 0x43]])),
+                ElementaryFile(fid: 0x0002, content: .records([[0x99]]), readAccess: .anyOf(["test.pin"])),
+                ElementaryFile(fid: 0x001C, content: .credential("test.pin")),
+            ])],
+            credentials: [Credential(id: "test.pin", initialValue: Array("1234".utf8), maxTries: 3, format: .digits(4), change: .changeKey)]
+        )
+        var card = try VirtualCard(image: image, store: InMemoryCardStateStore())
+        _ = card.powerOn()
+        #expect(card.sw("00A4040C0AD3921000310001010100") == "9000")
+        return card
+    }
+
+    @Test func recordsBySFIAndCurrentEF() throws {
+        var card = try card()
+        #expect(card.send("00B2010C00") == "010241429000") // record 1 by SFI 1
+        #expect(card.send("00B2020400") == "0201439000")   // record 2 of the current EF (made current by the SFI read)
+        #expect(card.send("00B2010C02") == "01029000")     // Le shorter than the record
+        #expect(card.sw("00B2030400") == "6A83")
+        #expect(card.sw("00B2000400") == "6A83")
+        #expect(card.sw("00B2011400") == "6982")           // EF 0002 needs the PIN
+        #expect(card.sw("0020009C04" + Hex.encode(Array("1234".utf8))) == "9000")
+        #expect(card.send("00B2011400") == "999000")
+        #expect(card.sw("00B0000001") == "6981")           // READ BINARY on a record EF
+    }
+
+    @Test func changeKeyChangesTheResidentPINStyleCredential() throws {
+        var card = try card()
+        #expect(card.sw("8032009C04" + Hex.encode(Array("5678".utf8))) == "6982")
+        #expect(card.sw("0020009C04" + Hex.encode(Array("1234".utf8))) == "9000")
+        #expect(card.sw("0024019C04" + Hex.encode(Array("5678".utf8))) == "6985") // not changed by CHANGE REFERENCE DATA
+        #expect(card.sw("8032019C04" + Hex.encode(Array("5678".utf8))) == "6A86")
+        #expect(card.sw("8032009C04" + Hex.encode(Array("5678".utf8))) == "9000")
+        _ = card.reset()
+        _ = card.send("00A4040C0AD3921000310001010100")
+        #expect(card.sw("0020009C04" + Hex.encode(Array("1234".utf8))) == "63C2")
+        #expect(card.sw("0020009C04" + Hex.encode(Array("5678".utf8))) == "9000")
+    }
+}
