@@ -1,7 +1,8 @@
 import ISO7816
 
 /// How long the virtual card takes, per command class. `instant` answers at once; `realistic`
-/// approximates a contact card in a USB reader (docs/reader.md gives the figures and sources).
+/// approximates a contact card in a USB reader (figures and their basis: `realistic` below and
+/// docs/fidelity.md).
 public struct TimingProfile: Codable, Hashable, Sendable {
     /// Command classes with their own delay.
     public enum CommandClass: String, Codable, CaseIterable, Sendable {
