@@ -299,6 +299,18 @@ public struct ScriptParser {
 
     static func isHex(_ c: Character) -> Bool { c.isHexDigit && c.isASCII }
 
+    /// The name after the `$` at `index`, and the index after it.
+    static func variableName(_ chars: [Character], at index: Int, line: Line, column: Int) throws(ScriptError) -> (String, Int) {
+        var name = ""
+        var j = index + 1
+        while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" {
+            name.append(chars[j])
+            j += 1
+        }
+        guard !name.isEmpty else { throw ScriptError(location: line.location(column + index), message: "`$` needs a name") }
+        return (name, j)
+    }
+
     /// Parses command bytes: hex (spaces optional), `$name`, `${expr[:width]}`.
     static func template(_ text: String, line: Line, column: Int) throws(ScriptError) -> ByteTemplate {
         var parts: [ByteTemplate.Part] = []
@@ -342,12 +354,9 @@ public struct ScriptParser {
                     parts.append(.expression(try expression(pieces.first ?? "", line: line), width: width))
                     i = close + 1
                 } else {
-                    var name = ""
-                    var j = i + 1
-                    while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" { name.append(chars[j]); j += 1 }
-                    guard !name.isEmpty else { throw ScriptError(location: line.location(column + i), message: "`$` needs a name") }
+                    let (name, end) = try variableName(chars, at: i, line: line, column: column)
                     parts.append(.variable(name))
-                    i = j
+                    i = end
                 }
             } else {
                 throw ScriptError(location: line.location(column + i), message: "unexpected '\(c)' in an APDU (hex, $name or ${expression})")
@@ -415,12 +424,9 @@ public struct ScriptParser {
                     continue
                 }
                 if c == "$" {
-                    var name = ""
-                    var j = i + 1
-                    while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" { name.append(chars[j]); j += 1 }
-                    guard !name.isEmpty else { throw ScriptError(location: line.location(column + i), message: "`$` needs a name") }
+                    let (name, end) = try variableName(chars, at: i, line: line, column: column)
                     elements.append(.variable(name))
-                    i = j
+                    i = end
                     continue
                 }
                 guard i + 1 < chars.count, isHex(c) || c == "?", isHex(chars[i + 1]) || chars[i + 1] == "?" else {
