@@ -4,7 +4,7 @@ import ISO7816
 /// COMPUTE DIGITAL SIGNATURE, INTERNAL AUTHENTICATE and GET CHALLENGE (§2.3, §3.3).
 extension VirtualCard {
     /// DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1).
-    static let sha256DigestInfoPrefix: [UInt8] = [
+    public static let sha256DigestInfoPrefix: [UInt8] = [
         0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
     ]
 

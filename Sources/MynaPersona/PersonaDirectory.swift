@@ -22,6 +22,11 @@ public struct PersonaDirectory: Sendable {
     public let signCertificate: Certificate?
     public let authCA: Certificate
     public let signCA: Certificate
+    /// The text AP's card key (EF 0013; signs challenges without a credential).
+    public let cardKey: RSAPrivateKey
+    /// The 共通AP's INTERNAL AUTHENTICATE key (EF 0019).
+    public let commonKey: RSAPrivateKey
+    public let issuerData: IssuerData
 
     public enum FileName {
         public static let persona = "persona.yaml"
@@ -33,6 +38,9 @@ public struct PersonaDirectory: Sendable {
         public static let signCA = "sign-ca.pem"
         public static let state = "state.json"
         public static let lock = ".card.lock"
+        public static let cardKey = "card.key.pem"
+        public static let commonKey = "common.key.pem"
+        public static let issuerData = IssuerData.fileName
     }
 
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }
@@ -63,6 +71,17 @@ public struct PersonaDirectory: Sendable {
             signKey = nil
             signCertificate = nil
         }
+        let reissue = "run `mynasim persona reissue \(url.path)`"
+        for name in [FileName.cardKey, FileName.commonKey] where !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
+            throw .missingFile(url.appendingPathComponent(name).path, reason: "missing (a persona from before the 券面 APs); \(reissue)")
+        }
+        cardKey = try PEMFiles.readKey(url.appendingPathComponent(FileName.cardKey))
+        commonKey = try PEMFiles.readKey(url.appendingPathComponent(FileName.commonKey))
+        issuerData = try IssuerData.read(url.appendingPathComponent(FileName.issuerData))
+        guard issuerData.matches(persona) else {
+            throw .invalid(file: url.appendingPathComponent(FileName.issuerData).path, line: nil, column: nil,
+                           message: "the signed 券面 data no longer matches persona.yaml (edited since issue?); \(reissue)")
+        }
         try Self.checkKey(authKey, matches: authCertificate, file: url.appendingPathComponent(FileName.authCertificate).path)
         if let signKey, let signCertificate {
             try Self.checkKey(signKey, matches: signCertificate, file: url.appendingPathComponent(FileName.signCertificate).path)
@@ -85,9 +104,15 @@ public struct PersonaDirectory: Sendable {
         return CardImage(
             atr: persona.card.atr.bytes,
             supportsExtendedLength: persona.card.extendedLength,
-            applications: [jpki],
+            applications: [
+                jpki,
+                TextApplication.make(persona: persona, cardKey: cardKey, issued: issuerData),
+                ResidentApplications.common(persona: persona, authenticationKey: commonKey),
+                ResidentApplications.juki(persona: persona),
+            ],
             masterFiles: [ElementaryFile(fid: 0x001E, content: .opaque)],
-            credentials: JPKIApplication.credentials(for: persona)
+            credentials: JPKIApplication.credentials(for: persona) + TextApplication.credentials(for: persona)
+                + ResidentApplications.credentials(for: persona)
         )
     }
 

@@ -109,6 +109,7 @@ public enum PersonaFactory {
                 try PEMFiles.writeKey(signKey, to: path(PersonaDirectory.FileName.signKey))
                 try PEMFiles.writeCertificate(signCert, to: path(PersonaDirectory.FileName.signCertificate))
             }
+            try issueCardData(for: persona, at: directory, pki: pki)
             try PEMFiles.writeCertificate(pki.authentication.certificate, to: path(PersonaDirectory.FileName.authCA))
             try PEMFiles.writeCertificate(pki.signature.certificate, to: path(PersonaDirectory.FileName.signCA))
         } catch let error as PersonaError {
@@ -117,6 +118,35 @@ public enum PersonaFactory {
             throw .cannotWrite(directory.path, reason: "issuing the card's keys and certificates failed: \(error)")
         }
         try PEMFiles.writeText(try yaml(for: persona), to: yamlURL, mode: 0o644)
+        return try PersonaDirectory(url: directory)
+    }
+
+    /// Creates the card keys the 券面 and 共通 APs need (if missing) and signs the 券面 AP data with
+    /// the test PKI's CV issuer (`issuer-data.json`).
+    static func issueCardData(for persona: Persona, at directory: URL, pki: TestPKI) throws(PersonaError) {
+        func key(_ name: String) throws(PersonaError) -> RSAPrivateKey {
+            let url = directory.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: url.path) { return try PEMFiles.readKey(url) }
+            let key: RSAPrivateKey
+            do { key = try RSAPrivateKey.generate() } catch { throw .cannotWrite(url.path, reason: "\(error)") }
+            try PEMFiles.writeKey(key, to: url)
+            return key
+        }
+        let cardKey = try key(PersonaDirectory.FileName.cardKey)
+        _ = try key(PersonaDirectory.FileName.commonKey)
+        let issued: IssuerData
+        do { issued = try IssuerData.issue(for: persona, cardKey: cardKey, pki: pki) } catch {
+            throw .cannotWrite(directory.appendingPathComponent(IssuerData.fileName).path, reason: "\(error)")
+        }
+        try issued.write(to: directory.appendingPathComponent(IssuerData.fileName))
+    }
+
+    /// Re-signs an existing persona's 券面 AP data (after editing persona.yaml, or for a persona
+    /// made before those APs existed). X.509 certificates are left as they are.
+    public static func reissue(at directory: URL, pki: TestPKI) throws(PersonaError) -> PersonaDirectory {
+        let document = try YAMLDocument<Persona>(url: directory.appendingPathComponent(PersonaDirectory.FileName.persona))
+        if let problem = document.value.problems().first { throw document.problem(at: problem.path, problem.message) }
+        try issueCardData(for: document.value, at: directory, pki: pki)
         return try PersonaDirectory(url: directory)
     }
 

@@ -17,6 +17,23 @@ public struct TestPKI: Sendable {
 
     public var authentication: Authority
     public var signature: Authority
+    /// The CV hierarchy of the 券面 APs (spec §4.2): the test root and the text AP's issuing key.
+    public var cardVerifiable: CardVerifiableKeys
+
+    /// Keys of the card-verifiable hierarchy, and the text issuer's CV certificate (EF 0004).
+    public struct CardVerifiableKeys: Sendable {
+        public var root: RSAPrivateKey
+        public var textIssuer: RSAPrivateKey
+        public var textIssuerCertificate: [UInt8]
+
+        static func generate() throws -> CardVerifiableKeys {
+            let root = try RSAPrivateKey.generate()
+            let textIssuer = try RSAPrivateKey.generate()
+            return CardVerifiableKeys(root: root, textIssuer: textIssuer, textIssuerCertificate: try CardVerifiableCertificates.certificate(
+                subjectKeyID: CardVerifiableCertificates.textIssuerKeyID, subject: textIssuer,
+                certifierKeyID: CardVerifiableCertificates.rootKeyID, certifier: root))
+        }
+    }
 
     /// File names inside a PKI directory.
     enum FileName {
@@ -24,6 +41,10 @@ public struct TestPKI: Sendable {
         static let authCAKey = "auth-ca.key.pem"
         static let signCA = "sign-ca.pem"
         static let signCAKey = "sign-ca.key.pem"
+        static let cvRootKey = "cv-root.key.pem"
+        static let cvRootPublic = "cv-root.pub.pem"
+        static let textIssuerKey = "cv-text-issuer.key.pem"
+        static let textIssuerCertificate = "cv-text-issuer.cvc"
     }
 
     /// The organisation in every test CA name.
@@ -76,7 +97,8 @@ public struct TestPKI: Sendable {
         }
         return TestPKI(
             authentication: try authority(authenticationCAName(), isSignatureCA: false),
-            signature: try authority(signatureCAName(), isSignatureCA: true)
+            signature: try authority(signatureCAName(), isSignatureCA: true),
+            cardVerifiable: try CardVerifiableKeys.generate()
         )
     }
 
@@ -88,10 +110,37 @@ public struct TestPKI: Sendable {
                 certificate: try PEMFiles.readCertificate(directory.appendingPathComponent(cert))
             )
         }
+        let cv: CardVerifiableKeys
+        let certificateURL = directory.appendingPathComponent(FileName.textIssuerCertificate)
+        if FileManager.default.fileExists(atPath: certificateURL.path) {
+            guard let certificate = FileManager.default.contents(atPath: certificateURL.path) else {
+                throw .missingFile(certificateURL.path, reason: "cannot read")
+            }
+            cv = CardVerifiableKeys(
+                root: try PEMFiles.readKey(directory.appendingPathComponent(FileName.cvRootKey)),
+                textIssuer: try PEMFiles.readKey(directory.appendingPathComponent(FileName.textIssuerKey)),
+                textIssuerCertificate: Array(certificate))
+        } else {
+            // A PKI made before the 券面 APs existed gains its CV hierarchy on first use.
+            do { cv = try CardVerifiableKeys.generate() } catch { throw .cannotWrite(directory.path, reason: "\(error)") }
+            try saveCardVerifiable(cv, to: directory)
+        }
         return TestPKI(
             authentication: try authority(cert: FileName.authCA, key: FileName.authCAKey),
-            signature: try authority(cert: FileName.signCA, key: FileName.signCAKey)
+            signature: try authority(cert: FileName.signCA, key: FileName.signCAKey),
+            cardVerifiable: cv
         )
+    }
+
+    static func saveCardVerifiable(_ cv: CardVerifiableKeys, to directory: URL) throws(PersonaError) {
+        try PEMFiles.writeKey(cv.root, to: directory.appendingPathComponent(FileName.cvRootKey))
+        try PEMFiles.writeText(cv.root.publicKeyPEM + "\n", to: directory.appendingPathComponent(FileName.cvRootPublic), mode: 0o644)
+        try PEMFiles.writeKey(cv.textIssuer, to: directory.appendingPathComponent(FileName.textIssuerKey))
+        do {
+            try DurableFile.write(Data(cv.textIssuerCertificate), to: directory.appendingPathComponent(FileName.textIssuerCertificate), mode: 0o644)
+        } catch {
+            throw .cannotWrite(directory.appendingPathComponent(FileName.textIssuerCertificate).path, reason: error.description)
+        }
     }
 
     /// Loads the PKI in `directory`, or creates it there if it does not exist yet.
@@ -114,6 +163,7 @@ public struct TestPKI: Sendable {
         try PEMFiles.writeKey(authentication.key, to: directory.appendingPathComponent(FileName.authCAKey))
         try PEMFiles.writeCertificate(signature.certificate, to: directory.appendingPathComponent(FileName.signCA))
         try PEMFiles.writeKey(signature.key, to: directory.appendingPathComponent(FileName.signCAKey))
+        try Self.saveCardVerifiable(cardVerifiable, to: directory)
     }
 }
 

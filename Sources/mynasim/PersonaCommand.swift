@@ -9,7 +9,7 @@ struct PersonaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "persona",
         abstract: "Create and show test personas (a person, their card and its test PKI).",
-        subcommands: [New.self, Show.self]
+        subcommands: [New.self, Show.self, Reissue.self]
     )
 
     struct New: ParsableCommand {
@@ -93,6 +93,23 @@ struct PersonaCommand: ParsableCommand {
             if created { print("Created test PKI in \(pkiURL.path)") }
             print("Created persona in \(directory.url.path)")
             print(PersonaReport.credentials(directory.persona))
+        }
+    }
+
+    struct Reissue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-sign a persona's 券面 AP data (after editing persona.yaml, or for an older persona).",
+            discussion: "Creates missing card keys and writes issuer-data.json from the test PKI. X.509 certificates are not re-issued."
+        )
+        @Argument(help: "Persona directory.") var directory: String
+        @Option(name: .long, help: "Test PKI directory (default: <directory>/../test-pki).") var pki: String?
+
+        func run() throws {
+            let url = URL(fileURLWithPath: directory).standardizedFileURL
+            let pkiURL = pki.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? url.deletingLastPathComponent().appendingPathComponent("test-pki")
+            let testPKI = try TestPKI.load(from: pkiURL)
+            let persona = try PersonaFactory.reissue(at: url, pki: testPKI)
+            print("Re-issued the 券面 AP data of \(persona.url.path) from \(pkiURL.path)")
         }
     }
 

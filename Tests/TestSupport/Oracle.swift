@@ -86,6 +86,22 @@ public enum Oracle {
         return r.status == 0 && r.stdout.contains("Verified OK")
     }
 
+    /// `openssl dgst -sha256 -verify` with the public half of a PEM private key (made by `openssl rsa -pubout`).
+    public static func verifyMessage(_ message: [UInt8], signature: [UInt8], privateKeyFile: String) throws -> Bool {
+        let dir = Fixtures.temporaryDirectory("verify")
+        let pub = dir.appendingPathComponent("pub.pem").path
+        guard try run("openssl", ["rsa", "-in", privateKeyFile, "-pubout", "-out", pub]).status == 0 else { return false }
+        return try verifyMessage(message, signature: signature, publicKeyFile: pub)
+    }
+
+    /// `openssl dgst -sha256 -verify PUBKEY`.
+    public static func verifyMessage(_ message: [UInt8], signature: [UInt8], publicKeyFile: String) throws -> Bool {
+        let dir = Fixtures.temporaryDirectory("verify")
+        let r = try run("openssl", ["dgst", "-sha256", "-verify", publicKeyFile, "-signature", file(signature, name: "sig.bin", in: dir),
+                                    file(message, name: "msg.bin", in: dir)])
+        return r.status == 0 && r.stdout.contains("Verified OK")
+    }
+
     /// `openssl pkeyutl -verify` of a PSS or PKCS#1 signature over a precomputed SHA-256 digest.
     public static func verifyDigest(_ digest: [UInt8], signature: [UInt8], certificateDER: [UInt8], pss: Bool) throws -> Bool {
         let dir = Fixtures.temporaryDirectory("verify")

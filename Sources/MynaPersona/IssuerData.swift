@@ -1,0 +1,57 @@
+import Foundation
+import ISO7816
+import MynaCard
+
+/// What the issuer signed for a card's 券面 APs, kept beside the persona (`issuer-data.json`) so
+/// a persona directory is self-contained: the issuer's keys stay in the test PKI.
+public struct IssuerData: Codable, Hashable, Sendable {
+    /// Text AP EF 0004: the CV certificate of the text issuing key.
+    public var textCVCertificate: String
+    /// Text AP EF 0003: digests of EF 0001/0002 and the issuer's signature.
+    public var textIntegrity: String
+    /// Text AP EF 0007: the card key with the issuer's signature.
+    public var textCardKey: String
+
+    static let fileName = "issuer-data.json"
+
+    /// Signs the card data of `persona` with the test PKI's CV issuer.
+    public static func issue(for persona: Persona, cardKey: RSAPrivateKey, pki: TestPKI) throws -> IssuerData {
+        IssuerData(
+            textCVCertificate: Hex.encode(pki.cardVerifiable.textIssuerCertificate),
+            textIntegrity: Hex.encode(try TextApplication.integrityFile(persona, issuer: pki.cardVerifiable.textIssuer)),
+            textCardKey: Hex.encode(try TextApplication.cardKeyFile(cardKey: cardKey, issuer: pki.cardVerifiable.textIssuer))
+        )
+    }
+
+    /// Whether the signed digests still match the persona (persona.yaml may have been edited).
+    func matches(_ persona: Persona) -> Bool {
+        guard let integrity = try? Hex.decode(textIntegrity), let object = try? BERTLV(parsing: integrity),
+            let children = try? object.children(), children.count >= 2
+        else { return false }
+        let fresh = TextApplication.digests(persona)
+        return children[0].value == fresh.myNumber && children[1].value == fresh.attributes
+    }
+
+    static func read(_ url: URL) throws(PersonaError) -> IssuerData {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw .missingFile(url.path, reason: "missing; run `mynasim persona reissue \(url.deletingLastPathComponent().path)` to sign the 券面 AP data")
+        }
+        do {
+            return try JSONDecoder().decode(IssuerData.self, from: data)
+        } catch {
+            throw .invalid(file: url.path, line: nil, column: nil, message: "not issuer data: \(error)")
+        }
+    }
+
+    func write(to url: URL) throws(PersonaError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try DurableFile.write(try encoder.encode(self), to: url, mode: 0o644)
+        } catch let error as CardStateError {
+            throw .cannotWrite(url.path, reason: error.description)
+        } catch {
+            throw .cannotWrite(url.path, reason: "\(error)")
+        }
+    }
+}
