@@ -13,16 +13,20 @@ public struct CardImage: Sendable {
     public var masterFiles: [ElementaryFile]
     /// Every credential the card holds, with its initial value.
     public var credentials: [Credential]
+    /// Card-level data objects answered by GET DATA in the MF state (spec §2.2), by tag. `5F51`
+    /// (the ATR without TS) is added by the card itself and also answers inside an AP.
+    public var dataObjects: [UInt16: [UInt8]]
 
     public init(
         atr: [UInt8], supportsExtendedLength: Bool = true, applications: [Application],
-        masterFiles: [ElementaryFile] = [], credentials: [Credential]
+        masterFiles: [ElementaryFile] = [], credentials: [Credential], dataObjects: [UInt16: [UInt8]] = [:]
     ) {
         self.atr = atr
         self.supportsExtendedLength = supportsExtendedLength
         self.applications = applications
         self.masterFiles = masterFiles
         self.credentials = credentials
+        self.dataObjects = dataObjects
     }
 
     /// The credential with `id`.

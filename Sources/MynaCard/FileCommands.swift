@@ -99,6 +99,27 @@ extension VirtualCard {
         return Array(content[offset..<min(content.count, offset + ne)])
     }
 
+    /// GET DATA `00 CA tag Le` (spec §2.2): card-level objects in the MF state only (`5F51` also in
+    /// an AP); a large object needs an extended Le (`6700` otherwise); a small one answers `6Cxx`
+    /// when Le is too short; an absent object `6A88`.
+    mutating func getData(_ command: CommandAPDU) throws(CardRefusal) -> [UInt8] {
+        guard command.case == .case2, let ne = command.ne else { throw CardRefusal(.wrongLength) }
+        let tag = UInt16(command.p1) << 8 | UInt16(command.p2)
+        let value: [UInt8]?
+        if tag == 0x5F51 {
+            value = Array(image.atr.dropFirst())
+        } else {
+            value = session.application == nil ? image.dataObjects[tag] : nil
+        }
+        guard let value else { throw CardRefusal(.referencedDataNotFound) }
+        if value.count > 256 {
+            guard command.isExtended, ne >= value.count else { throw CardRefusal(.wrongLength) }
+        } else if ne < value.count {
+            throw CardRefusal(StatusWord(0x6C, UInt8(value.count & 0xFF)))
+        }
+        return value
+    }
+
     mutating func readRecord(_ command: CommandAPDU) throws(CardRefusal) -> [UInt8] {
         guard command.case == .case2, let ne = command.ne else { throw CardRefusal(.wrongLength) }
         switch command.p2 & 0x07 {

@@ -72,6 +72,7 @@ public struct VirtualCard {
         case (false, Instruction.changeReferenceData): return try changeReferenceData(command)
         case (false, Instruction.getChallenge): return try getChallenge(command)
         case (false, Instruction.internalAuthenticate): return try internalAuthenticate(command)
+        case (false, Instruction.getData): return try getData(command)
         case (true, Instruction.computeDigitalSignature): return try computeDigitalSignature(command)
         case (true, Instruction.changeKey): return try changeKey(command)
         default: throw CardRefusal(.instructionNotSupported)
@@ -112,6 +113,7 @@ enum Instruction {
     static let internalAuthenticate: UInt8 = 0x88
     static let computeDigitalSignature: UInt8 = 0x2A
     static let changeKey: UInt8 = 0x32
+    static let getData: UInt8 = 0xCA
 }
 
 /// The CLA byte, classified as the card sees it (Part A 7, §2.3).

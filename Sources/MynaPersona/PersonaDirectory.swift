@@ -112,7 +112,8 @@ public struct PersonaDirectory: Sendable {
             ],
             masterFiles: [ElementaryFile(fid: 0x001E, content: .opaque)],
             credentials: JPKIApplication.credentials(for: persona) + TextApplication.credentials(for: persona)
-                + ResidentApplications.credentials(for: persona)
+                + ResidentApplications.credentials(for: persona),
+            dataObjects: CardDataObjects.make(persona: persona, issued: issuerData)
         )
     }
 

@@ -45,6 +45,30 @@ struct GenericCommandTests {
         #expect(card.exchange(try Hex.decode("0084000010")).data.count == 16) // also inside an AP
     }
 
+    @Test func getDataAtTheMFLevel() throws {
+        var card = try Fixtures.card()
+        let persona = try Fixtures.persona("yamada-taro").persona
+        #expect(card.send("00CA00F000") == Hex.encode(Array("13221".utf8)) + "9000")
+        #expect(card.send("00CA00F200") == Hex.encode(Array("20350217".utf8)) + "9000")
+        #expect(card.send("00CA004500") == Hex.encode(Array(persona.card.serialNumber.utf8)) + "9000")
+        #expect(card.exchange(try Hex.decode("00CA004200")).data.count == 16)
+        #expect(card.send("00CA5F5100") == "E000FF8131FE45149000") // the ATR without TS
+        #expect(card.sw("00CA00F004") == "6C05")                 // Le too short for a small object
+        #expect(card.sw("00CA00F800") == "6700")                 // a large object needs an extended Le
+        let cvc = card.exchange(try Hex.decode("00CA00F8000000"))
+        #expect(cvc.sw == "9000" && cvc.data.count == 568 && Array(cvc.data.prefix(2)) == [0x7F, 0x21])
+        #expect(card.sw("00CA7F2100") == "6A88")                 // absent on this card generation
+        #expect(card.sw("00CADF3005") == "6A88")                 // OpenSC's probe tag
+        #expect(card.sw("00CA00F0") == "6700")
+        _ = card.send(JPKIAPDU.selectAP)
+        #expect(card.sw("00CA00F000") == "6A88")                 // only in the MF state…
+        #expect(card.sw("00CA5F5100") == "9000")                 // …except 5F51
+        _ = card.send("00A4040C07A0000001510000")                // the ISD restores the MF state
+        #expect(card.sw("00CA00F000") == "9000")
+        var short = try Fixtures.card("tanaka-short")
+        #expect(short.sw("00CA00F8000000") == "6700")            // short-only: the large object is out of reach
+    }
+
     @Test func readRecordOnTransparentFileIsIncompatible() throws {
         var card = try Fixtures.card()
         _ = card.send(JPKIAPDU.selectAP)

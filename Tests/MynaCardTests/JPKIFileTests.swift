@@ -29,7 +29,8 @@ struct JPKIFileTests {
         #expect(probes.count == 29)
         for probe in probes {
             let sw = card.sw(probe.replacingOccurrences(of: " ", with: ""))
-            #expect(sw == "6A82" || sw == "6D00", "probe \(probe) answered \(sw)")
+            // Anything but 9000: a success would let another OpenSC driver claim the card.
+            #expect(["6A82", "6D00", "6A88"].contains(sw), "probe \(probe) answered \(sw)")
         }
     }
 
