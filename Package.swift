@@ -48,6 +48,17 @@ let package = Package(
         // libpcsclite, for PC/SC readers (ours through pcscd, or real ones).
         .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         .target(name: "PCSC", dependencies: ["CPCSCLite", "ISO7816"]),
+        // The reference client behind `mynasim read`.
+        .target(
+            name: "MynaClient",
+            dependencies: [
+                "ISO7816", "MynaPersona",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         // Scripts, runner, channels, verdicts and reports.
         .target(name: "Harness", dependencies: ["ISO7816", "MynaCard", "MynaPersona", "PCSC", "VirtualReader"]),
         .executableTarget(
@@ -59,6 +70,7 @@ let package = Package(
                 "VirtualReader",
                 "PCSC",
                 "Harness",
+                "MynaClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

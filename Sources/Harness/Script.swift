@@ -48,7 +48,7 @@ public indirect enum Statement: Sendable {
     case call(name: String, location: SourceLocation)
     /// `option get-response on|off`, `option wrong-le on|off`.
     case option(name: String, value: String, location: SourceLocation)
-    /// `read-ef NAME`: reads the current EF to its end (BER length in its header, else until a
+    /// `read-ef NAME`: reads the current EF to its end (BER length in its 8-byte head, else until a
     /// short answer), in 256-byte READ BINARY chunks, into NAME.
     case readEF(into: String, location: SourceLocation)
     /// `budget 500ms`: the case fails if it takes longer.

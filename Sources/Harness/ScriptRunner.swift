@@ -220,10 +220,10 @@ public struct ScriptRunner {
             let r = try exchange([0x00, 0xB0, UInt8(offset >> 8), UInt8(offset & 0xFF), UInt8(le & 0xFF)], expected: nil, within: nil, location: location, &x)
             return (Array(r.dropLast(2)), UInt16(r[r.count - 2]) << 8 | UInt16(r[r.count - 1]))
         }
-        let head = try read(0, 4)
+        let head = try read(0, 8) // enough for a two-byte tag and an 82-form length
         guard head.sw == 0x9000 else { throw Stop.failed("\(location): read-ef: READ BINARY answered \(String(head.sw, radix: 16, uppercase: true))") }
         var total: Int? = nil
-        if head.data.count == 4, let (object, _) = try? BERTLV.parse((head.data + [UInt8](repeating: 0, count: 0x10000))[...]) {
+        if head.data.count >= 4, let (object, _) = try? BERTLV.parse((head.data + [UInt8](repeating: 0, count: 0x10000))[...]) {
             total = BERTLV.headerLength(tag: object.tag, valueLength: object.value.count) + object.value.count
         }
         var data = head.data

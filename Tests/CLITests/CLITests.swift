@@ -118,3 +118,59 @@ struct CLITests {
         #expect(invalid.status != 0 && invalid.stderr.contains("check digit"))
     }
 }
+
+@Suite("mynasim read", .serialized)
+struct ReadCommandTests {
+    func mynasim(_ args: [String]) throws -> Oracle.ProcessResult { try Oracle.run(Oracle.mynasim, args) }
+
+    func personaWithRoots() throws -> URL {
+        let card = try Fixtures.copyOfPersona("yamada-taro")
+        try FileManager.default.copyItem(at: Fixtures.personas.appendingPathComponent("test-pki"),
+                                         to: card.deletingLastPathComponent().appendingPathComponent("test-pki"))
+        return card
+    }
+
+    @Test func readsAndVerifiesEverything() throws {
+        let card = try personaWithRoots()
+        let r = try mynasim(["read", "--card", card.path, "--text-pin", "5678", "--sign-password", "TARO2026", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: r.stdoutData) as! [String: Any]
+        #expect(json["myNumber"] as? String == "123456789018")
+        #expect((json["attributes"] as? [String: String])?["name"] == "山田\u{3000}太郎")
+        let checks = json["checks"] as! [[String: Any]]
+        #expect(checks.count == 6 && checks.allSatisfy { $0["passed"] as? Bool == true })
+        #expect((json["certificates"] as! [[String: Any]]).count == 4)
+        #expect((json["triesLeft"] as! [String: Int])["text 0011 (券面事項入力補助用暗証番号)"] == 3)
+    }
+
+    @Test func withoutCredentialsNothingCostsATry() throws {
+        let card = try personaWithRoots()
+        let r = try mynasim(["read", "--card", card.path])
+        #expect(r.status == 0 && r.stdout.contains("no credential given"))
+        #expect(!r.stdout.contains("個人番号"))
+        let shown = try mynasim(["persona", "show", card.path])
+        #expect(shown.stdout.contains("text.pin: 3/3"))
+    }
+
+    @Test func refusesTheLastTryUnlessForced() throws {
+        let card = try personaWithRoots()
+        let wrong = "0020009104" + Hex.encode(Array("0000".utf8))
+        _ = try mynasim(["apdu", "--card", card.path, "00A4040C0AD3921000310001010408", wrong, wrong])
+        let refused = try mynasim(["read", "--card", card.path, "--text-pin", "0000"])
+        #expect(refused.status != 0 && refused.stderr.contains("only one try left"))
+        #expect(try mynasim(["persona", "show", card.path]).stdout.contains("text.pin: 1/3"))
+        let forced = try mynasim(["read", "--card", card.path, "--text-pin", "5678", "--force"])
+        #expect(forced.status == 0 && forced.stdout.contains("123456789018"))
+    }
+
+    @Test func aTamperedCardFailsVerification() throws {
+        // A different CV root: the card's signatures no longer verify against it.
+        let card = try personaWithRoots()
+        let roots = Fixtures.temporaryDirectory("roots")
+        let other = try Oracle.run("openssl", ["genrsa", "-out", roots.appendingPathComponent("k.pem").path, "2048"])
+        #expect(other.status == 0)
+        _ = try Oracle.run("openssl", ["rsa", "-in", roots.appendingPathComponent("k.pem").path, "-pubout", "-out", roots.appendingPathComponent("cv-root.pub.pem").path])
+        let r = try mynasim(["read", "--card", card.path, "--text-pin", "5678", "--roots", roots.path])
+        #expect(r.status == 2 && r.stdout.contains("FAIL text AP CV certificate signed by the CV root"))
+    }
+}

@@ -110,6 +110,13 @@ check "mynasim suite (jpki + jpki-kat) passes through pcscd" test "$status" -eq 
 contains "every case passed" "$out" "218 passed, 0 failed"
 check "JUnit, JSON and HTML reports were written" test -s "$W/reports/jpki.junit.xml" -a -s "$W/reports/jpki.json" -a -s "$W/reports/jpki.html"
 
+echo "== mynasim read through pcscd"
+TARO4=$(cp -r "$ROOT/vectors/personas/yamada-taro" "$W/taro4" && rm -f "$W/taro4/state.json" && echo "$W/taro4")
+out=$(timeout 60 "$M" sandbox --card "$TARO4" -- "$M" read --reader 0 --roots "$ROOT/vectors/personas/test-pki" --text-pin 5678 2>&1)
+contains "mynasim read over PC/SC reads the My Number" "$out" "個人番号 (My Number): 123456789018"
+contains "and verifies the integrity record against the CV root" "$out" "OK   text AP integrity record signed by the certified issuer key"
+if grep -q FAIL <<<"$out"; then fail "with no failed check" "$out"; else pass "with no failed check"; fi
+
 echo "== record through pcscd, replay without a card"
 cat > "$W/session.apdu" <<'SCRIPT'
 00A4040C0AD392F000260100000001 => 9000

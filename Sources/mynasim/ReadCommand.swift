@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import ISO7816
+import MynaCard
+import MynaClient
+import MynaPersona
+import PCSC
+
+/// `mynasim read`: the reference client. Reads and verifies what a card carries.
+struct ReadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Read a card: certificates, retry counters, My Number and attributes, and verify every signature.",
+        discussion: """
+            Without a credential nothing costs a try. With --text-pin (or 照合番号A/B) the text AP is
+            read and its integrity record verified against the CV root. A credential is never sent
+            when only one try is left, unless --force. --ask prompts for the text PIN without echo.
+            """
+    )
+    @Option(name: .long, help: "In-process: this persona's card (its state persists as with `apdu`).") var card: String?
+    @Option(name: .long, help: "Through PC/SC: this reader (name, part of it, or index).") var reader: String?
+    @Option(name: .long, help: "Trust anchors: a directory with auth-ca.pem, sign-ca.pem, cv-root.pub.pem (default with --card: <card>/../test-pki).") var roots: String?
+    @Option(name: .long, help: "券面事項入力補助用 PIN (4 digits).") var textPin: String?
+    @Option(name: .long, help: "照合番号A (the 12-digit My Number).") var verificationA: String?
+    @Option(name: .long, help: "照合番号B (14 digits).") var verificationB: String?
+    @Option(name: .long, help: "署名用 password, to read the signature certificate.") var signPassword: String?
+    @Flag(name: .long, help: "Prompt for the text PIN without echo.") var ask = false
+    @Flag(name: .long, help: "Send a credential even when only one try is left.") var force = false
+    @Flag(name: .long, help: "Print JSON for machines.") var json = false
+
+    func run() throws {
+        var credentials = CardReader<VirtualCard>.Credentials()
+        credentials.textPIN = textPin
+        if ask, textPin == nil, let entered = getpass("券面事項入力補助用暗証番号 (text PIN): ") {
+            credentials.textPIN = String(cString: entered)
+        }
+        credentials.verificationNumberA = verificationA
+        credentials.verificationNumberB = verificationB
+        credentials.signPassword = signPassword
+        credentials.force = force
+        let report: CardReport
+        switch (card, reader) {
+        case (let card?, nil):
+            let directory = try PersonaDirectory(url: URL(fileURLWithPath: card))
+            let lock = try directory.lock()
+            defer { withExtendedLifetime(lock) {} }
+            let anchors = try TrustAnchors(directory: URL(fileURLWithPath: roots ?? directory.url.deletingLastPathComponent().appendingPathComponent("test-pki").path))
+            var reader = CardReader(channel: try directory.makeCard(), anchors: anchors)
+            report = try reader.read(credentials)
+        case (nil, let name?):
+            let anchors = try roots.map { try TrustAnchors(directory: URL(fileURLWithPath: $0)) }
+            var reader = CardReader(channel: try PCSCChannel(reader: name), anchors: anchors)
+            report = try reader.read(.init(credentials))
+        default:
+            throw CLIError("give exactly one of --card PERSONA_DIR or --reader NAME")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(Self.text(report))
+        }
+        if !report.allVerified { throw ExitCode(2) }
+    }
+
+    static func text(_ r: CardReport) -> String {
+        var lines = ["ATR \(r.atr)", "token \(r.tokenLabel ?? "-")"]
+        for c in r.certificates { lines.append("EF \(c.ef) \(c.role): \(c.subject) (issuer \(c.issuer), until \(c.notValidAfter))") }
+        if let n = r.myNumber { lines.append("個人番号 (My Number): \(n)") }
+        if let a = r.attributes {
+            lines += ["氏名: \(a.name)", "住所: \(a.address)", "生年月日: \(a.birthDate)", "性別: \(a.sex)"]
+        }
+        if let c = r.commonRecord { lines.append("共通AP: serial \(c.serialNumber), municipality \(c.municipalityCode), expiry \(c.expiry)") }
+        lines.append("retry counters:")
+        lines += r.triesLeft.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
+        lines.append("checks:")
+        lines += r.checks.map { "  \($0.passed ? "OK  " : "FAIL") \($0.what)" }
+        lines += r.notes.map { "note: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension CardReader.Credentials {
+    /// The same credentials for a reader over another channel type.
+    init<Other>(_ other: CardReader<Other>.Credentials) {
+        self.init()
+        textPIN = other.textPIN
+        verificationNumberA = other.verificationNumberA
+        verificationNumberB = other.verificationNumberB
+        signPassword = other.signPassword
+        force = other.force
+    }
+}
