@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import VirtualReader
 
 /// Runs scripts over any ``TestChannel`` and turns them into verdicts.
 public struct ScriptRunner {
@@ -281,10 +282,7 @@ public struct ScriptRunner {
         (0..<width).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
     }
 
-    static func micros(_ d: Duration) -> Int { Int(d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000) }
+    static func micros(_ d: Duration) -> Int { d.wholeMicroseconds }
 
-    static func format(_ d: Duration) -> String {
-        let us = micros(d)
-        return us >= 10_000 ? String(format: "%.1f ms", Double(us) / 1000) : "\(us) µs"
-    }
+    static func format(_ d: Duration) -> String { Reports.formatMicros(d.wholeMicroseconds) }
 }

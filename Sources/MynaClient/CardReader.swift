@@ -9,16 +9,6 @@ import _CryptoExtras
 /// (in-process or PC/SC), without consuming PIN tries unless it was given a credential, and never
 /// sends one when a single try is left unless forced.
 public struct CardReader<Channel: CardChannel> {
-    /// Credentials the user gave (ASCII); nil ones are not used.
-    public struct Credentials: Sendable {
-        public var textPIN: String?
-        public var verificationNumberA: String?
-        public var verificationNumberB: String?
-        public var signPassword: String?
-        public var force = false
-        public init() {}
-    }
-
     public var channel: Channel
     public var anchors: TrustAnchors?
 
@@ -75,7 +65,7 @@ public struct CardReader<Channel: CardChannel> {
         guard r.status.isSuccess else { throw ReadError.status("VERIFY \(what)", r.status) }
     }
 
-    public mutating func read(_ credentials: Credentials) throws -> CardReport {
+    public mutating func read(_ credentials: ReadCredentials) throws -> CardReport {
         var report = CardReport(atr: Hex.encode(try channel.powerOn()))
         try readJPKI(credentials, &report)
         try readText(credentials, &report)
@@ -92,7 +82,7 @@ public struct CardReader<Channel: CardChannel> {
         return report
     }
 
-    mutating func readJPKI(_ credentials: Credentials, _ report: inout CardReport) throws {
+    mutating func readJPKI(_ credentials: ReadCredentials, _ report: inout CardReport) throws {
         guard try select(AID.jpki) else { report.notes.append("no JPKI AP"); return }
         if try selectEF("0006") {
             let token = try send("00B0000020")
@@ -126,7 +116,7 @@ public struct CardReader<Channel: CardChannel> {
         }
     }
 
-    mutating func readText(_ credentials: Credentials, _ report: inout CardReport) throws {
+    mutating func readText(_ credentials: ReadCredentials, _ report: inout CardReport) throws {
         guard try select(AID.text) else { return }
         report.triesLeft["text 0011 (券面事項入力補助用暗証番号)"] = try tries("91")
         report.triesLeft["text 0014 (照合番号A)"] = try tries("94")
@@ -179,6 +169,17 @@ public struct CardReader<Channel: CardChannel> {
         .init(ef: fid, role: role, subject: c.subject.description, issuer: c.issuer.description,
               notValidAfter: ISO8601DateFormatter().string(from: c.notValidAfter), der: Hex.encode(der))
     }
+}
+
+/// Credentials the user gave to `CardReader` (ASCII); nil ones are not used.
+public struct ReadCredentials: Sendable {
+    public var textPIN: String?
+    public var verificationNumberA: String?
+    public var verificationNumberB: String?
+    public var signPassword: String?
+    /// Send a credential even when only one try is left.
+    public var force = false
+    public init() {}
 }
 
 /// The applications `CardReader` reads, by AID.

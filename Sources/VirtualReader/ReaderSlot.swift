@@ -93,7 +93,7 @@ public final class ReaderSlot: @unchecked Sendable {
             notifyLocked()
             return (atrLocked, .microseconds(profile.delayMicros[.powerOn] ?? 0))
         }
-        if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds)) }
+        if delay > .zero { Thread.sleep(forTimeInterval: delay.seconds) }
         return atr
     }
 
@@ -141,7 +141,7 @@ public final class ReaderSlot: @unchecked Sendable {
             return .noCard
         }
         if prepared.delay > .zero {
-            Thread.sleep(forTimeInterval: Double(prepared.delay.components.seconds) + Double(prepared.delay.components.attoseconds) / 1e18)
+            Thread.sleep(forTimeInterval: prepared.delay.seconds)
         }
         return lock.withLock {
             // Removed while the card was working: the response never left it.

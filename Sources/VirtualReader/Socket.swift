@@ -48,7 +48,7 @@ public final class SocketConnection: @unchecked Sendable {
         while offset < count {
             if let timeout {
                 var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+                let ms = Int32(timeout.wholeMilliseconds)
                 let r = poll(&pfd, 1, ms)
                 if r == 0 { throw .timeout }
                 if r < 0 { if errno == EINTR { continue }; throw .io("poll: " + String(cString: strerror(errno))) }

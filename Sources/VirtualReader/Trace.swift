@@ -49,7 +49,7 @@ public final class TraceWriter: @unchecked Sendable {
         let event = TraceEvent(
             time: Self.timestamp(), slot: slot, event: kind, command: command.map { Hex.encode($0) },
             response: response.map { Hex.encode($0) }, atr: atr.map { Hex.encode($0) }, card: card,
-            durationMicros: duration.map { Int($0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000) }
+            durationMicros: duration?.wholeMicroseconds
         )
         guard let data = try? encoder.encode(event) else { return }
         lock.withLock {

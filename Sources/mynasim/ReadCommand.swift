@@ -29,7 +29,7 @@ struct ReadCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON for machines.") var json = false
 
     func run() throws {
-        var credentials = CardReader<VirtualCard>.Credentials()
+        var credentials = ReadCredentials()
         credentials.textPIN = textPin
         if ask, textPin == nil, let entered = getpass("券面事項入力補助用暗証番号 (text PIN): ") {
             credentials.textPIN = String(cString: entered)
@@ -50,7 +50,7 @@ struct ReadCommand: ParsableCommand {
         case (nil, let name?):
             let anchors = try roots.map { try TrustAnchors(directory: URL(fileURLWithPath: $0)) }
             var reader = CardReader(channel: try PCSCChannel(reader: name), anchors: anchors)
-            report = try reader.read(.init(credentials))
+            report = try reader.read(credentials)
         default:
             throw CLIError("give exactly one of --card PERSONA_DIR or --reader NAME")
         }
@@ -78,17 +78,5 @@ struct ReadCommand: ParsableCommand {
         lines += r.checks.map { "  \($0.passed ? "OK  " : "FAIL") \($0.what)" }
         lines += r.notes.map { "note: \($0)" }
         return lines.joined(separator: "\n")
-    }
-}
-
-extension CardReader.Credentials {
-    /// The same credentials for a reader over another channel type.
-    init<Other>(_ other: CardReader<Other>.Credentials) {
-        self.init()
-        textPIN = other.textPIN
-        verificationNumberA = other.verificationNumberA
-        verificationNumberB = other.verificationNumberB
-        signPassword = other.signPassword
-        force = other.force
     }
 }
