@@ -1,7 +1,7 @@
 # mynasim — build, test and demo. `make demo` and `make test` are the two commands that matter.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := pcscd libpcsclite-dev libssl-dev openssl opensc opensc-pkcs11 pcsc-tools python3-pyscard systemd valgrind gcc make pkg-config xxd
+APT_PACKAGES := pcscd libpcsclite-dev libssl-dev openssl opensc opensc-pkcs11 pcsc-tools python3-pyscard systemd valgrind gcc make pkg-config xxd imagemagick fonts-ipafont-gothic
 
 .PHONY: all build deps handler demo test test-swift test-handler test-e2e bench install uninstall clean
 

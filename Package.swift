@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
     ],
     targets: [
         // Command and response APDUs, status words, BER-TLV, ATR. No dependencies.
@@ -28,6 +29,7 @@ let package = Package(
                 "ISO7816",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "BigInt", package: "BigInt"),
             ]
         ),
         // Persona files, the test PKI, and the card image built from a persona.
@@ -52,7 +54,7 @@ let package = Package(
         .target(
             name: "MynaClient",
             dependencies: [
-                "ISO7816", "MynaPersona",
+                "ISO7816", "MynaCard", "MynaPersona",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

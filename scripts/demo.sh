@@ -50,6 +50,12 @@ $M sandbox --card "$W/card2" -- sh -c "
 openssl x509 -in "$W/p15.pem" -pubkey -noout > "$W/pub2.pem"
 openssl dgst -sha256 -verify "$W/pub2.pem" -signature "$W/sig2" "$W/msg"
 
+bold "mynasim read through pcscd: every AP, the card face, every signature checked"
+mkdir -p reports/demo; cp -r vectors/personas/yamada-taro "$W/card4"; rm -f "$W/card4/state.json"
+$M sandbox --card "$W/card4" -- $M read --reader 0 --roots vectors/personas/test-pki \
+  --verification-b 55021720352285 --birth-date-key 550217 --photo reports/demo/face.jp2 | grep -vE '^EF|^  (JPKI|text|common|住基)'
+echo "(the face photo, greyscale JPEG 2000: reports/demo/face.jp2)"
+
 bold "The JPKI conformance suite through pcscd"
 cp -r vectors/personas/yamada-taro "$W/card3"; rm -f "$W/card3/state.json"
 $M sandbox --card "$W/card3" -- $M suite vectors/suites/jpki --reader 0 --report-dir reports/demo --plain | tail -n 4

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import ISO7816
+import MynaCard
 import MynaPersona
 import X509
 import _CryptoExtras
@@ -69,6 +70,7 @@ public struct CardReader<Channel: CardChannel> {
         var report = CardReport(atr: Hex.encode(try channel.powerOn()))
         try readJPKI(credentials, &report)
         try readText(credentials, &report)
+        try readVisual(credentials, &report)
         if try select(AID.common) {
             let record = try send("00B2010C00")
             if record.status.isSuccess, record.data.count == 30 {
@@ -121,38 +123,38 @@ public struct CardReader<Channel: CardChannel> {
         report.triesLeft["text 0011 (券面事項入力補助用暗証番号)"] = try tries("91")
         report.triesLeft["text 0014 (照合番号A)"] = try tries("94")
         report.triesLeft["text 0015 (照合番号B)"] = try tries("95")
-        if let pin = credentials.textPIN { try verify("91", pin, what: "券面事項入力補助用暗証番号", force: credentials.force) }
-        else if let a = credentials.verificationNumberA { try verify("94", a, what: "照合番号A", force: credentials.force) }
-        else if let b = credentials.verificationNumberB { try verify("95", b, what: "照合番号B", force: credentials.force) }
-        else { report.notes.append("text AP: no credential given (--text-pin, --verification-a or --verification-b); My Number and attributes not read"); return }
+        // The PIN opens both files; 照合番号A only the My Number, 照合番号B only the attributes (spec §4.1).
+        if let pin = credentials.textPIN { try verify("91", pin, what: "券面事項入力補助用暗証番号", force: credentials.force) } else {
+            if let a = credentials.verificationNumberA { try verify("94", a, what: "照合番号A", force: credentials.force) }
+            if let b = credentials.verificationNumberB { try verify("95", b, what: "照合番号B", force: credentials.force) }
+        }
+        let myNumberOpen = credentials.textPIN != nil || credentials.verificationNumberA != nil
+        let attributesOpen = credentials.textPIN != nil || credentials.verificationNumberB != nil
+        guard myNumberOpen || attributesOpen else {
+            report.notes.append("text AP: no credential given (--text-pin, --verification-a or --verification-b); My Number and attributes not read")
+            return
+        }
 
         var ef1: [UInt8]? = nil, ef2: [UInt8]? = nil
-        if try selectEF("0001"), case let r = try send("00B0000011"), r.status.isSuccess {
+        if myNumberOpen, try selectEF("0001"), case let r = try send("00B0000011"), r.status.isSuccess {
             ef1 = r.data
             report.myNumber = String(decoding: r.data.dropFirst(3).prefix(12), as: UTF8.self)
         }
-        if try selectEF("0002"), case let data = try readEF("EF 0002"), let outer = try? BERTLV(parsing: data) {
+        if attributesOpen, try selectEF("0002"), case let data = try readEF("EF 0002"), let outer = try? BERTLV(parsing: data) {
             ef2 = data
             let c = (try? outer.children()) ?? []
             func text(_ tag: UInt32) -> String { c.first { $0.tag == tag }.map { String(decoding: $0.value, as: UTF8.self) } ?? "" }
             report.attributes = .init(name: text(0xDF22), address: text(0xDF23), birthDate: text(0xDF24), sex: text(0xDF25))
         }
-        // The integrity record: the CV certificate chains to the CV root, its key signed EF 0003,
-        // and EF 0003's digests match what was read.
-        guard try selectEF("0004"), case let cvc = try readEF("EF 0004"), try selectEF("0003"), case let integrity = try readEF("EF 0003"),
-            let body = try? BERTLV(parsing: cvc).child(0x5F4E)?.value, let cvSignature = try? BERTLV(parsing: cvc).child(0x5F37)?.value,
-            let record = try? BERTLV(parsing: integrity).children(), record.count == 3
+        // The integrity record: the CV certificate chains to its root, the certified key signed
+        // EF 0003, and EF 0003's digests match what was read.
+        let issuer = try certifiedIssuer("text AP", &report)
+        guard try selectEF("0003"), case let integrity = try readEF("EF 0003"), let record = try? BERTLV(parsing: integrity).children(), record.count == 3
         else { report.checks.append(.init(what: "text AP integrity record readable", passed: false)); return }
-        if let root = anchors?.cvRoot {
-            report.checks.append(.init(what: "text AP CV certificate signed by the CV root from \(anchors!.source)",
-                                       passed: Self.verifyPKCS1(body, cvSignature, root)))
-        }
-        let keyTLVs = Array(body.dropFirst(32))
-        if let n = (try? BERTLV.parseAll(keyTLVs))?.first(where: { $0.tag == 0x91 })?.value,
-            let e = (try? BERTLV.parseAll(keyTLVs))?.first(where: { $0.tag == 0x90 })?.value,
-            let issuer = try? _RSA.Signing.PublicKey(n: n, e: e) {
+        if let issuer {
             let signed = record[0].encoded(lengthForm: .card) + record[1].encoded(lengthForm: .card)
-            report.checks.append(.init(what: "text AP integrity record signed by the certified issuer key", passed: Self.verifyPKCS1(signed, record[2].value, issuer)))
+            report.checks.append(.init(what: "text AP integrity record signed by the certified issuer key",
+                                       passed: issuer.isValidPKCS1v15(signature: record[2].value, sha256Of: signed)))
         }
         if let ef1 { report.checks.append(.init(what: "My Number digest matches", passed: Array(SHA256.hash(data: ef1)) == record[0].value)) }
         if let ef2, let outer = try? BERTLV(parsing: ef2), let children = try? outer.children() {
@@ -161,8 +163,97 @@ public struct CardReader<Channel: CardChannel> {
         }
     }
 
-    static func verifyPKCS1(_ message: [UInt8], _ signature: [UInt8], _ key: _RSA.Signing.PublicKey) -> Bool {
-        key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5)
+    /// Reads the current AP's CV certificate (EF 0004), checks it against the CV root its
+    /// certifier key id names, and returns the issuing key it certifies.
+    mutating func certifiedIssuer(_ ap: String, _ report: inout CardReport) throws -> RSAPublicKey? {
+        guard try selectEF("0004"), let certificate = CardVerifiableCertificates.parse(try readEF("EF 0004")) else {
+            report.checks.append(.init(what: "\(ap) CV certificate readable", passed: false))
+            return nil
+        }
+        if let anchors {
+            let certifier = String(decoding: certificate.certifier.prefix(7), as: UTF8.self)
+            let root = anchors.cvRoots[certificate.certifier]
+            report.checks.append(.init(
+                what: "\(ap) CV certificate signed by CV root \(certifier) from \(anchors.source)" + (root == nil ? " (no such root there)" : ""),
+                passed: root?.isValidPKCS1v15(signature: certificate.signature, sha256Of: certificate.body) ?? false))
+        }
+        return certificate.key
+    }
+
+    /// Card presence (spec §5.2): GET CHALLENGE, then the AP's card key signs it with no credential;
+    /// the signature must verify under the card key the issuer signed.
+    mutating func provePresence(_ ap: String, cardKey: RSAPublicKey?, _ report: inout CardReport) throws {
+        let challenge = try send("0084000010")
+        guard challenge.status.isSuccess, let cardKey else { return }
+        let digestInfo = VirtualCard.sha256DigestInfoPrefix + SHA256.hash(data: challenge.data)
+        let signature = try channel.transmit(CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0x00, p2: 0x00, data: digestInfo, ne: 256))
+        report.checks.append(.init(what: "\(ap) card key signed a fresh challenge (card present)",
+                                   passed: signature.status.isSuccess && cardKey.isValidPKCS1v15(signature: signature.data, sha256Of: challenge.data)))
+    }
+
+    mutating func readVisual(_ credentials: ReadCredentials, _ report: inout CardReport) throws {
+        guard try select(AID.visual) else { return }
+        report.triesLeft["visual 0011 (生年月日)"] = try tries("91")
+        report.triesLeft["visual 0012 (照合番号B)"] = try tries("92")
+        report.triesLeft["visual 0013 (照合番号A)"] = try tries("93")
+        let issuer = try certifiedIssuer("visual AP", &report)
+        var face: CardReport.CardFace? = nil
+        var cardKey: RSAPublicKey? = nil
+        if let a = credentials.verificationNumberA { try verify("93", a, what: "券面事項確認AP 照合番号A", force: credentials.force) }
+        else if let b = credentials.verificationNumberB { try verify("92", b, what: "券面事項確認AP 照合番号B", force: credentials.force) }
+        if credentials.verificationNumberA != nil || credentials.verificationNumberB != nil, try selectEF("0002") {
+            let objects = (try? BERTLV(parsing: try readEF("EF 0002")).children()) ?? []
+            func value(_ tag: UInt32) -> [UInt8] { objects.first { $0.tag == tag }?.value ?? [] }
+            func text(_ tag: UInt32) -> String { String(decoding: value(tag), as: UTF8.self) }
+            var card = CardReport.CardFace(birthDate: text(0xDF22), sex: text(0xDF23), expiry: text(0xDF29), images: [:])
+            for (tag, name) in [(0xDF25, "name"), (0xDF26, "address"), (0xDF27, "photo"), (0xDF2A, "security-code")] as [(UInt32, String)] {
+                card.imageFiles[name] = value(tag)
+                card.images[name] = Self.describeImage(value(tag))
+            }
+            cardKey = CardVerifiableCertificates.publicKey(fromTLVs: value(0xDF24))
+            if let issuer {
+                let digestInfo = CardVerifiableCertificates.threeGroupDigestInfo(VisualApplication.faceSignatureGroups(objects))
+                report.checks.append(.init(what: "visual AP card face (EF 0002) signed over its three digest groups by the certified issuer key",
+                                           passed: issuer.isValidPKCS1v15(signature: value(0xDF28), input: digestInfo)))
+            }
+            if credentials.verificationNumberA != nil, try selectEF("0005"), let number = try? BERTLV(parsing: try readEF("EF 0005")).children(), number.count == 3 {
+                card.imageFiles["my-number"] = number[0].value
+                card.images["my-number"] = Self.describeImage(number[0].value)
+                if let issuer {
+                    report.checks.append(.init(what: "visual AP My Number image (EF 0005) signed by the certified issuer key",
+                                               passed: issuer.isValidPKCS1v15(signature: number[2].value, sha256Of: number[0].encoded(lengthForm: .card) + number[1].encoded(lengthForm: .card))))
+                }
+            }
+            face = card
+        }
+        if let birth = credentials.birthDateKey {
+            try verify("91", birth, what: "券面事項確認AP 生年月日", force: credentials.force)
+            if try selectEF("0001"), let age = try? BERTLV(parsing: try readEF("EF 0001")).children(), age.count == 3 {
+                let birthDate = String(decoding: age[0].value, as: UTF8.self)
+                face = face ?? CardReport.CardFace(birthDate: birthDate, sex: "", expiry: "", images: [:])
+                face?.ageRecordBirthDate = birthDate
+                cardKey = cardKey ?? CardVerifiableCertificates.publicKey(fromTLVs: age[1].value)
+                if let issuer {
+                    report.checks.append(.init(what: "visual AP age record (EF 0001) signed by the certified issuer key",
+                                               passed: issuer.isValidPKCS1v15(signature: age[2].value, sha256Of: age[0].encoded(lengthForm: .card) + age[1].encoded(lengthForm: .card))))
+                }
+            }
+        }
+        if face == nil {
+            report.notes.append("visual AP: no credential given (--verification-a, --verification-b or --birth-date-key); card face not read")
+        }
+        report.cardFace = face
+        try provePresence("visual AP", cardKey: cardKey, &report)
+    }
+
+    /// "PNG 384×40 1-bit, 1018 bytes" or "JP2 4442 bytes", from the file's own header.
+    static func describeImage(_ bytes: [UInt8]) -> String {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), bytes.count > 24 {
+            func u32(_ i: Int) -> Int { bytes[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
+            return "PNG \(u32(16))×\(u32(20)) \(bytes[24])-bit, \(bytes.count) bytes"
+        }
+        if bytes.starts(with: [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) { return "JP2 \(bytes.count) bytes" }
+        return "unknown format, \(bytes.count) bytes"
     }
 
     func summary(_ fid: String, _ role: String, _ c: Certificate, _ der: [UInt8]) -> CardReport.CertificateSummary {
@@ -177,6 +268,8 @@ public struct ReadCredentials: Sendable {
     public var verificationNumberA: String?
     public var verificationNumberB: String?
     public var signPassword: String?
+    /// The visual AP's birth-date key (Japanese-era YYMMDD), to read its age record.
+    public var birthDateKey: String?
     /// Send a credential even when only one try is left.
     public var force = false
     public init() {}
@@ -186,6 +279,7 @@ public struct ReadCredentials: Sendable {
 enum AID {
     static let jpki = "D392F000260100000001"
     static let text = "D3921000310001010408"
+    static let visual = "D3921000310001010402"
     static let common = "D3921000310001010100"
     static let juki = "D3921000310001010401"
 }

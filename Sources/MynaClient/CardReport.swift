@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import ISO7816
+import MynaCard
 import MynaPersona
 import SwiftASN1
 import X509
@@ -15,6 +16,7 @@ public struct CardReport: Codable, Sendable {
     public var myNumber: String?
     public var attributes: Attributes?
     public var commonRecord: CommonRecord?
+    public var cardFace: CardFace?
     /// Every check with its outcome, e.g. "auth certificate signed by the auth CA".
     public var checks: [Check] = []
     public var notes: [String] = []
@@ -33,6 +35,21 @@ public struct CardReport: Codable, Sendable {
         public var address: String
         public var birthDate: String
         public var sex: String
+    }
+
+    /// The visual AP's card face (券面事項確認AP EF 0002, and EF 0001/0005 when opened).
+    public struct CardFace: Codable, Sendable {
+        public var birthDate: String
+        public var sex: String
+        public var expiry: String
+        /// The images' formats and sizes, e.g. "JP2 4442 bytes".
+        public var images: [String: String]
+        /// The images themselves (not in JSON; `--images DIR` writes them).
+        public var imageFiles: [String: [UInt8]] = [:]
+        /// EF 0001's birth date (read with the birth-date key).
+        public var ageRecordBirthDate: String?
+
+        enum CodingKeys: String, CodingKey { case birthDate, sex, expiry, images, ageRecordBirthDate }
     }
 
     public struct CommonRecord: Codable, Sendable {
@@ -54,11 +71,12 @@ public struct CardReport: Codable, Sendable {
 public struct TrustAnchors: Sendable {
     public var authCA: Certificate?
     public var signCA: Certificate?
-    /// The public key of the card-verifiable root (券面 APs).
-    public var cvRoot: _RSA.Signing.PublicKey?
+    /// Public keys of the card-verifiable roots (券面 APs), by their 16-byte key id.
+    public var cvRoots: [[UInt8]: RSAPublicKey]
     public var source: String
 
-    /// Loads `auth-ca.pem`, `sign-ca.pem` and `cv-root.pub.pem` from a directory (each optional).
+    /// Loads `auth-ca.pem`, `sign-ca.pem` and the CV roots' public keys (`cv-root.pub.pem`,
+    /// `cv-visual-root.pub.pem`) from a directory; each is optional.
     public init(directory: URL) throws {
         func certificate(_ name: String) throws -> Certificate? {
             let url = directory.appendingPathComponent(name)
@@ -67,8 +85,13 @@ public struct TrustAnchors: Sendable {
         }
         authCA = try certificate("auth-ca.pem")
         signCA = try certificate("sign-ca.pem")
-        let cvURL = directory.appendingPathComponent("cv-root.pub.pem")
-        cvRoot = try (try? String(contentsOf: cvURL, encoding: .utf8)).map { try _RSA.Signing.PublicKey(pemRepresentation: $0) }
+        cvRoots = [:]
+        for hierarchy in CardVerifiableCertificates.Hierarchy.all {
+            let url = directory.appendingPathComponent(hierarchy.files.rootPublicKey)
+            guard let pem = try? String(contentsOf: url, encoding: .utf8) else { continue }
+            let primitives = try _RSA.Signing.PublicKey(pemRepresentation: pem).getKeyPrimitives()
+            cvRoots[hierarchy.rootKeyID] = RSAPublicKey(modulus: Array(primitives.modulus), exponent: Array(primitives.publicExponent))
+        }
         source = directory.path
     }
 }

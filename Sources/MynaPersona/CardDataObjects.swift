@@ -10,7 +10,7 @@ public enum CardDataObjects {
             0x0066: [0x73, 0x0B, 0x06, 0x07, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x01, 0x60, 0x00],
             0x00F0: Array(persona.municipalityCode.utf8),                          // municipality code
             0x00F2: Array(persona.card.expiry.compact.utf8),                       // expiry YYYYMMDD
-            0x00F7: CardVerifiableCertificates.textIssuerKeyID,                   // intermediate key id
+            0x00F7: CardVerifiableCertificates.Hierarchy.text.issuerKeyID,                   // intermediate key id
             0x00F8: (try? Hex.decode(issued.textCVCertificate)) ?? [],             // CV certificate root → intermediate
         ]
     }

@@ -11,25 +11,47 @@ public struct IssuerData: Codable, Hashable, Sendable {
     public var textIntegrity: String
     /// Text AP EF 0007: the card key with the issuer's signature.
     public var textCardKey: String
+    /// Visual AP EF 0004: the CV certificate of the visual issuing key.
+    public var visualCVCertificate: String
+    /// The visual issuer's signatures (EF 0001, 0002, 0005).
+    public var visualSignatures: VisualApplication.Signatures
+    /// What the visual signatures cover (`VisualApplication.signedFingerprint`).
+    public var visualSignedFingerprint: String
+    /// The texts the card-face images were rendered from: name, address, security code, My Number.
+    public var visualRenderedFrom: [String]
 
     static let fileName = "issuer-data.json"
 
-    /// Signs the card data of `persona` with the test PKI's CV issuer.
-    public static func issue(for persona: Persona, cardKey: RSAPrivateKey, pki: TestPKI) throws -> IssuerData {
-        IssuerData(
-            textCVCertificate: Hex.encode(pki.cardVerifiable.textIssuerCertificate),
-            textIntegrity: Hex.encode(try TextApplication.integrityFile(persona, issuer: pki.cardVerifiable.textIssuer)),
-            textCardKey: Hex.encode(try TextApplication.cardKeyFile(cardKey: cardKey, issuer: pki.cardVerifiable.textIssuer))
+    /// Signs the card data of `persona` with the test PKI's CV issuers.
+    public static func issue(
+        for persona: Persona, textCardKey: RSAPrivateKey, visualCardKey: RSAPrivateKey, images: CardFaceImages, pki: TestPKI
+    ) throws -> IssuerData {
+        let text = pki.cardVerifiable.text, visual = pki.cardVerifiable.visual
+        return IssuerData(
+            textCVCertificate: Hex.encode(text.certificate),
+            textIntegrity: Hex.encode(try TextApplication.integrityFile(persona, issuer: text.issuer)),
+            textCardKey: Hex.encode(try TextApplication.cardKeyFile(cardKey: textCardKey, issuer: text.issuer)),
+            visualCVCertificate: Hex.encode(visual.certificate),
+            visualSignatures: try VisualApplication.sign(persona, cardKey: visualCardKey, images: images, issuer: visual.issuer),
+            visualSignedFingerprint: VisualApplication.signedFingerprint(persona, cardKey: visualCardKey, images: images),
+            visualRenderedFrom: renderedTexts(persona)
         )
     }
 
-    /// Whether the signed digests still match the persona (persona.yaml may have been edited).
-    func matches(_ persona: Persona) -> Bool {
+    static func renderedTexts(_ persona: Persona) -> [String] {
+        [persona.name, persona.address, persona.card.securityCode, persona.myNumber]
+    }
+
+    /// Whether what was signed still matches the persona, card key and images (persona.yaml may
+    /// have been edited, or an image replaced).
+    func matches(_ persona: Persona, visualCardKey: RSAPrivateKey, images: CardFaceImages) -> Bool {
         guard let integrity = try? Hex.decode(textIntegrity), let object = try? BERTLV(parsing: integrity),
             let children = try? object.children(), children.count >= 2
         else { return false }
         let fresh = TextApplication.digests(persona)
         return children[0].value == fresh.myNumber && children[1].value == fresh.attributes
+            && visualRenderedFrom == Self.renderedTexts(persona)
+            && visualSignedFingerprint == VisualApplication.signedFingerprint(persona, cardKey: visualCardKey, images: images)
     }
 
     static func read(_ url: URL) throws(PersonaError) -> IssuerData {
@@ -39,7 +61,8 @@ public struct IssuerData: Codable, Hashable, Sendable {
         do {
             return try JSONDecoder().decode(IssuerData.self, from: data)
         } catch {
-            throw .invalid(file: url.path, line: nil, column: nil, message: "not issuer data: \(error)")
+            throw .invalid(file: url.path, line: nil, column: nil,
+                           message: "not issuer data of this mynasim version (\(error)); run `mynasim persona reissue \(url.deletingLastPathComponent().path)`")
         }
     }
 

@@ -11,6 +11,10 @@ import X509
 /// DIR/sign.key.pem     署名用 private key (0600; absent without a signature certificate)
 /// DIR/auth.pem         利用者証明用電子証明書     DIR/sign.pem  署名用電子証明書
 /// DIR/auth-ca.pem      test auth CA certificate  DIR/sign-ca.pem  test sign CA certificate
+/// DIR/card.key.pem     text AP card key         DIR/visual-card.key.pem  visual AP card key
+/// DIR/common.key.pem   共通AP INTERNAL AUTHENTICATE key
+/// DIR/face-*.png, face-photo.jp2   the visual AP's card-face images
+/// DIR/issuer-data.json what the test CV issuers signed for the 券面 APs
 /// DIR/state.json       retry counters and changed PINs (written by the card)
 /// ```
 public struct PersonaDirectory: Sendable {
@@ -24,8 +28,12 @@ public struct PersonaDirectory: Sendable {
     public let signCA: Certificate
     /// The text AP's card key (EF 0013; signs challenges without a credential).
     public let cardKey: RSAPrivateKey
+    /// The visual AP's card key (signs challenges without a credential).
+    public let visualCardKey: RSAPrivateKey
     /// The 共通AP's INTERNAL AUTHENTICATE key (EF 0019).
     public let commonKey: RSAPrivateKey
+    /// The visual AP's card-face images.
+    public let faceImages: CardFaceImages
     public let issuerData: IssuerData
 
     public enum FileName {
@@ -40,6 +48,7 @@ public struct PersonaDirectory: Sendable {
         public static let lock = ".card.lock"
         public static let cardKey = "card.key.pem"
         public static let commonKey = "common.key.pem"
+        public static let visualCardKey = "visual-card.key.pem"
         public static let issuerData = IssuerData.fileName
     }
 
@@ -72,15 +81,17 @@ public struct PersonaDirectory: Sendable {
             signCertificate = nil
         }
         let reissue = "run `mynasim persona reissue \(url.path)`"
-        for name in [FileName.cardKey, FileName.commonKey] where !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
+        for name in [FileName.cardKey, FileName.visualCardKey, FileName.commonKey] where !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
             throw .missingFile(url.appendingPathComponent(name).path, reason: "missing (a persona from before the 券面 APs); \(reissue)")
         }
         cardKey = try PEMFiles.readKey(url.appendingPathComponent(FileName.cardKey))
+        visualCardKey = try PEMFiles.readKey(url.appendingPathComponent(FileName.visualCardKey))
         commonKey = try PEMFiles.readKey(url.appendingPathComponent(FileName.commonKey))
+        faceImages = try CardFaceImages.load(from: url, reissueHint: reissue)
         issuerData = try IssuerData.read(url.appendingPathComponent(FileName.issuerData))
-        guard issuerData.matches(persona) else {
+        guard issuerData.matches(persona, visualCardKey: visualCardKey, images: faceImages) else {
             throw .invalid(file: url.appendingPathComponent(FileName.issuerData).path, line: nil, column: nil,
-                           message: "the signed 券面 data no longer matches persona.yaml (edited since issue?); \(reissue)")
+                           message: "the signed 券面 data no longer matches persona.yaml or the card-face images (edited since issue?); \(reissue)")
         }
         try Self.checkKey(authKey, matches: authCertificate, file: url.appendingPathComponent(FileName.authCertificate).path)
         if let signKey, let signCertificate {
@@ -107,11 +118,13 @@ public struct PersonaDirectory: Sendable {
             applications: [
                 jpki,
                 TextApplication.make(persona: persona, cardKey: cardKey, issued: issuerData),
+                VisualApplication.make(persona: persona, cardKey: visualCardKey, images: faceImages, issued: issuerData),
                 ResidentApplications.common(persona: persona, authenticationKey: commonKey),
                 ResidentApplications.juki(persona: persona),
             ],
             masterFiles: [ElementaryFile(fid: 0x001E, content: .opaque)],
             credentials: JPKIApplication.credentials(for: persona) + TextApplication.credentials(for: persona)
+                + VisualApplication.credentials(for: persona)
                 + ResidentApplications.credentials(for: persona),
             dataObjects: CardDataObjects.make(persona: persona, issued: issuerData)
         )

@@ -8,6 +8,8 @@ public enum PersonaError: Error, Hashable, Sendable, CustomStringConvertible {
     case cannotWrite(String, reason: String)
     /// A key or certificate could not be parsed or does not match.
     case badCryptoMaterial(file: String, reason: String)
+    /// A program or font that issuing a persona needs is not installed or failed.
+    case missingTool(String, reason: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum PersonaError: Error, Hashable, Sendable, CustomStringConvertible {
         case .missingFile(let file, let reason): return "\(file): \(reason)"
         case .cannotWrite(let file, let reason): return "\(file): cannot write: \(reason)"
         case .badCryptoMaterial(let file, let reason): return "\(file): \(reason)"
+        case .missingTool(let tool, let reason): return "\(tool): \(reason)"
         }
     }
 }

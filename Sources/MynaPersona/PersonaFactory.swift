@@ -79,7 +79,7 @@ public enum PersonaFactory {
     /// its certificates from `pki`.
     @discardableResult
     public static func create<R: RandomNumberGenerator>(
-        _ persona: Persona, at directory: URL, pki: TestPKI, using rng: inout R
+        _ persona: Persona, at directory: URL, pki: TestPKI, renderer: (any CardFaceRenderer)? = nil, using rng: inout R
     ) throws(PersonaError) -> PersonaDirectory {
         let yamlURL = directory.appendingPathComponent(PersonaDirectory.FileName.persona)
         if let problem = persona.problems().first {
@@ -88,6 +88,8 @@ public enum PersonaFactory {
         guard !FileManager.default.fileExists(atPath: yamlURL.path) else {
             throw .cannotWrite(yamlURL.path, reason: "a persona already exists here; choose another --out directory")
         }
+        // Find the image tools before anything is written, so a missing one leaves no half persona.
+        let renderer = try resolve(renderer)
         try PEMFiles.makeDirectory(directory)
         func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
         do {
@@ -109,7 +111,7 @@ public enum PersonaFactory {
                 try PEMFiles.writeKey(signKey, to: path(PersonaDirectory.FileName.signKey))
                 try PEMFiles.writeCertificate(signCert, to: path(PersonaDirectory.FileName.signCertificate))
             }
-            try issueCardData(for: persona, at: directory, pki: pki)
+            try issueCardData(for: persona, at: directory, pki: pki, renderer: renderer)
             try PEMFiles.writeCertificate(pki.authentication.certificate, to: path(PersonaDirectory.FileName.authCA))
             try PEMFiles.writeCertificate(pki.signature.certificate, to: path(PersonaDirectory.FileName.signCA))
         } catch let error as PersonaError {
@@ -121,9 +123,9 @@ public enum PersonaFactory {
         return try PersonaDirectory(url: directory)
     }
 
-    /// Creates the card keys the 券面 and 共通 APs need (if missing) and signs the 券面 AP data with
-    /// the test PKI's CV issuer (`issuer-data.json`).
-    static func issueCardData(for persona: Persona, at directory: URL, pki: TestPKI) throws(PersonaError) {
+    /// Creates the card keys the 券面 and 共通 APs need (if missing), renders the card-face images
+    /// and signs the 券面 AP data with the test PKI's CV issuers (`issuer-data.json`).
+    static func issueCardData(for persona: Persona, at directory: URL, pki: TestPKI, renderer: any CardFaceRenderer) throws(PersonaError) {
         func key(_ name: String) throws(PersonaError) -> RSAPrivateKey {
             let url = directory.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: url.path) { return try PEMFiles.readKey(url) }
@@ -132,21 +134,32 @@ public enum PersonaFactory {
             try PEMFiles.writeKey(key, to: url)
             return key
         }
-        let cardKey = try key(PersonaDirectory.FileName.cardKey)
+        let textCardKey = try key(PersonaDirectory.FileName.cardKey)
+        let visualCardKey = try key(PersonaDirectory.FileName.visualCardKey)
         _ = try key(PersonaDirectory.FileName.commonKey)
+        let images = try renderer.render(persona)
+        try images.write(to: directory)
         let issued: IssuerData
-        do { issued = try IssuerData.issue(for: persona, cardKey: cardKey, pki: pki) } catch {
+        do {
+            issued = try IssuerData.issue(for: persona, textCardKey: textCardKey, visualCardKey: visualCardKey, images: images, pki: pki)
+        } catch {
             throw .cannotWrite(directory.appendingPathComponent(IssuerData.fileName).path, reason: "\(error)")
         }
         try issued.write(to: directory.appendingPathComponent(IssuerData.fileName))
     }
 
-    /// Re-signs an existing persona's 券面 AP data (after editing persona.yaml, or for a persona
-    /// made before those APs existed). X.509 certificates are left as they are.
-    public static func reissue(at directory: URL, pki: TestPKI) throws(PersonaError) -> PersonaDirectory {
+    /// The given renderer, or ImageMagick.
+    static func resolve(_ renderer: (any CardFaceRenderer)?) throws(PersonaError) -> any CardFaceRenderer {
+        if let renderer { return renderer }
+        return try ImageMagickRenderer.locate()
+    }
+
+    /// Re-renders and re-signs an existing persona's 券面 AP data (after editing persona.yaml, or for
+    /// a persona made before those APs existed). X.509 certificates are left as they are.
+    public static func reissue(at directory: URL, pki: TestPKI, renderer: (any CardFaceRenderer)? = nil) throws(PersonaError) -> PersonaDirectory {
         let document = try YAMLDocument<Persona>(url: directory.appendingPathComponent(PersonaDirectory.FileName.persona))
         if let problem = document.value.problems().first { throw document.problem(at: problem.path, problem.message) }
-        try issueCardData(for: document.value, at: directory, pki: pki)
+        try issueCardData(for: document.value, at: directory, pki: pki, renderer: try resolve(renderer))
         return try PersonaDirectory(url: directory)
     }
 

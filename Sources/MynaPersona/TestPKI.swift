@@ -17,34 +17,64 @@ public struct TestPKI: Sendable {
 
     public var authentication: Authority
     public var signature: Authority
-    /// The CV hierarchy of the 券面 APs (spec §4.2): the test root and the text AP's issuing key.
+    /// The CV hierarchies of the 券面 APs (spec §4.2, §5.2): a test root and an issuing key per AP.
     public var cardVerifiable: CardVerifiableKeys
 
-    /// Keys of the card-verifiable hierarchy, and the text issuer's CV certificate (EF 0004).
-    public struct CardVerifiableKeys: Sendable {
+    /// One AP's CV hierarchy: the root (certifier), the issuing key it certified, and the issuer's
+    /// CV certificate (the AP's EF 0004).
+    public struct CardVerifiableIssuer: Sendable {
+        public var hierarchy: CardVerifiableCertificates.Hierarchy
         public var root: RSAPrivateKey
-        public var textIssuer: RSAPrivateKey
-        public var textIssuerCertificate: [UInt8]
+        public var issuer: RSAPrivateKey
+        public var certificate: [UInt8]
 
-        static func generate() throws -> CardVerifiableKeys {
+        static func generate(_ hierarchy: CardVerifiableCertificates.Hierarchy) throws -> CardVerifiableIssuer {
             let root = try RSAPrivateKey.generate()
-            let textIssuer = try RSAPrivateKey.generate()
-            return CardVerifiableKeys(root: root, textIssuer: textIssuer, textIssuerCertificate: try CardVerifiableCertificates.certificate(
-                subjectKeyID: CardVerifiableCertificates.textIssuerKeyID, subject: textIssuer,
-                certifierKeyID: CardVerifiableCertificates.rootKeyID, certifier: root))
+            let issuer = try RSAPrivateKey.generate()
+            return CardVerifiableIssuer(hierarchy: hierarchy, root: root, issuer: issuer, certificate: try CardVerifiableCertificates.certificate(
+                subjectKeyID: hierarchy.issuerKeyID, subject: issuer, certifierKeyID: hierarchy.rootKeyID, certifier: root))
+        }
+
+        /// Loads the hierarchy's files from a PKI directory; nil when they do not exist yet.
+        static func load(_ hierarchy: CardVerifiableCertificates.Hierarchy, from directory: URL) throws(PersonaError) -> CardVerifiableIssuer? {
+            let certificateURL = directory.appendingPathComponent(hierarchy.files.issuerCertificate)
+            guard FileManager.default.fileExists(atPath: certificateURL.path) else { return nil }
+            guard let certificate = FileManager.default.contents(atPath: certificateURL.path) else {
+                throw .missingFile(certificateURL.path, reason: "cannot read")
+            }
+            return CardVerifiableIssuer(
+                hierarchy: hierarchy,
+                root: try PEMFiles.readKey(directory.appendingPathComponent(hierarchy.files.rootKey)),
+                issuer: try PEMFiles.readKey(directory.appendingPathComponent(hierarchy.files.issuerKey)),
+                certificate: Array(certificate))
+        }
+
+        func save(to directory: URL) throws(PersonaError) {
+            let files = hierarchy.files
+            try PEMFiles.writeKey(root, to: directory.appendingPathComponent(files.rootKey))
+            try PEMFiles.writeText(root.publicKeyPEM + "\n", to: directory.appendingPathComponent(files.rootPublicKey), mode: 0o644)
+            try PEMFiles.writeKey(issuer, to: directory.appendingPathComponent(files.issuerKey))
+            let url = directory.appendingPathComponent(files.issuerCertificate)
+            do { try DurableFile.write(Data(certificate), to: url, mode: 0o644) } catch { throw .cannotWrite(url.path, reason: error.description) }
         }
     }
 
-    /// File names inside a PKI directory.
+    /// The text AP's and the visual AP's CV hierarchies.
+    public struct CardVerifiableKeys: Sendable {
+        public var text: CardVerifiableIssuer
+        public var visual: CardVerifiableIssuer
+
+        static func generate() throws -> CardVerifiableKeys {
+            CardVerifiableKeys(text: try .generate(.text), visual: try .generate(.visual))
+        }
+    }
+
+    /// File names inside a PKI directory (the CV hierarchies name theirs in `CardVerifiableCertificates.Hierarchy`).
     enum FileName {
         static let authCA = "auth-ca.pem"
         static let authCAKey = "auth-ca.key.pem"
         static let signCA = "sign-ca.pem"
         static let signCAKey = "sign-ca.key.pem"
-        static let cvRootKey = "cv-root.key.pem"
-        static let cvRootPublic = "cv-root.pub.pem"
-        static let textIssuerKey = "cv-text-issuer.key.pem"
-        static let textIssuerCertificate = "cv-text-issuer.cvc"
     }
 
     /// The organisation in every test CA name.
@@ -110,37 +140,20 @@ public struct TestPKI: Sendable {
                 certificate: try PEMFiles.readCertificate(directory.appendingPathComponent(cert))
             )
         }
-        let cv: CardVerifiableKeys
-        let certificateURL = directory.appendingPathComponent(FileName.textIssuerCertificate)
-        if FileManager.default.fileExists(atPath: certificateURL.path) {
-            guard let certificate = FileManager.default.contents(atPath: certificateURL.path) else {
-                throw .missingFile(certificateURL.path, reason: "cannot read")
-            }
-            cv = CardVerifiableKeys(
-                root: try PEMFiles.readKey(directory.appendingPathComponent(FileName.cvRootKey)),
-                textIssuer: try PEMFiles.readKey(directory.appendingPathComponent(FileName.textIssuerKey)),
-                textIssuerCertificate: Array(certificate))
-        } else {
-            // A PKI made before the 券面 APs existed gains its CV hierarchy on first use.
-            do { cv = try CardVerifiableKeys.generate() } catch { throw .cannotWrite(directory.path, reason: "\(error)") }
-            try saveCardVerifiable(cv, to: directory)
+        // A PKI made before a 券面 AP existed gains that AP's CV hierarchy on first use.
+        func hierarchy(_ h: CardVerifiableCertificates.Hierarchy) throws(PersonaError) -> CardVerifiableIssuer {
+            if let loaded = try CardVerifiableIssuer.load(h, from: directory) { return loaded }
+            let fresh: CardVerifiableIssuer
+            do { fresh = try .generate(h) } catch { throw .cannotWrite(directory.path, reason: "\(error)") }
+            try fresh.save(to: directory)
+            return fresh
         }
+        let cv = CardVerifiableKeys(text: try hierarchy(.text), visual: try hierarchy(.visual))
         return TestPKI(
             authentication: try authority(cert: FileName.authCA, key: FileName.authCAKey),
             signature: try authority(cert: FileName.signCA, key: FileName.signCAKey),
             cardVerifiable: cv
         )
-    }
-
-    static func saveCardVerifiable(_ cv: CardVerifiableKeys, to directory: URL) throws(PersonaError) {
-        try PEMFiles.writeKey(cv.root, to: directory.appendingPathComponent(FileName.cvRootKey))
-        try PEMFiles.writeText(cv.root.publicKeyPEM + "\n", to: directory.appendingPathComponent(FileName.cvRootPublic), mode: 0o644)
-        try PEMFiles.writeKey(cv.textIssuer, to: directory.appendingPathComponent(FileName.textIssuerKey))
-        do {
-            try DurableFile.write(Data(cv.textIssuerCertificate), to: directory.appendingPathComponent(FileName.textIssuerCertificate), mode: 0o644)
-        } catch {
-            throw .cannotWrite(directory.appendingPathComponent(FileName.textIssuerCertificate).path, reason: error.description)
-        }
     }
 
     /// Loads the PKI in `directory`, or creates it there if it does not exist yet.
@@ -163,7 +176,8 @@ public struct TestPKI: Sendable {
         try PEMFiles.writeKey(authentication.key, to: directory.appendingPathComponent(FileName.authCAKey))
         try PEMFiles.writeCertificate(signature.certificate, to: directory.appendingPathComponent(FileName.signCA))
         try PEMFiles.writeKey(signature.key, to: directory.appendingPathComponent(FileName.signCAKey))
-        try Self.saveCardVerifiable(cardVerifiable, to: directory)
+        try cardVerifiable.text.save(to: directory)
+        try cardVerifiable.visual.save(to: directory)
     }
 }
 

@@ -44,17 +44,23 @@ public enum TextApplication {
 
     /// EF 0002: `FF 20` { `DF 21 08` offsets of the four TLVs in the file; DF22…DF25 } + filler.
     public static func attributesFile(_ persona: Persona) -> [UInt8] {
-        let attributes = attributeTLVs(persona).map { $0.encoded(lengthForm: .card) }
-        let offsetTableLength = 2 + 1 + 8
-        let valueLength = offsetTableLength + attributes.reduce(0) { $0 + $1.count }
+        indexedTemplate(attributeTLVs(persona)) + [UInt8](repeating: 0xFF, count: 16)
+    }
+
+    /// `FF 20` { `DF 21` the big-endian u16 file offset of each object; the objects }: the indexed
+    /// layout of both 券面 APs' EF 0002 (spec §4.2, §5.2).
+    static func indexedTemplate(_ objects: [BERTLV]) -> [UInt8] {
+        let encoded = objects.map { $0.encoded(lengthForm: .card) }
+        let offsetTableLength = 2 + 1 + 2 * encoded.count
+        let valueLength = offsetTableLength + encoded.reduce(0) { $0 + $1.count }
         var offset = BERTLV.headerLength(tag: 0xFF20, valueLength: valueLength, form: .card) + offsetTableLength
         var offsets: [UInt8] = []
-        for tlv in attributes {
+        for object in encoded {
             offsets += [UInt8(offset >> 8), UInt8(offset & 0xFF)]
-            offset += tlv.count
+            offset += object.count
         }
-        let value = BERTLV(tag: 0xDF21, value: offsets).encoded(lengthForm: .card) + attributes.flatMap { $0 }
-        return BERTLV(tag: 0xFF20, value: value).encoded(lengthForm: .card) + [UInt8](repeating: 0xFF, count: 16)
+        return BERTLV(tag: 0xFF20, value: BERTLV(tag: 0xDF21, value: offsets).encoded(lengthForm: .card) + encoded.flatMap { $0 })
+            .encoded(lengthForm: .card)
     }
 
     /// EF 0003 (336 bytes): SHA-256 of EF 0001, SHA-256 of EF 0002's DF22…DF25, and the issuer's
@@ -78,7 +84,7 @@ public enum TextApplication {
     /// EF 0005 (256 bytes): AP basic information.
     public static func basicInfoFile() -> [UInt8] {
         let value = BERTLV(tag: 0xDF41, value: [0x01, 0x03, 0x0E, 0x01]).encoded(lengthForm: .card)
-            + BERTLV(tag: 0xDF42, value: CardVerifiableCertificates.textIssuerKeyID).encoded(lengthForm: .card)
+            + BERTLV(tag: 0xDF42, value: CardVerifiableCertificates.Hierarchy.text.issuerKeyID).encoded(lengthForm: .card)
             + BERTLV(tag: 0xDF43, value: [UInt8](repeating: 0x00, count: 32) + [UInt8](repeating: 0xFF, count: 96)).encoded(lengthForm: .card)
         let object = BERTLV(tag: 0xFF40, value: value).encoded(lengthForm: .card)
         return object + [UInt8](repeating: 0xFF, count: 256 - object.count)

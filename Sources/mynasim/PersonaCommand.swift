@@ -98,8 +98,8 @@ struct PersonaCommand: ParsableCommand {
 
     struct Reissue: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-sign a persona's 券面 AP data (after editing persona.yaml, or for an older persona).",
-            discussion: "Creates missing card keys and writes issuer-data.json from the test PKI. X.509 certificates are not re-issued."
+            abstract: "Re-render and re-sign a persona's 券面 AP data (after editing persona.yaml, or for an older persona).",
+            discussion: "Creates missing card keys, renders the card-face images (ImageMagick, IPA Gothic) and writes issuer-data.json from the test PKI. X.509 certificates are not re-issued."
         )
         @Argument(help: "Persona directory.") var directory: String
         @Option(name: .long, help: "Test PKI directory (default: <directory>/../test-pki).") var pki: String?

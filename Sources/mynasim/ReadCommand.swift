@@ -10,11 +10,13 @@ import PCSC
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Read a card: certificates, retry counters, My Number and attributes, and verify every signature.",
+        abstract: "Read a card: certificates, retry counters, My Number, attributes and card face, and verify every signature.",
         discussion: """
             Without a credential nothing costs a try. With --text-pin (or 照合番号A/B) the text AP is
-            read and its integrity record verified against the CV root. A credential is never sent
-            when only one try is left, unless --force. --ask prompts for the text PIN without echo.
+            read and its integrity record verified against the CV root; with 照合番号A/B the card face
+            (券面事項確認AP) is read too, and with --birth-date-key its age record. A credential is
+            never sent when only one try is left, unless --force. --ask prompts for the text PIN
+            without echo. --photo and --images write the card-face images to files.
             """
     )
     @Option(name: .long, help: "In-process: this persona's card (its state persists as with `apdu`).") var card: String?
@@ -24,6 +26,9 @@ struct ReadCommand: ParsableCommand {
     @Option(name: .long, help: "照合番号A (the 12-digit My Number).") var verificationA: String?
     @Option(name: .long, help: "照合番号B (14 digits).") var verificationB: String?
     @Option(name: .long, help: "署名用 password, to read the signature certificate.") var signPassword: String?
+    @Option(name: .long, help: "券面事項確認AP 生年月日 key: the birth date as Japanese-era YYMMDD.") var birthDateKey: String?
+    @Option(name: .long, help: "Write the face photo (greyscale JPEG 2000, JP2) to FILE.") var photo: String?
+    @Option(name: .long, help: "Write every card-face image into DIR.") var images: String?
     @Flag(name: .long, help: "Prompt for the text PIN without echo.") var ask = false
     @Flag(name: .long, help: "Send a credential even when only one try is left.") var force = false
     @Flag(name: .long, help: "Print JSON for machines.") var json = false
@@ -37,6 +42,7 @@ struct ReadCommand: ParsableCommand {
         credentials.verificationNumberA = verificationA
         credentials.verificationNumberB = verificationB
         credentials.signPassword = signPassword
+        credentials.birthDateKey = birthDateKey
         credentials.force = force
         let report: CardReport
         switch (card, reader) {
@@ -54,6 +60,7 @@ struct ReadCommand: ParsableCommand {
         default:
             throw CLIError("give exactly one of --card PERSONA_DIR or --reader NAME")
         }
+        try writeImages(report.cardFace)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -64,12 +71,34 @@ struct ReadCommand: ParsableCommand {
         if !report.allVerified { throw ExitCode(2) }
     }
 
+    func writeImages(_ face: CardReport.CardFace?) throws {
+        guard photo != nil || images != nil else { return }
+        guard let face, !face.imageFiles.isEmpty else {
+            throw CLIError("no card-face images were read; give --verification-a or --verification-b to open the card face")
+        }
+        if let photo, let bytes = face.imageFiles["photo"] {
+            guard FileManager.default.createFile(atPath: photo, contents: Data(bytes)) else { throw CLIError("\(photo): cannot write the photo") }
+        }
+        if let images {
+            try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+            for (name, bytes) in face.imageFiles {
+                let path = URL(fileURLWithPath: images).appendingPathComponent(name + (name == "photo" ? ".jp2" : ".png")).path
+                guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { throw CLIError("\(path): cannot write") }
+            }
+        }
+    }
+
     static func text(_ r: CardReport) -> String {
         var lines = ["ATR \(r.atr)", "token \(r.tokenLabel ?? "-")"]
         for c in r.certificates { lines.append("EF \(c.ef) \(c.role): \(c.subject) (issuer \(c.issuer), until \(c.notValidAfter))") }
         if let n = r.myNumber { lines.append("個人番号 (My Number): \(n)") }
         if let a = r.attributes {
             lines += ["氏名: \(a.name)", "住所: \(a.address)", "生年月日: \(a.birthDate)", "性別: \(a.sex)"]
+        }
+        if let f = r.cardFace {
+            lines.append("券面 (card face): 生年月日 \(f.birthDate), 性別 \(f.sex), 有効期限 \(f.expiry)"
+                         + (f.ageRecordBirthDate.map { ", age record \($0)" } ?? ""))
+            lines += f.images.sorted { $0.key < $1.key }.map { "  image \($0.key): \($0.value)" }
         }
         if let c = r.commonRecord { lines.append("共通AP: serial \(c.serialNumber), municipality \(c.municipalityCode), expiry \(c.expiry)") }
         lines.append("retry counters:")

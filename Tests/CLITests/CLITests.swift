@@ -138,9 +138,35 @@ struct ReadCommandTests {
         #expect(json["myNumber"] as? String == "123456789018")
         #expect((json["attributes"] as? [String: String])?["name"] == "山田\u{3000}太郎")
         let checks = json["checks"] as! [[String: Any]]
-        #expect(checks.count == 6 && checks.allSatisfy { $0["passed"] as? Bool == true })
+        #expect(checks.count == 7 && checks.allSatisfy { $0["passed"] as? Bool == true })
+        #expect(checks.contains { ($0["what"] as? String)?.hasPrefix("visual AP CV certificate signed by CV root 7000023") == true })
         #expect((json["certificates"] as! [[String: Any]]).count == 4)
         #expect((json["triesLeft"] as! [String: Int])["text 0011 (券面事項入力補助用暗証番号)"] == 3)
+    }
+
+    @Test func readsTheCardFaceAndWritesThePhoto() throws {
+        let card = try personaWithRoots()
+        let out = Fixtures.temporaryDirectory("face")
+        let photo = out.appendingPathComponent("photo.jp2").path
+        let r = try mynasim(["read", "--card", card.path, "--verification-b", "55021720352285", "--birth-date-key", "550217",
+                             "--photo", photo, "--images", out.appendingPathComponent("all").path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: r.stdoutData) as! [String: Any]
+        let face = try #require(json["cardFace"] as? [String: Any])
+        #expect(face["birthDate"] as? String == "19800217" && face["ageRecordBirthDate"] as? String == "19800217")
+        #expect(face["sex"] as? String == "1" && face["expiry"] as? String == "20350217")
+        #expect((face["images"] as? [String: String])?["name"] == "PNG 384×40 1-bit, \(try Data(contentsOf: card.appendingPathComponent("face-name.png")).count) bytes")
+        // 照合番号B opens the card face but not the My Number image (EF 0005 needs A).
+        #expect((face["images"] as? [String: String])?["my-number"] == nil)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: photo)) == Data(contentsOf: card.appendingPathComponent("face-photo.jp2")))
+        #expect(try Oracle.identify(Array(Data(contentsOf: out.appendingPathComponent("all/address.png"))), format: "%m %w %h") == "PNG 384 96")
+        let checks = json["checks"] as! [[String: Any]]
+        #expect(checks.allSatisfy { $0["passed"] as? Bool == true })
+        for expected in ["three digest groups", "age record (EF 0001) signed", "card present", "attributes digest matches"] {
+            #expect(checks.contains { ($0["what"] as? String)?.contains(expected) == true }, "missing check: \(expected)")
+        }
+        let noFace = try mynasim(["read", "--card", card.path, "--photo", photo])
+        #expect(noFace.status != 0 && noFace.stderr.contains("--verification-a or --verification-b"))
     }
 
     @Test func withoutCredentialsNothingCostsATry() throws {
@@ -171,6 +197,6 @@ struct ReadCommandTests {
         #expect(other.status == 0)
         _ = try Oracle.run("openssl", ["rsa", "-in", roots.appendingPathComponent("k.pem").path, "-pubout", "-out", roots.appendingPathComponent("cv-root.pub.pem").path])
         let r = try mynasim(["read", "--card", card.path, "--text-pin", "5678", "--roots", roots.path])
-        #expect(r.status == 2 && r.stdout.contains("FAIL text AP CV certificate signed by the CV root"))
+        #expect(r.status == 2 && r.stdout.contains("FAIL text AP CV certificate signed by CV root 7000033"))
     }
 }

@@ -36,14 +36,8 @@ struct TextAPTests {
         case "b": #expect(card.sw(verify("95", persona.verificationNumberB)) == "9000")
         default: break
         }
-        for fid in open {
-            _ = card.send("00A4020C02" + fid)
-            #expect(card.sw("00B0000001") == "9000", "\(credential): EF \(fid) should open")
-        }
-        for fid in closed {
-            _ = card.send("00A4020C02" + fid)
-            #expect(card.sw("00B0000001") == "6982", "\(credential): EF \(fid) should stay closed")
-        }
+        let answers = card.readAccess(open + closed)
+        #expect(open.allSatisfy { answers[$0] == "9000" } && closed.allSatisfy { answers[$0] == "6982" }, "\(credential): \(answers)")
     }
 
     @Test func credentialsAndCounters() throws {

@@ -60,6 +60,14 @@ extension VirtualCard {
         return (Array(r.dropLast(2)), Hex.encode(r.suffix(2)))
     }
 
+    /// For each FID of the current AP: select it and read one byte; the status word of the read.
+    public mutating func readAccess(_ fids: [String]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: fids.map { fid in
+            _ = send("00A4020C02" + fid)
+            return (fid, sw("00B0000001"))
+        })
+    }
+
     /// Reads a whole transparent EF of the current DF by FID with short READ BINARY chunks, as
     /// OpenSC does: a 4-byte header, then 256-byte chunks up to the DER length.
     public mutating func readFile(_ fid: UInt16) -> (data: [UInt8], sw: String) {

@@ -72,6 +72,40 @@ public enum Oracle {
         return r.status == 0 ? Array(r.stdoutData) : nil
     }
 
+    /// `openssl pkeyutl -verifyrecover -pubin`: the bytes under a PKCS#1 v1.5 signature, recovered
+    /// with a PEM public key (nil if the signature does not verify).
+    public static func recoverPKCS1(signature: [UInt8], publicKeyFile: String) throws -> [UInt8]? {
+        let dir = Fixtures.temporaryDirectory("verify")
+        let r = try run("openssl", ["pkeyutl", "-verifyrecover", "-pubin", "-inkey", publicKeyFile,
+                                    "-in", file(signature, name: "sig.bin", in: dir), "-pkeyopt", "rsa_padding_mode:pkcs1"])
+        return r.status == 0 ? Array(r.stdoutData) : nil
+    }
+
+    /// The public half of a CV certificate's certified key as a PEM file, written by openssl from
+    /// the raw modulus and exponent (an ASN.1 config for `openssl asn1parse -genconf`).
+    public static func publicKeyFile(modulus: [UInt8], exponent: [UInt8]) throws -> String {
+        let dir = Fixtures.temporaryDirectory("key")
+        let config = """
+            asn1=SEQUENCE:pubkey
+            [pubkey]
+            n=INTEGER:0x\(Hex.encode(modulus))
+            e=INTEGER:0x\(Hex.encode(exponent))
+            """
+        let conf = file(Array(config.utf8), name: "key.conf", in: dir)
+        let der = dir.appendingPathComponent("key.der").path
+        let pem = dir.appendingPathComponent("key.pem").path
+        guard try run("openssl", ["asn1parse", "-genconf", conf, "-out", der, "-noout"]).status == 0,
+            try run("openssl", ["rsa", "-RSAPublicKey_in", "-inform", "DER", "-in", der, "-pubout", "-out", pem]).status == 0
+        else { throw OracleError.failed("openssl could not build a public key from the CV certificate") }
+        return pem
+    }
+
+    /// ImageMagick's `identify -format`: e.g. `%m %w %h %[colorspace]` → `JP2 180 240 Gray`.
+    public static func identify(_ bytes: [UInt8], format: String) throws -> String {
+        let r = try run("identify", ["-format", format, file(bytes)])
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// `openssl dgst -sha256 -verify` of a message signature (sha256WithRSAEncryption or PSS).
     public static func verifyMessage(_ message: [UInt8], signature: [UInt8], certificateDER: [UInt8], pss: Bool = false) throws -> Bool {
         let dir = Fixtures.temporaryDirectory("verify")
@@ -118,5 +152,13 @@ public enum Oracle {
     /// The built `mynasim` executable.
     public static var mynasim: String {
         Fixtures.repositoryRoot.appendingPathComponent(".build/debug/mynasim").path
+    }
+}
+
+/// An oracle that could not give an answer.
+public enum OracleError: Error, CustomStringConvertible {
+    case failed(String)
+    public var description: String {
+        switch self { case .failed(let message): return message }
     }
 }

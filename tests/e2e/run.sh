@@ -102,18 +102,22 @@ check "and its signature verifies" openssl dgst -sha256 -verify "$W/pub.pem" -si
 timeout 60 "$M" sandbox -- sh -c 'exit 3' >/dev/null 2>&1; status=$?
 check "mynasim sandbox exits with the command's status" test "$status" -eq 3
 
-echo "== the JPKI conformance suite through pcscd"
+echo "== the JPKI and 券面 AP conformance suites through pcscd"
 TARO2=$(cp -r "$ROOT/vectors/personas/yamada-taro" "$W/taro2" && rm -f "$W/taro2/state.json" && echo "$W/taro2")
-out=$(timeout 300 "$M" sandbox --card "$TARO2" -- "$M" suite "$ROOT/vectors/suites/jpki" "$ROOT/vectors/suites/jpki-kat" --reader 0 --report-dir "$W/reports" --plain 2>&1)
+out=$(timeout 300 "$M" sandbox --card "$TARO2" -- "$M" suite "$ROOT/vectors/suites/jpki" "$ROOT/vectors/suites/jpki-kat" "$ROOT/vectors/suites/kenmen" --profile extended --reader 0 --report-dir "$W/reports" --plain 2>&1)
 status=$?
-check "mynasim suite (jpki + jpki-kat) passes through pcscd" test "$status" -eq 0
-contains "every case passed" "$out" "218 passed, 0 failed"
+check "mynasim suite (jpki + jpki-kat + kenmen) passes through pcscd" test "$status" -eq 0
+contains "every case passed" "$out" "247 passed, 0 failed"
 check "JUnit, JSON and HTML reports were written" test -s "$W/reports/jpki.junit.xml" -a -s "$W/reports/jpki.json" -a -s "$W/reports/jpki.html"
 
 echo "== mynasim read through pcscd"
 TARO4=$(cp -r "$ROOT/vectors/personas/yamada-taro" "$W/taro4" && rm -f "$W/taro4/state.json" && echo "$W/taro4")
-out=$(timeout 60 "$M" sandbox --card "$TARO4" -- "$M" read --reader 0 --roots "$ROOT/vectors/personas/test-pki" --text-pin 5678 2>&1)
+out=$(timeout 60 "$M" sandbox --card "$TARO4" -- "$M" read --reader 0 --roots "$ROOT/vectors/personas/test-pki" --text-pin 5678 \
+  --verification-b 55021720352285 --birth-date-key 550217 --photo "$W/face.jp2" 2>&1)
 contains "mynasim read over PC/SC reads the My Number" "$out" "個人番号 (My Number): 123456789018"
+contains "and the card face of the 券面事項確認AP" "$out" "券面 (card face): 生年月日 19800217, 性別 1, 有効期限 20350217, age record 19800217"
+contains "whose three-group signature verifies" "$out" "OK   visual AP card face (EF 0002) signed over its three digest groups"
+check "and the photo written is the persona's JP2" cmp "$W/face.jp2" "$ROOT/vectors/personas/yamada-taro/face-photo.jp2"
 contains "and verifies the integrity record against the CV root" "$out" "OK   text AP integrity record signed by the certified issuer key"
 if grep -q FAIL <<<"$out"; then fail "with no failed check" "$out"; else pass "with no failed check"; fi
 
