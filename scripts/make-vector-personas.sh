@@ -29,3 +29,13 @@ $M persona new --out "$OUT/tanaka-short" "${common[@]}" --name '田中　健一'
   --birth-date 1972-08-15 --address '愛知県名古屋市中区三の丸３丁目１番１号' --prefecture-romaji Aichi-ken --city-romaji Nagoya-shi \
   --municipality-code 23106 --my-number 112233445560 --security-code 9044 --short-only --atr jpki-03 \
   --auth-pin 9876 --sign-pin KEN1972X --text-pin 6543 --resident-pin 3210
+# Client-check scenarios: an authentication certificate that expired (issued 2019, valid to the
+# fifth birthday after issue) and one the test CA revoked (listed in test-pki/auth-ca.crl.pem).
+$M persona new --out "$OUT/kato-expired" "${common[@]}" --issued 2019-06-01 --name '加藤　誠' --kana 'カトウ　マコト' --sex male \
+  --birth-date 1985-09-10 --address '福岡県福岡市中央区天神１丁目８番１号' --prefecture-romaji Fukuoka-ken --city-romaji Fukuoka-shi \
+  --municipality-code 40133 --my-number 246813579021 --security-code 3141 \
+  --auth-pin 5555 --sign-pin MAKOTO85 --text-pin 5556 --resident-pin 5557
+$M persona new --out "$OUT/ito-revoked" "${common[@]}" --name '伊藤　さくら' --kana 'イトウ　サクラ' --sex female \
+  --birth-date 1995-03-21 --address '宮城県仙台市青葉区国分町３丁目７番１号' --prefecture-romaji Miyagi-ken --city-romaji Sendai-shi \
+  --municipality-code 04101 --my-number 369258147034 --security-code 2718 \
+  --auth-pin 7777 --sign-pin SAKURA95 --text-pin 7778 --resident-pin 7779

@@ -23,8 +23,11 @@ public struct CardReader<Channel: CardChannel> {
     public enum ReadError: Error, CustomStringConvertible {
         case status(String, StatusWord)
         case refusedLastTry(String)
+        case implausibleLength(String, Int, limit: Int)
         public var description: String {
             switch self {
+            case .implausibleLength(let what, let n, let limit):
+                return "\(what): its header claims \(n) bytes (more than \(limit)); not reading past what the card can hold"
             case .status(let what, let sw): return "\(what): the card answered \(sw) (\(sw.meaning))"
             case .refusedLastTry(let what): return "\(what): only one try left; not sending it without --force (a wrong value would block it)"
             }
@@ -39,13 +42,15 @@ public struct CardReader<Channel: CardChannel> {
 
     mutating func selectEF(_ fid: String) throws -> Bool { try send("00A4020C02" + fid).status.isSuccess }
 
-    /// Reads the current EF by its BER header (4 bytes, then 256-byte chunks).
-    mutating func readEF(_ what: String) throws -> [UInt8] {
+    /// Reads the current EF by its BER header (8 bytes, then 256-byte chunks), refusing a header
+    /// that claims more than `limit` bytes (a hostile or broken card) instead of reading past the end.
+    mutating func readEF(_ what: String, limit: Int = 16_384) throws -> [UInt8] {
         let head = try send("00B0000008") // enough for a two-byte tag and an 82-form length
         guard head.status.isSuccess else { throw ReadError.status(what, head.status) }
         let total = (try? BERTLV.parse((head.data + [UInt8](repeating: 0, count: 0x10000))[...])).map {
             BERTLV.headerLength(tag: $0.0.tag, valueLength: $0.0.value.count, form: .minimal) + $0.0.value.count
         } ?? head.data.count
+        guard total <= limit else { throw ReadError.implausibleLength(what, total, limit: limit) }
         var data = head.data
         while data.count < total {
             let n = min(256, total - data.count)
@@ -94,7 +99,7 @@ public struct CardReader<Channel: CardChannel> {
         report.triesLeft["JPKI 001B (署名用パスワード)"] = try tries("9B")
         var certificates: [String: Certificate] = [:]
         for (fid, role) in [("000A", "authentication"), ("000B", "authentication CA"), ("0002", "signature CA")] where try selectEF(fid) {
-            let der = try readEF("EF \(fid)")
+            let der = try readEF("EF \(fid)", limit: 4096)
             let certificate = try Certificate(derEncoded: der)
             certificates[role] = certificate
             report.certificates.append(summary(fid, role, certificate, der))
@@ -102,7 +107,7 @@ public struct CardReader<Channel: CardChannel> {
         if let password = credentials.signPassword {
             try verify("9B", password, what: "JPKI 署名用パスワード", force: credentials.force)
             if try selectEF("0001") {
-                let der = try readEF("EF 0001")
+                let der = try readEF("EF 0001", limit: 4096)
                 let certificate = try Certificate(derEncoded: der)
                 certificates["signature"] = certificate
                 report.certificates.append(summary("0001", "signature", certificate, der))

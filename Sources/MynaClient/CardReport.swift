@@ -63,8 +63,8 @@ public struct CardReport: Codable, Sendable {
         public var passed: Bool
     }
 
-    /// True when every check passed.
-    public var allVerified: Bool { checks.allSatisfy(\.passed) }
+    /// True when something was checked and every check passed.
+    public var allVerified: Bool { !checks.isEmpty && checks.allSatisfy(\.passed) }
 }
 
 /// Trust anchors for verification: the persona set's test roots, or production roots.

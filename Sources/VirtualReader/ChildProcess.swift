@@ -10,6 +10,7 @@ import Glibc
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private var exitStatus: Int32?
+    private var signalled: Int32?
     private let lock = NSLock()
 
     /// Starts `arguments[0]` (looked up on PATH) with `environment`, stdout and stderr to `output`
@@ -60,7 +61,7 @@ public final class ChildProcess: @unchecked Sendable {
             var status: Int32 = 0
             let r = waitpid(pid, &status, WNOHANG)
             guard r == pid else { return nil }
-            exitStatus = Self.decode(status)
+            record(status)
             return exitStatus
         }
     }
@@ -70,9 +71,10 @@ public final class ChildProcess: @unchecked Sendable {
         if let done = poll() { return done }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let decoded = Self.decode(status)
-        lock.withLock { exitStatus = decoded }
-        return decoded
+        return lock.withLock {
+            record(status)
+            return exitStatus!
+        }
     }
 
     /// Sends `signal`, waits up to `grace` for an exit, then kills. Returns the exit status.
@@ -89,8 +91,12 @@ public final class ChildProcess: @unchecked Sendable {
         return wait()
     }
 
-    private static func decode(_ status: Int32) -> Int32 {
+    /// The signal that ended the process, if one did (its status is then 128 + signal).
+    public var terminationSignal: Int32? { lock.withLock { signalled } }
+
+    private func record(_ status: Int32) {
         let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        signalled = signal == 0 ? nil : signal
     }
 }

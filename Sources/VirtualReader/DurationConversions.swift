@@ -6,5 +6,5 @@ extension Duration {
     /// Whole milliseconds (truncated), e.g. for poll().
     var wholeMilliseconds: Int { Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) }
     /// Seconds as a Double, e.g. for Thread.sleep.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

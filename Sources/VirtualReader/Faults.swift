@@ -14,10 +14,12 @@ public struct FaultPlan: Codable, Hashable, Sendable {
     public var atr: CardATR?
     /// Refuse extended-length APDUs (`6700`) and do not advertise them.
     public var shortOnly: Bool
+    /// Answer wrongly on purpose (a hostile card); nil or empty for none.
+    public var hostile: Set<HostileFault>?
 
     public init(
         removeAfterAPDUs: Int? = nil, removeDuringAPDU: Int? = nil, mute: Bool = false, delayNextMicros: Int? = nil,
-        atr: CardATR? = nil, shortOnly: Bool = false
+        atr: CardATR? = nil, shortOnly: Bool = false, hostile: Set<HostileFault>? = nil
     ) {
         self.removeAfterAPDUs = removeAfterAPDUs
         self.removeDuringAPDU = removeDuringAPDU
@@ -25,6 +27,7 @@ public struct FaultPlan: Codable, Hashable, Sendable {
         self.delayNextMicros = delayNextMicros
         self.atr = atr
         self.shortOnly = shortOnly
+        self.hostile = hostile
     }
 
     public static let none = FaultPlan()

@@ -80,6 +80,7 @@ public final class ReaderSlot: @unchecked Sendable {
 
     private var atrLocked: [UInt8]? {
         guard let inserted else { return nil }
+        if faults.hostile?.contains(.garbageATR) == true { return HostileFault.garbageATRBytes }
         return faults.atr?.bytes ?? inserted.card.image.atr
     }
 
@@ -124,7 +125,7 @@ public final class ReaderSlot: @unchecked Sendable {
                 if faults.shortOnly, (try? CommandAPDU(bytes: command))?.isExtended == true {
                     response = [0x67, 0x00]
                 } else {
-                    response = inserted!.card.process(command)
+                    response = HostileFault.distort(faults.hostile ?? [], command: command, response: inserted!.card.process(command))
                 }
                 var delay = profile.delay(command: command, responseLength: response.count)
                 if let once = faults.delayNextMicros {

@@ -14,6 +14,18 @@ public struct TraceEvent: Codable, Hashable, Sendable {
     public var atr: String?
     public var card: String?
     public var durationMicros: Int?
+
+    public init(time: String, slot: Int, event: Kind, command: String? = nil, response: String? = nil, atr: String? = nil,
+                card: String? = nil, durationMicros: Int? = nil) {
+        self.time = time
+        self.slot = slot
+        self.event = event
+        self.command = command
+        self.response = response
+        self.atr = atr
+        self.card = card
+        self.durationMicros = durationMicros
+    }
 }
 
 /// Appends trace events to a file, one JSON object per line, from any thread.

@@ -11,6 +11,6 @@ struct Mynasim: ParsableCommand {
             Start with `mynasim persona new --out DIR`, then `mynasim apdu --card DIR …`.
             """,
         version: "0.1.0",
-        subcommands: [PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self, RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self]
+        subcommands: [PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self, RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self]
     )
 }

@@ -180,10 +180,19 @@ struct CardCommand: ParsableCommand {
         @Option(name: .long, help: "Delay the next exchange by MICROSECONDS, once.") var delayNext: Int?
         @Option(name: .long, help: "Answer with this ATR variant.") var atr: String?
         @Flag(name: .long, help: "Refuse extended-length APDUs and do not advertise them.") var shortOnly = false
+        @Option(name: .long, help: "Answer wrongly on purpose (repeatable): \(HostileFault.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var hostile: [String] = []
         @Flag(name: .long, help: "Clear every fault.") var clear = false
 
         func run() throws {
-            var faults = FaultPlan(removeAfterAPDUs: removeAfter, removeDuringAPDU: removeDuring, mute: mute, delayNextMicros: delayNext, shortOnly: shortOnly)
+            let hostileFaults = try Set(hostile.map { name in
+                guard let fault = HostileFault(rawValue: name) else {
+                    throw CLIError("--hostile: '\(name)' is not one of \(HostileFault.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return fault
+            })
+            var faults = FaultPlan(removeAfterAPDUs: removeAfter, removeDuringAPDU: removeDuring, mute: mute, delayNextMicros: delayNext,
+                                   shortOnly: shortOnly, hostile: hostileFaults.isEmpty ? nil : hostileFaults)
             if let atr {
                 guard let variant = CardATR(rawValue: atr) else { throw CLIError("--atr: '\(atr)' is not one of \(CardATR.allCases.map(\.rawValue).joined(separator: ", "))") }
                 faults.atr = variant

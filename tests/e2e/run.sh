@@ -134,4 +134,57 @@ check "mynasim record captures a PC/SC session" test -s "$W/card.trace"
 out=$(timeout 60 "$M" run --replay "$W/card.trace" --report-dir "$W/rep2" --plain "$W/session.apdu" 2>&1)
 contains "the recorded session replays with no card at all" "$out" "1 passed, 0 failed"
 
+echo "== client-check: the test clients' own offline tests"
+check "tests/clients/test_clients.py passes" "$PY" "$ROOT/tests/clients/test_clients.py"
+
+echo "== client-check: a deliberately bad client is caught by every rule"
+# outcome PROFILE SCENARIO RULE [FACT…] -- CLIENT…: the rule's verdict for the client in the scenario.
+outcome() {
+  local profile=$1 scenario=$2 rule=$3; shift 3
+  local facts=()
+  while [ "$1" != "--" ]; do facts+=(--fact "$1"); shift; done
+  shift
+  timeout 120 "$M" client-check --json --profile "$profile" --scenario "$scenario" "${facts[@]}" --report-dir "$W/cc" -- "$@" 2>/dev/null |
+    "$PY" -c 'import json, sys; r = json.load(sys.stdin); print(next(v["outcome"] for v in r["scenarios"][0]["rules"] if v["rule"] == sys.argv[1]))' "$rule"
+}
+caught() { # caught PROFILE SCENARIO RULE [FACT…]
+  local got; got=$(outcome "$@" -- "$PY" "$ROOT/tests/clients/bad_client.py" --violate "$3")
+  if [ "$got" = fail ]; then pass "$1 $3 catches bad_client.py"; else fail "$1 $3 catches bad_client.py" "verdict: ${got:-none}"; fi
+}
+for rule in select-jpki-by-full-aid read-within-certificate-length query-counter-before-pin stop-after-blocked \
+            no-retry-loop-on-6982 leave-no-verified-state no-redundant-reads; do
+  caught jpki-generic normal "$rule"
+done
+caught jpki-generic one-pin-try-left no-pin-on-last-try
+caught jpki-generic normal no-signature-password-for-authentication purpose=authentication
+caught jpki-generic reader-without-extended-apdus extended-only-when-advertised
+for rule in jpki-only never-read-my-number no-signature-key query-counter-before-pin leave-no-verified-state; do
+  caught qualification-check normal "$rule" method=pin
+done
+caught qualification-check one-pin-try-left no-pin-on-last-try method=pin
+caught qualification-check normal visual-method-sends-no-pin method=visual
+caught qualification-check normal pin-method-verifies-only-0018 method=pin
+
+echo "== client-check: the reference 資格確認 client passes every scenario, both methods"
+for method in pin visual; do
+  out=$(timeout 300 "$M" client-check --profile qualification-check --fact method=$method --report-dir "$W/cc-$method" -- \
+    sh -c "\"$PY\" \"$ROOT/tests/clients/kakunin_app.py\" --method $method --pin \"\$MYNASIM_AUTH_PIN\"" 2>&1)
+  status=$?
+  check "kakunin_app.py --method $method passes qualification-check in every scenario" test "$status" -eq 0
+  contains "  (all 30 scenarios, hostile cards included)" "$out" "30 of 30 scenarios passed"
+done
+check "the matrix is written as JUnit, JSON and HTML" test -s "$W/cc-pin/client-check-qualification-check.junit.xml" \
+  -a -s "$W/cc-pin/client-check-qualification-check.json" -a -s "$W/cc-pin/client-check-qualification-check.html"
+
+echo "== client-check: what OpenSC does (docs/client-findings.md)"
+echo message > "$W/msg"
+P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+sign="pkcs11-tool --module $P11 --login --pin \"\$MYNASIM_AUTH_PIN\" --sign --mechanism SHA256-RSA-PKCS --id 01 -i $W/msg -o $W/sig"
+got=$(outcome jpki-generic normal leave-no-verified-state purpose=authentication -- sh -c "$sign")
+check "pkcs11-tool leaves the PIN verified (disconnects without reset)" test "$got" = fail
+got=$(outcome jpki-generic one-pin-try-left no-pin-on-last-try purpose=authentication -- sh -c "$sign")
+check "pkcs11-tool sends the PIN with one try left" test "$got" = fail
+got=$(outcome jpki-generic normal query-counter-before-pin purpose=authentication -- sh -c "$sign")
+check "pkcs11-tool queries the counter before the PIN" test "$got" = pass
+
 summary

@@ -1,0 +1,170 @@
+import Foundation
+import MynaCard
+import MynaPersona
+import VirtualReader
+
+/// The outcome of one scenario: how the client ended, the rules' verdicts and the expectations'.
+public struct ScenarioResult: Codable, Sendable {
+    public var scenario: String
+    public var description: String
+    public var exitStatus: Int32?
+    public var timedOut: Bool
+    public var apduCount: Int
+    public var seconds: Double
+    public var rules: [RuleVerdict]
+    public var expectations: [ExpectationVerdict]
+    /// The client's output (last 4 KB) and the trace file kept for this scenario.
+    public var output: String
+    public var trace: String?
+
+    public init(scenario: String, description: String, exitStatus: Int32?, timedOut: Bool, apduCount: Int, seconds: Double,
+                rules: [RuleVerdict], expectations: [ExpectationVerdict], output: String, trace: String?) {
+        self.scenario = scenario
+        self.description = description
+        self.exitStatus = exitStatus
+        self.timedOut = timedOut
+        self.apduCount = apduCount
+        self.seconds = seconds
+        self.rules = rules
+        self.expectations = expectations
+        self.output = output
+        self.trace = trace
+    }
+
+    /// Passed: every expectation held and no error rule failed.
+    public var passed: Bool {
+        expectations.allSatisfy(\.passed) && !rules.contains { $0.outcome == .fail && $0.severity == .error }
+    }
+}
+
+/// Runs a client command once per scenario, each time in a fresh private PC/SC world (our
+/// simulator and a pcscd of its own) with the card put into the scenario's condition, and judges
+/// the trace the reader wrote.
+public struct ClientCheckRunner {
+    public var command: [String]
+    public var profile: ClientProfile
+    public var facts: ScenarioFacts
+    public var personas: URL
+    public var handlerPath: String
+    /// Where each scenario's trace and output are kept.
+    public var workDirectory: URL
+    public var onScenarioFinished: ((ScenarioResult) -> Void)?
+
+    public init(command: [String], profile: ClientProfile, facts: ScenarioFacts, personas: URL, handlerPath: String, workDirectory: URL) {
+        self.command = command
+        self.profile = profile
+        self.facts = facts
+        self.personas = personas
+        self.handlerPath = handlerPath
+        self.workDirectory = workDirectory
+    }
+
+    public func run(_ scenarios: [ClientScenario]) throws(ClientCheckError) -> [ScenarioResult] {
+        try scenarios.map { scenario throws(ClientCheckError) in
+            let result = try run(scenario)
+            onScenarioFinished?(result)
+            return result
+        }
+    }
+
+    /// A private copy of the scenario's persona with its retry counters set.
+    func prepareCard(_ scenario: ClientScenario, in directory: URL) throws(ClientCheckError) -> URL? {
+        guard let name = scenario.persona else { return nil }
+        let source = name.contains("/") ? URL(fileURLWithPath: name) : personas.appendingPathComponent(name)
+        let copy = directory.appendingPathComponent("card")
+        do {
+            try FileManager.default.copyItem(at: source, to: copy)
+            for leftover in [PersonaDirectory.FileName.state, PersonaDirectory.FileName.lock] {
+                try? FileManager.default.removeItem(at: copy.appendingPathComponent(leftover))
+            }
+            guard let triesLeft = scenario.triesLeft, !triesLeft.isEmpty else { return copy }
+            let known = Set(try PersonaDirectory(url: copy).cardImage().credentials.map { "\($0.id)" })
+            var state = PersistentCardState()
+            for (id, tries) in triesLeft {
+                guard known.contains(id) else {
+                    throw ClientCheckError.run("scenario \(scenario.name): tries-left names '\(id)', not one of \(known.sorted().joined(separator: ", "))")
+                }
+                state.credentials[id] = .init(triesLeft: tries)
+            }
+            try FileCardStateStore(url: copy.appendingPathComponent(PersonaDirectory.FileName.state)).save(state)
+        } catch let error as ClientCheckError {
+            throw error
+        } catch {
+            throw .run("scenario \(scenario.name): cannot prepare the card from \(source.path): \(error)")
+        }
+        return copy
+    }
+
+    public func run(_ scenario: ClientScenario) throws(ClientCheckError) -> ScenarioResult {
+        let directory = workDirectory.appendingPathComponent(scenario.name)
+        try? FileManager.default.removeItem(at: directory)
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw .run("cannot create \(directory.path): \(error)")
+        }
+        let card = try prepareCard(scenario, in: directory)
+        let tracePath = directory.appendingPathComponent("trace.jsonl").path
+        let outputPath = directory.appendingPathComponent("output.txt").path
+        var configuration = PCSCSandbox.Configuration(directory: directory.appendingPathComponent("pcsc"), handlerPath: handlerPath, slotCount: 1)
+        configuration.simulator.profile = scenario.timing.flatMap(TimingProfile.named) ?? .instant
+        configuration.simulator.tracePath = tracePath
+
+        let started = ContinuousClock.now
+        let sandbox: PCSCSandbox
+        do { sandbox = try PCSCSandbox(configuration) } catch { throw .run("scenario \(scenario.name): \(error)") }
+        defer { sandbox.shutdown() }
+        func insert() throws(ClientCheckError) {
+            guard let card else { return }
+            do {
+                _ = try sandbox.simulator.handle(.insert(slot: 0, card: card.path))
+                _ = try sandbox.simulator.handle(.configure(slot: 0, profile: nil, faults: scenario.faultPlan))
+            } catch { throw .run("scenario \(scenario.name): inserting the card failed: \(error)") }
+        }
+        if scenario.insertAfterMs == nil { try insert() }
+
+        var environment = ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }
+        environment["MYNASIM_READER"] = "\(configuration.readerName) 00 00"
+        environment["MYNASIM_SCENARIO"] = scenario.name
+        // What the card's holder would type, so one client command serves every persona.
+        if let persona = card.flatMap({ try? PersonaDirectory(url: $0) })?.persona {
+            environment["MYNASIM_AUTH_PIN"] = persona.credentials.authPIN
+            environment["MYNASIM_SIGN_PASSWORD"] = persona.credentials.signPassword
+        }
+        let process: ChildProcess
+        do { process = try ChildProcess(command, environment: environment, output: outputPath) } catch {
+            throw .run("cannot start the client: \(error)")
+        }
+        let clientStart = ContinuousClock.now
+        let limit = Duration.milliseconds(Int((scenario.timeoutSeconds ?? 30) * 1000))
+        var inserted = scenario.insertAfterMs == nil
+        var timedOut = false
+        var status: Int32?
+        while status == nil {
+            status = process.poll()
+            guard status == nil else { break }
+            if !inserted, ContinuousClock.now - clientStart >= .milliseconds(scenario.insertAfterMs!) {
+                try insert()
+                inserted = true
+            }
+            if ContinuousClock.now - clientStart > limit {
+                timedOut = true
+                status = process.stop(signal: SIGTERM, grace: .seconds(2))
+                break
+            }
+            usleep(2_000)
+        }
+        let endedAt = TraceTime.now()
+        let trace = FileManager.default.fileExists(atPath: tracePath) ? try ClientSession.readTrace(tracePath) : []
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exit = status ?? -1
+        let session = ClientSession(trace: trace, exitStatus: exit, timedOut: timedOut, signal: process.terminationSignal,
+                                    output: output, endedAt: endedAt)
+        var scenarioFacts = facts
+        scenarioFacts["reader-advertises-extended"] = (scenario.faults?.shortOnly == true || (card.flatMap { try? PersonaDirectory(url: $0) }?.persona.card.extendedLength == false)) ? "no" : "yes"
+        for (key, value) in scenario.facts ?? [:] where facts[key] == nil { scenarioFacts[key] = value }
+        return ScenarioResult(
+            scenario: scenario.name, description: scenario.description, exitStatus: timedOut ? nil : exit, timedOut: timedOut,
+            apduCount: session.exchanges.count, seconds: (ContinuousClock.now - started).seconds,
+            rules: RuleEngine(profile: profile).evaluate(session, facts: scenarioFacts),
+            expectations: scenario.expectation(for: scenarioFacts).judge(session), output: String(output.suffix(4096)), trace: tracePath)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import MynaCard
+import MynaPersona
+import VirtualReader
+
+/// A condition the card and reader are put in before the client runs, and what the client is
+/// expected to do about it (`vectors/client-scenarios/*.yaml`, a list under `scenarios:`).
+public struct ClientScenario: Codable, Sendable {
+    public var name: String
+    public var description: String
+    /// A persona name under the personas directory, or a path.
+    public var persona: String?
+    /// Retry counters to start from, by credential id (`jpki.auth-pin: 1`; 0 blocks it).
+    public var triesLeft: [String: Int]?
+    /// Insert the card this many milliseconds after the client started (nil: from the start).
+    public var insertAfterMs: Int?
+    /// Timing profile: instant, realistic or slow.
+    public var timing: String?
+    public var faults: Faults?
+    /// Facts for the rules (merged with the command line's `--fact`).
+    public var facts: [String: String]?
+    public var expect: Expectation
+    /// Expectations that replace `expect` when their facts hold (the first that matches), e.g.
+    /// "with method: pin the client must fail".
+    public var expectWhen: [ConditionalExpectation]?
+    /// The client is stopped after this long (a hang).
+    public var timeoutSeconds: Double?
+
+    /// Reader and card misbehaviour (the virtual reader's fault plan).
+    public struct Faults: Codable, Sendable {
+        public var removeAfterApdus: Int?
+        public var removeDuringApdu: Int?
+        public var shortOnly: Bool?
+        public var atr: String?
+        public var hostile: [HostileFault]?
+
+        enum CodingKeys: String, CodingKey {
+            case removeAfterApdus = "remove-after-apdus", removeDuringApdu = "remove-during-apdu", shortOnly = "short-only", atr, hostile
+        }
+    }
+
+    /// What the client should do.
+    public struct Expectation: Codable, Sendable {
+        /// `zero`, `non-zero` or `any`.
+        public var exit: String?
+        /// The client sends no VERIFY with a value.
+        public var noVerify: Bool?
+        /// On a non-zero exit the client says why (non-empty output).
+        public var message: Bool?
+        /// At most this many APDUs (more is a loop); default 2000.
+        public var maxApdus: Int?
+
+        enum CodingKeys: String, CodingKey { case exit, message, noVerify = "no-verify", maxApdus = "max-apdus" }
+    }
+
+    /// An expectation that applies when facts hold.
+    public struct ConditionalExpectation: Codable, Sendable {
+        public var when: [String: String]
+        public var expect: Expectation
+    }
+
+    /// The expectation for these facts.
+    func expectation(for facts: ScenarioFacts) -> Expectation {
+        expectWhen?.first { $0.when.allSatisfy { facts[$0.key] == $0.value } }?.expect ?? expect
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, persona, timing, faults, facts, expect
+        case expectWhen = "expect-when", triesLeft = "tries-left", insertAfterMs = "insert-after-ms", timeoutSeconds = "timeout-seconds"
+    }
+
+    /// The fault plan this scenario puts on the slot.
+    var faultPlan: FaultPlan {
+        FaultPlan(removeAfterAPDUs: faults?.removeAfterApdus, removeDuringAPDU: faults?.removeDuringApdu,
+                  atr: faults?.atr.flatMap(CardATR.init(rawValue:)), shortOnly: faults?.shortOnly ?? false,
+                  hostile: faults?.hostile.map(Set.init))
+    }
+
+    /// A scenario file: `scenarios:` and a list.
+    struct File: Codable { var scenarios: [ClientScenario] }
+
+    /// Loads every scenario of a file, naming the file, line and problem on any mistake.
+    public static func load(_ path: String) throws(ClientCheckError) -> [ClientScenario] {
+        let document: YAMLDocument<File>
+        do { document = try YAMLDocument(url: URL(fileURLWithPath: path)) } catch { throw .file(path, "\(error)") }
+        for (i, scenario) in document.value.scenarios.enumerated() {
+            func problem(_ key: String, _ message: String) -> ClientCheckError {
+                .file(path, "\(document.problem(at: ["scenarios", "\(i)", key], "scenario \(scenario.name): \(message)"))")
+            }
+            if let timing = scenario.timing, TimingProfile.named(timing) == nil { throw problem("timing", "'\(timing)' is not instant, realistic or slow") }
+            if let atr = scenario.faults?.atr, CardATR(rawValue: atr) == nil {
+                throw problem("faults", "ATR '\(atr)' is not one of \(CardATR.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            for exit in ([scenario.expect] + (scenario.expectWhen ?? []).map(\.expect)).compactMap(\.exit) where !["zero", "non-zero", "any"].contains(exit) {
+                throw problem("expect", "exit must be zero, non-zero or any, not '\(exit)'")
+            }
+        }
+        return document.value.scenarios
+    }
+}
+
+/// How a scenario's expectations came out.
+public struct ExpectationVerdict: Codable, Sendable {
+    public var what: String
+    public var passed: Bool
+    public var detail: String?
+}
+
+extension ClientScenario.Expectation {
+    /// Judges a finished session: the exit, hangs, crashes, loops and the expected restraint.
+    func judge(_ session: ClientSession) -> [ExpectationVerdict] {
+        var verdicts: [ExpectationVerdict] = []
+        verdicts.append(.init(what: "does not hang", passed: !session.timedOut, detail: session.timedOut ? "stopped at the time limit" : nil))
+        let crashed = !session.timedOut && session.signal != nil
+        verdicts.append(.init(what: "does not crash", passed: !crashed, detail: crashed ? "killed by signal \(session.signal!)" : nil))
+        let limit = maxApdus ?? 2000
+        verdicts.append(.init(what: "does not loop", passed: session.exchanges.count <= limit,
+                              detail: "\(session.exchanges.count) APDUs (at most \(limit))"))
+        if let exit, exit != "any", !session.timedOut, !crashed {
+            let status = session.exitStatus ?? -1
+            let ok = exit == "zero" ? status == 0 : status != 0
+            verdicts.append(.init(what: "exits \(exit)", passed: ok, detail: "exit status \(status)"))
+        }
+        if noVerify == true {
+            let sent = session.exchanges.filter { $0.ins == 0x20 && $0.hasCommandData }
+            verdicts.append(.init(what: "sends no VERIFY with a value", passed: sent.isEmpty, detail: sent.first?.description))
+        }
+        if message == true, (session.exitStatus ?? 0) != 0 {
+            let said = !session.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            verdicts.append(.init(what: "says why it failed", passed: said, detail: said ? nil : "no output"))
+        }
+        return verdicts
+    }
+}

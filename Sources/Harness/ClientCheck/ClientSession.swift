@@ -1,0 +1,162 @@
+import Foundation
+import ISO7816
+import VirtualReader
+
+/// The My Number card's applications, by AID, as the client-check rules name them.
+public enum CardApplication: String, Codable, Hashable, Sendable, CaseIterable {
+    case jpki = "JPKI", text = "TEXT", visual = "VISUAL", common = "COMMON", juki = "JUKI"
+
+    public var aid: [UInt8] {
+        switch self {
+        case .jpki: return [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]
+        case .text: return [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08]
+        case .visual: return [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02]
+        case .common: return [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00]
+        case .juki: return [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01]
+        }
+    }
+
+    /// The application a DF name selects: the full AID, or a proper prefix of exactly one.
+    static func selected(by name: [UInt8]) -> (CardApplication, fullAID: Bool)? {
+        if let full = allCases.first(where: { $0.aid == name }) { return (full, true) }
+        let partial = allCases.filter { !name.isEmpty && $0.aid.starts(with: name) }
+        return partial.count == 1 ? (partial[0], false) : nil
+    }
+}
+
+/// One exchange of a client session with what the card's state was when it was sent, worked out
+/// from the exchanges before it: the rules judge commands in their context.
+public struct ClientExchange: Sendable {
+    /// Position in the session (0-based) and the card session (power cycle) it belongs to.
+    public var index: Int
+    public var cardSession: Int
+    public var time: String
+    public var command: [UInt8]
+    public var response: [UInt8]
+    public var apdu: CommandAPDU?
+    /// The application selected when the command was sent, and whether by its full AID.
+    public var application: CardApplication?
+    public var selectedByFullAID: Bool
+    /// The current EF when the command was sent (after a SELECT by FID).
+    public var currentFile: UInt16?
+
+    public var ins: UInt8? { apdu?.ins ?? command.dropFirst().first }
+
+    /// The file the command concerns: the one a SELECT by FID selects, else the current EF.
+    public var concernedFile: UInt16? {
+        if let apdu, apdu.ins == 0xA4, apdu.p1 == 0x02, apdu.data.count == 2 { return UInt16(apdu.data[0]) << 8 | UInt16(apdu.data[1]) }
+        return currentFile
+    }
+    public var status: StatusWord { response.count >= 2 ? StatusWord(response[response.count - 2], response[response.count - 1]) : StatusWord(0x6F00) }
+    public var data: [UInt8] { Array(response.dropLast(2)) }
+    public var hasCommandData: Bool { !(apdu?.data.isEmpty ?? true) }
+
+    /// The key a VERIFY or COMPUTE DIGITAL SIGNATURE refers to: the SFI in P2 (`80|sfi`) or the
+    /// current EF.
+    public var keyReference: UInt16? {
+        guard let apdu else { return nil }
+        if apdu.p2 & 0x80 != 0, apdu.p2 & 0x1F != 0 { return UInt16(apdu.p2 & 0x1F) }
+        return currentFile
+    }
+
+    /// A SELECT by DF name: the application it names, if one.
+    public var selectsApplication: (CardApplication?, name: [UInt8])? {
+        guard let apdu, apdu.ins == 0xA4, apdu.p1 == 0x04 else { return nil }
+        return (CardApplication.selected(by: apdu.data)?.0, apdu.data)
+    }
+
+    public var description: String { "#\(index + 1) \(Hex.encode(command)) → \(Hex.encode(response))" }
+}
+
+/// What a client did to the card during one check: the reader's trace of one slot, and how the
+/// client process ended.
+public struct ClientSession: Sendable {
+    public var exchanges: [ClientExchange]
+    /// Card-level events in order, with the exchange count before each (for "what came after").
+    public var events: [(kind: TraceEvent.Kind, afterExchanges: Int, time: String)]
+    public var exitStatus: Int32?
+    /// Killed for running past the scenario's time limit.
+    public var timedOut: Bool
+    /// Terminated by a signal (a crash, unless `timedOut`).
+    public var signal: Int32?
+    public var output: String
+    /// Wall-clock time the client process ended (the trace's format).
+    public var endedAt: String?
+
+    /// Builds the session from trace events of one slot.
+    public init(trace: [TraceEvent], slot: Int = 0, exitStatus: Int32? = 0, timedOut: Bool = false, signal: Int32? = nil,
+                output: String = "", endedAt: String? = nil) {
+        var exchanges: [ClientExchange] = []
+        var events: [(TraceEvent.Kind, Int, String)] = []
+        var application: CardApplication?
+        var fullAID = false
+        var file: UInt16?
+        var cardSession = 0
+        for event in trace where event.slot == slot {
+            switch event.event {
+            case .transmit:
+                guard let commandHex = event.command, let command = try? Hex.decode(commandHex) else { continue }
+                let response = (try? Hex.decode(event.response ?? "")) ?? []
+                var exchange = ClientExchange(
+                    index: exchanges.count, cardSession: cardSession, time: event.time, command: command, response: response,
+                    apdu: try? CommandAPDU(bytes: command), application: application, selectedByFullAID: fullAID, currentFile: file)
+                // Work out the state after this exchange.
+                if let apdu = exchange.apdu, apdu.ins == 0xA4, exchange.status.isSuccess {
+                    switch apdu.p1 {
+                    case 0x04:
+                        let selected = CardApplication.selected(by: apdu.data)
+                        application = selected?.0
+                        fullAID = selected?.fullAID ?? false
+                        file = nil
+                    case 0x02 where apdu.data.count == 2: file = UInt16(apdu.data[0]) << 8 | UInt16(apdu.data[1])
+                    case 0x00: application = nil; file = nil
+                    default: break
+                    }
+                }
+                exchange.index = exchanges.count
+                exchanges.append(exchange)
+            case .powerOn, .reset, .powerOff, .insert, .remove:
+                events.append((event.event, exchanges.count, event.time))
+                application = nil
+                fullAID = false
+                file = nil
+                cardSession += 1
+            case .mute:
+                events.append((event.event, exchanges.count, event.time))
+            }
+        }
+        self.exchanges = exchanges
+        self.events = events.map { (kind: $0.0, afterExchanges: $0.1, time: $0.2) }
+        self.exitStatus = exitStatus
+        self.timedOut = timedOut
+        self.signal = signal
+        self.output = output
+        self.endedAt = endedAt
+    }
+
+    /// Reads a trace file (JSON lines), naming the line of any problem.
+    public static func readTrace(_ path: String) throws(ClientCheckError) -> [TraceEvent] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .file(path, "cannot read the trace") }
+        var events: [TraceEvent] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            do { events.append(try JSONDecoder().decode(TraceEvent.self, from: Data(line.utf8))) } catch {
+                throw .file("\(path):\(number + 1)", "not a trace event: \(error)")
+            }
+        }
+        return events
+    }
+}
+
+/// Problems with client-check inputs (profiles, scenarios, traces) or runs.
+public enum ClientCheckError: Error, CustomStringConvertible, Sendable {
+    /// A file (with `:line` where known) and what is wrong with it.
+    case file(String, String)
+    case run(String)
+
+    public var description: String {
+        switch self {
+        case .file(let place, let message): return "\(place): \(message)"
+        case .run(let message): return message
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import ISO7816
+import VirtualReader
+
+/// Facts about the situation a client ran in, from the scenario and the command line
+/// (`method: pin`, `purpose: authentication`, `user-confirmed-last-try: yes`,
+/// `reader-advertises-extended: no`). Rules apply `when` their facts hold.
+public typealias ScenarioFacts = [String: String]
+
+/// How one rule judged one session.
+public struct RuleVerdict: Codable, Sendable {
+    public enum Outcome: String, Codable, Sendable {
+        case pass, fail, notApplicable = "not applicable"
+    }
+    public var rule: String
+    public var severity: ClientProfile.Severity
+    public var rationale: String
+    public var outcome: Outcome
+    /// Each violating exchange (`#n COMMAND → RESPONSE`) with what is wrong.
+    public var violations: [String]
+}
+
+/// Judges a client session against a profile.
+public struct RuleEngine: Sendable {
+    public var profile: ClientProfile
+
+    public init(profile: ClientProfile) { self.profile = profile }
+
+    public func evaluate(_ session: ClientSession, facts: ScenarioFacts) -> [RuleVerdict] {
+        profile.rules.map { rule in
+            guard (rule.when ?? [:]).allSatisfy({ facts[$0.key] == $0.value }) else {
+                return RuleVerdict(rule: rule.id, severity: rule.severity, rationale: rule.rationale, outcome: .notApplicable, violations: [])
+            }
+            let violations = Self.violations(of: rule, in: session, facts: facts)
+            return RuleVerdict(rule: rule.id, severity: rule.severity, rationale: rule.rationale,
+                               outcome: violations.isEmpty ? .pass : .fail, violations: violations)
+        }
+    }
+
+    static let verify: UInt8 = 0x20
+    static let blocked: Set<UInt16> = [0x63C0, 0x6984]
+
+    static func violations(of rule: ClientProfile.Rule, in session: ClientSession, facts: ScenarioFacts) -> [String] {
+        let exchanges = session.exchanges
+        let application = rule.application ?? .jpki
+        func at(_ e: ClientExchange, _ message: String) -> String { "\(e.description): \(message)" }
+        func isVerifyWithValue(_ e: ClientExchange) -> Bool { e.ins == verify && e.hasCommandData }
+        func key(_ e: ClientExchange) -> String { e.keyReference.map { String(format: "%04X", $0) } ?? "?" }
+
+        switch rule.check {
+        case .fullAIDBeforeUse:
+            let files = Set((rule.files ?? []).compactMap { UInt16($0, radix: 16) })
+            return exchanges.compactMap { e in
+                if e.selectsApplication != nil { return nil }
+                if e.application == application, !e.selectedByFullAID {
+                    return at(e, "\(application.rawValue) was selected by a partial AID, not \(Hex.encode(application.aid))")
+                }
+                if e.application == nil, e.ins == 0xA4, let data = e.apdu?.data, data.count == 2,
+                    files.contains(UInt16(data[0]) << 8 | UInt16(data[1])) {
+                    return at(e, "selects a \(application.rawValue) file before selecting the application")
+                }
+                return nil
+            }
+
+        case .readsWithinDeclaredLength:
+            let files = Set((rule.files ?? []).compactMap { UInt16($0, radix: 16) })
+            var declared: [UInt16: Int] = [:]
+            var problems: [String] = []
+            for e in exchanges where e.application == application && e.ins == 0xB0 {
+                guard let file = e.currentFile, files.contains(file), let apdu = e.apdu, apdu.p1 & 0x80 == 0 else { continue }
+                let offset = Int(apdu.p1) << 8 | Int(apdu.p2)
+                if offset == 0, e.data.count >= 4, e.data[0] == 0x30, e.data[1] == 0x82 {
+                    declared[file] = 4 + (Int(e.data[2]) << 8 | Int(e.data[3]))
+                }
+                if e.status.value == 0x6B00 || e.status.value == 0x6282 {
+                    problems.append(at(e, "reads past the end of EF \(String(format: "%04X", file)) (\(e.status))"))
+                } else if let length = declared[file], offset >= length || offset + (apdu.ne ?? 0) > max(length, 256) {
+                    problems.append(at(e, "reads \(offset)+\(apdu.ne ?? 0) of a certificate whose header says \(length) bytes"))
+                }
+            }
+            return problems
+
+        case .queryBeforeVerify:
+            var queried: Set<String> = []
+            var problems: [String] = []
+            for e in exchanges where e.ins == verify {
+                let k = "\(e.application?.rawValue ?? "MF")/\(key(e))"
+                if e.hasCommandData {
+                    if !queried.contains(k) { problems.append(at(e, "sends a value for key \(key(e)) without first asking its retry counter (empty VERIFY)")) }
+                    queried.remove(k)
+                } else {
+                    queried.insert(k)
+                }
+            }
+            return problems
+
+        case .noVerifyOnLastTry:
+            guard facts["user-confirmed-last-try"] != "yes" else { return [] }
+            var lastAnswer: [String: UInt16] = [:]
+            var problems: [String] = []
+            for e in exchanges where e.ins == verify {
+                let k = "\(e.application?.rawValue ?? "MF")/\(key(e))"
+                if e.hasCommandData, lastAnswer[k] == 0x63C1 {
+                    problems.append(at(e, "sends a value for key \(key(e)) when the counter said one try is left (the user did not confirm)"))
+                }
+                lastAnswer[k] = e.status.value
+            }
+            return problems
+
+        case .noVerifyAfterBlocked:
+            var blockedKeys: Set<String> = []
+            var problems: [String] = []
+            for e in exchanges where e.ins == verify {
+                let k = "\(e.application?.rawValue ?? "MF")/\(key(e))"
+                if e.hasCommandData, blockedKeys.contains(k) {
+                    problems.append(at(e, "sends a value for key \(key(e)) after the card said it is blocked"))
+                }
+                if blocked.contains(e.status.value) { blockedKeys.insert(k) }
+            }
+            return problems
+
+        case .noRepeatAfterStatus:
+            let status = UInt16(rule.status ?? "", radix: 16) ?? 0x6982
+            let limit = rule.maxRepeats ?? 2
+            var counts: [[UInt8]: Int] = [:]
+            var problems: [String] = []
+            for e in exchanges where e.status.value == status {
+                counts[e.command, default: 0] += 1
+                if counts[e.command]! == limit + 2 {
+                    problems.append(at(e, "the same command answered \(rule.status ?? "6982") was sent \(limit + 2) times (at most \(limit + 1))"))
+                }
+            }
+            return problems
+
+        case .forbid:
+            let patterns = rule.matchAny ?? []
+            return exchanges.filter { e in patterns.contains { $0.matches(e) } }.map { at($0, rule.rationale) }
+
+        case .clearSecurityStateAtEnd:
+            guard let lastVerified = exchanges.lastIndex(where: { isVerifyWithValue($0) && $0.status.isSuccess }) else { return [] }
+            let cardSession = exchanges[lastVerified].cardSession
+            let cleared = exchanges[(lastVerified + 1)...].contains { $0.cardSession == cardSession && $0.selectsApplication != nil && $0.status.isSuccess }
+            // A reset, power-off or removal after the VERIFY, while the client still ran (pcscd
+            // also powers an idle card down some 0.5 s later on its own; that does not count).
+            let deadline = session.endedAt.flatMap(TraceTime.seconds).map { $0 + 0.2 }
+            let poweredDown = session.events.contains { event in
+                event.afterExchanges > lastVerified && event.kind != .insert && event.kind != .mute
+                    && (deadline == nil || (TraceTime.seconds(event.time) ?? 0) <= deadline!)
+            }
+            return cleared || poweredDown ? [] : [at(exchanges[lastVerified], "leaves this verified state behind: no application SELECT, reset or power-off followed before the client ended")]
+
+        case .extendedOnlyWhenAdvertised:
+            guard facts["reader-advertises-extended"] == "no" else { return [] }
+            return exchanges.filter { $0.apdu?.isExtended == true }.map { at($0, "an extended-length APDU, but the reader does not advertise them") }
+
+        case .noRepeatedReads:
+            var seen: Set<String> = []
+            var problems: [String] = []
+            for e in exchanges where e.ins == 0xB0 && e.status.isSuccess {
+                let k = "\(e.cardSession)/\(e.application?.rawValue ?? "MF")/\(e.currentFile ?? 0)/\(Hex.encode(e.command))"
+                if !seen.insert(k).inserted { problems.append(at(e, "reads the same data again in one card session")) }
+            }
+            return problems
+        }
+    }
+}
+
+/// Trace timestamps (`2026-11-25T12:34:56.123456Z`) as seconds since the epoch.
+public enum TraceTime {
+    public static func seconds(_ text: String) -> Double? {
+        let parts = text.split(whereSeparator: { "-T:Z".contains($0) })
+        guard parts.count == 6, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            let hour = Int(parts[3]), let minute = Int(parts[4]), let second = Double(parts[5])
+        else { return nil }
+        var t = tm()
+        t.tm_year = Int32(year - 1900)
+        t.tm_mon = Int32(month - 1)
+        t.tm_mday = Int32(day)
+        t.tm_hour = Int32(hour)
+        t.tm_min = Int32(minute)
+        return Double(timegm(&t)) + second
+    }
+
+    /// Now, in the trace's format.
+    public static func now() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = tm()
+        var seconds = ts.tv_sec
+        gmtime_r(&seconds, &t)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec / 1000)
+    }
+}
