@@ -179,11 +179,16 @@ public enum Reports {
 
     /// Writes the three files into `directory` as `NAME.junit.xml`, `NAME.json`, `NAME.html`.
     public static func write(_ run: RunResult, to directory: URL, baseName: String) throws -> [URL] {
+        try writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: baseName)
+    }
+
+    /// Writes a report's JUnit, JSON and HTML forms as `NAME.junit.xml`, `NAME.json`, `NAME.html`.
+    static func writeTriple(junit: String, json: Data, html: String, to directory: URL, baseName: String) throws -> [URL] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let files = [
-            (directory.appendingPathComponent("\(baseName).junit.xml"), Data(junit(run).utf8)),
-            (directory.appendingPathComponent("\(baseName).json"), try json(run)),
-            (directory.appendingPathComponent("\(baseName).html"), Data(html(run).utf8)),
+            (directory.appendingPathComponent("\(baseName).junit.xml"), Data(junit.utf8)),
+            (directory.appendingPathComponent("\(baseName).json"), json),
+            (directory.appendingPathComponent("\(baseName).html"), Data(html.utf8)),
         ]
         for (url, data) in files { try data.write(to: url, options: .atomic) }
         return files.map(\.0)

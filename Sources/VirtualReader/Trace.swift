@@ -47,7 +47,8 @@ public final class TraceWriter: @unchecked Sendable {
         self.handle = handle
     }
 
-    static func timestamp() -> String {
+    /// Now, as trace events write it: ISO 8601 UTC with microseconds.
+    public static func timestamp() -> String {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         var tm = tm()

@@ -7,7 +7,7 @@ import TestSupport
 @Suite("Test PKI, checked by openssl")
 struct TestPKITests {
     static let personasWithSignature = ["yamada-taro", "sato-hanako", "tanaka-short"]
-    static let allPersonas = personasWithSignature + ["suzuki-minor", "takahashi-face"]
+    static let allPersonas = personasWithSignature + ["suzuki-minor", "takahashi-face", "ito-revoked"]
 
     func openssl(_ args: [String]) throws -> Oracle.ProcessResult { try Oracle.run("openssl", args) }
     func path(_ persona: String, _ file: String) -> String { Fixtures.personas.appendingPathComponent("\(persona)/\(file)").path }
@@ -21,6 +21,18 @@ struct TestPKITests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         // Not against the other CA.
         #expect(try openssl(["verify", "-CAfile", path(persona, "sign-ca.pem"), path(persona, "auth.pem")]).status != 0)
+    }
+
+    @Test func revocationListAndExpiredPersona() throws {
+        let crl = Fixtures.personas.appendingPathComponent("test-pki/auth-ca.crl.pem").path
+        func verify(_ persona: String) throws -> Oracle.ProcessResult {
+            try openssl(["verify", "-crl_check", "-CRLfile", crl, "-CAfile", path(persona, "auth-ca.pem"), path(persona, "auth.pem")])
+        }
+        let revoked = try verify("ito-revoked")
+        #expect(revoked.status != 0 && (revoked.stdout + revoked.stderr).contains("certificate revoked"))
+        #expect(try verify("yamada-taro").status == 0)
+        let expired = try openssl(["verify", "-CAfile", path("kato-expired", "auth-ca.pem"), path("kato-expired", "auth.pem")])
+        #expect(expired.status != 0 && (expired.stdout + expired.stderr).contains("certificate has expired"))
     }
 
     @Test(arguments: personasWithSignature)

@@ -133,13 +133,6 @@ public enum ClientCheckReport {
 
     /// Writes `NAME.junit.xml`, `NAME.json` and `NAME.html` into `directory`.
     public static func write(_ run: ClientCheckRun, to directory: URL, baseName: String) throws -> [URL] {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let files = [
-            (directory.appendingPathComponent("\(baseName).junit.xml"), Data(junit(run).utf8)),
-            (directory.appendingPathComponent("\(baseName).json"), try json(run)),
-            (directory.appendingPathComponent("\(baseName).html"), Data(html(run).utf8)),
-        ]
-        for (url, data) in files { try data.write(to: url, options: .atomic) }
-        return files.map(\.0)
+        try Reports.writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: baseName)
     }
 }

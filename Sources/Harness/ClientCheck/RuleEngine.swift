@@ -182,12 +182,5 @@ public enum TraceTime {
     }
 
     /// Now, in the trace's format.
-    public static func now() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = tm()
-        var seconds = ts.tv_sec
-        gmtime_r(&seconds, &t)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec / 1000)
-    }
+    public static func now() -> String { TraceWriter.timestamp() }
 }
