@@ -1,9 +1,10 @@
 # mynasim — build, test and demo. `make demo` and `make test` are the two commands that matter.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := pcscd libpcsclite-dev libssl-dev openssl opensc opensc-pkcs11 pcsc-tools python3-pyscard systemd valgrind gcc make pkg-config xxd imagemagick fonts-ipafont-gothic
+APT_PACKAGES := pcscd libpcsclite-dev libssl-dev libsqlite3-dev openssl opensc opensc-pkcs11 pcsc-tools python3-pyscard systemd valgrind gcc make \
+                pkg-config xxd imagemagick fonts-ipafont-gothic curl chromium wrk
 
-.PHONY: all build deps handler demo test test-swift test-handler test-e2e bench install uninstall clean
+.PHONY: all build deps handler demo demo-kakunin test test-swift test-handler test-e2e bench bench-service install uninstall clean
 
 all: build handler
 
@@ -20,6 +21,10 @@ handler:
 ## Install what is missing, build, and show the virtual card working end to end.
 demo: deps build handler
 	@scripts/demo.sh
+
+## The 資格確認限定型 flow: mock qualification service + kakunin, method A and method B, through pcscd.
+demo-kakunin: deps build handler
+	@scripts/demo-kakunin.sh
 
 ## Everything CI runs: Swift tests, the IFD handler's tests (with valgrind), and the end-to-end
 ## tests through a private pcscd with OpenSC, pcsc-tools and pyscard.
@@ -39,6 +44,9 @@ bench: handler
 	scripts/bench.sh
 	$(SWIFT) build -c release
 	scripts/bench-pcsc.sh
+
+bench-service: build
+	scripts/bench-service.sh
 
 ## A permanent setup with the system's pcscd: the handler in the pcsc drivers directory, a
 ## reader.conf.d entry for /run/mynasim/mynasim.sock, and mynasim in /usr/local/bin.

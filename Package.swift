@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
+        // The mock qualification service: HTTP (Hummingbird, without swift-configuration) and SQLite (GRDB).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Command and response APDUs, status words, BER-TLV, ATR. No dependencies.
@@ -54,7 +57,22 @@ let package = Package(
         .target(
             name: "MynaClient",
             dependencies: [
-                "ISO7816", "MynaCard", "MynaPersona",
+                "ISO7816", "MynaCard", "MynaPersona", "QualificationAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        // The API types shared by the mock qualification service and its clients.
+        .target(name: "QualificationAPI"),
+        // The mock qualification service (資格確認限定型): HTTP API, SQLite store, staff console.
+        .target(
+            name: "QualificationService",
+            dependencies: [
+                "ISO7816", "MynaPersona", "QualificationAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -73,6 +91,7 @@ let package = Package(
                 "PCSC",
                 "Harness",
                 "MynaClient",
+                "QualificationService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -95,6 +114,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "ISO7816", "MynaPersona", "TestSupport"]),
+        .testTarget(
+            name: "QualificationServiceTests",
+            dependencies: [
+                "QualificationService", "QualificationAPI", "MynaClient", "MynaCard", "MynaPersona", "ISO7816", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["ISO7816", "MynaCard", "MynaPersona", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

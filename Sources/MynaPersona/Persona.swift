@@ -19,6 +19,8 @@ public struct Persona: Codable, Hashable, Sendable {
     public var municipalityCode: String
     public var card: CardFacts
     public var credentials: Credentials
+    /// The health-insurance qualification the mock qualification service knows (optional).
+    public var insurance: Insurance?
 
     /// Prefecture and city in romaji (e.g. `Tokyo-to`, `Chiyoda-ku`).
     public struct AddressRomaji: Codable, Hashable, Sendable {
@@ -110,7 +112,7 @@ public struct Persona: Codable, Hashable, Sendable {
 
     public init(
         name: String, nameKana: String, address: String, addressRomaji: AddressRomaji, birthDate: CalendarDate,
-        sex: Sex, myNumber: String, municipalityCode: String, card: CardFacts, credentials: Credentials
+        sex: Sex, myNumber: String, municipalityCode: String, card: CardFacts, credentials: Credentials, insurance: Insurance? = nil
     ) {
         self.name = name
         self.nameKana = nameKana
@@ -122,6 +124,7 @@ public struct Persona: Codable, Hashable, Sendable {
         self.municipalityCode = municipalityCode
         self.card = card
         self.credentials = credentials
+        self.insurance = insurance
     }
 
     /// The credential formats, retry limits and the rules on persona values, checked on load.
@@ -151,6 +154,7 @@ public struct Persona: Codable, Hashable, Sendable {
         }
         if card.expiry <= card.issued { out.append((["card", "expiry"], "expiry \(card.expiry) is not after issue \(card.issued)")) }
         if birthDate >= card.issued { out.append((["birthDate"], "birth date \(birthDate) is not before issue \(card.issued)")) }
+        out += (insurance?.problems() ?? []).map { (["insurance", $0.key], $0.message) }
         return out
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `mynasim` command: a virtual My Number card and a conformance harness.
 @main
-struct Mynasim: ParsableCommand {
+struct Mynasim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mynasim",
         abstract: "A virtual Japanese My Number card (マイナンバーカード) and a conformance harness.",
@@ -11,6 +11,6 @@ struct Mynasim: ParsableCommand {
             Start with `mynasim persona new --out DIR`, then `mynasim apdu --card DIR …`.
             """,
         version: "0.1.0",
-        subcommands: [PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self, RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self]
+        subcommands: [PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self, RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self, QualificationServiceCommand.self, KakuninCommand.self]
     )
 }

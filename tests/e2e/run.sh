@@ -187,4 +187,78 @@ check "pkcs11-tool sends the PIN with one try left" test "$got" = fail
 got=$(outcome jpki-generic normal query-counter-before-pin purpose=authentication -- sh -c "$sign")
 check "pkcs11-tool queries the counter before the PIN" test "$got" = pass
 
+echo "== 資格確認: the mock qualification service and mynasim kakunin through pcscd"
+ADMIN=e2e-admin-token-0123456789
+PERSONAS="$ROOT/vectors/personas"
+with_default_signals "$M" qualification-service --port 0 --ready-file "$W/qs.port" --admin-token "$ADMIN" --database "$W/qs.sqlite" >"$W/qs.log" 2>&1 &
+QS_PID=$!
+wait_for 30 test -s "$W/qs.port" || { cat "$W/qs.log"; }
+QS="http://127.0.0.1:$(cat "$W/qs.port")"
+KEY=$(curl -s -X POST "$QS/api/terminals" -H "X-Admin-Token: $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"name":"e2e clinic","password":"clinic-password"}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+check "a terminal registers with the admin token" test -n "$KEY"
+export MYNASIM_API_KEY="$KEY"
+# kakunin PERSONA METHOD [extra kakunin args…]: one check through a private pcscd with a fresh copy of the card.
+kakunin() {
+  local persona=$1 method=$2; shift 2
+  rm -rf "$W/k-$persona"; cp -r "$PERSONAS/$persona" "$W/k-$persona"; rm -f "$W/k-$persona/state.json"
+  timeout 60 "$M" sandbox --card "$W/k-$persona" -- "$M" kakunin --reader 0 --method "$method" --service "$QS" "$@" 2>&1
+}
+out=$(kakunin yamada-taro pin --pin 1234); status=$?
+check "insured person, PIN method: exit 0" test "$status" -eq 0
+contains "  the result is 資格あり with the record" "$out" "記号・番号・枝番: 31010203・42・00  本人"
+out=$(kakunin yamada-taro visual); contains "insured person, visual method: 資格あり" "$out" "結果: 資格あり (qualified)"
+out=$(kakunin sato-hanako pin --pin 4321); contains "dependant: 家族" "$out" "記号・番号・枝番: 550・1024・01  家族"
+out=$(kakunin tanaka-short visual); contains "lost qualification (short-only card): 資格なし" "$out" "結果: 資格なし (no-qualification)"
+out=$(kakunin kato-expired pin --pin 5555); contains "expired certificate" "$out" "(expired-certificate)"
+out=$(kakunin ito-revoked visual); contains "revoked certificate" "$out" "(revoked-certificate)"
+out=$(kakunin takahashi-face visual); contains "face-authentication card, visual method: 資格あり" "$out" "結果: 資格あり (qualified)"
+out=$(kakunin takahashi-face pin --pin 0000); status=$?
+check "face-authentication card, PIN method: refused (exit ≠ 0)" test "$status" -ne 0
+contains "  because its PIN is blocked, and no VERIFY was sent" "$out" "PIN is blocked"
+"$M" persona new --out "$W/unknown" --pki "$PERSONAS/test-pki" --auth-pin 2222 >/dev/null 2>&1
+out=$(timeout 60 "$M" sandbox --card "$W/unknown" -- "$M" kakunin --reader 0 --method visual --service "$QS" 2>&1)
+contains "a card the service does not know: unknown-card" "$out" "(unknown-card)"
+# A blocked PIN: three wrong tries in-process block it; kakunin then refuses over PC/SC.
+rm -rf "$W/blocked"; cp -r "$PERSONAS/yamada-taro" "$W/blocked"; rm -f "$W/blocked/state.json"
+"$M" apdu --card "$W/blocked" 00A4040C0AD392F000260100000001 002000980430303030 002000980430303030 002000980430303030 >/dev/null
+out=$(timeout 60 "$M" sandbox --card "$W/blocked" -- "$M" kakunin --reader 0 --method pin --pin 1234 --service "$QS" 2>&1); status=$?
+check "blocked PIN: refused with exit ≠ 0" test "$status" -ne 0
+contains "  saying so, and pointing to the visual method" "$out" "use the visual method"
+# The card pulled out mid-read: kakunin fails with a message, the service sees nothing.
+rm -rf "$W/pulled"; cp -r "$PERSONAS/yamada-taro" "$W/pulled"; rm -f "$W/pulled/state.json"
+out=$(timeout 60 "$M" sandbox --card "$W/pulled" -- sh -c '"$0" card configure --remove-after 3 && "$0" kakunin --reader 0 --method visual --service "$1"' "$M" "$QS" 2>&1); status=$?
+check "card removed mid-read: exit ≠ 0" test "$status" -ne 0
+if grep -qi "removed\|no card\|not present\|SCard" <<<"$out"; then pass "  with a message naming the card"; else fail "  with a message naming the card" "$out"; fi
+checks=$(curl -s "$QS/api/checks?limit=50" -H "X-API-Key: $KEY" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["checks"]))')
+check "the service recorded one check per card that reached it (8)" test "$checks" -eq 8
+rows=$("$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("select count(*) from audit").fetchone()[0]); print(",".join(r[1] for r in c.execute("pragma table_info(audit)")))' "$W/qs.sqlite")
+contains "every request is in the SQLite audit table, and it has no PIN column" "$rows" "id,time,endpoint,http_status,terminal_id,method,result,certificate_serial,person_id,response"
+
+echo "== 資格確認: kakunin passes the qualification-check client profile"
+for method in pin visual; do
+  out=$(timeout 300 "$M" client-check --profile qualification-check --fact method=$method --report-dir "$W/cc-kakunin" \
+    --scenario normal --scenario one-pin-try-left --scenario pin-blocked --scenario removed-after-3-apdus --scenario hostile-endless-61xx \
+    -- sh -c "\"$M\" kakunin --reader 0 --method $method --pin \"\$MYNASIM_AUTH_PIN\" --service $QS" 2>&1); status=$?
+  check "mynasim kakunin --method $method: every rule and expectation holds" test "$status" -eq 0
+done
+
+echo "== 資格確認: the staff console in headless Chromium"
+CHECK_ID=$(curl -s "$QS/api/checks?limit=50" -H "X-API-Key: $KEY" | "$PY" -c 'import json,sys; print([c["checkId"] for c in json.load(sys.stdin)["checks"] if c["result"]=="qualified"][0])')
+ARTIFACTS="$ROOT/reports/e2e"; mkdir -p "$ARTIFACTS"
+if command -v chromium >/dev/null; then
+  browse() { timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$W/chromium" "$@" 2>/dev/null; }
+  dom=$(browse --dump-dom "$QS/console/checks/$CHECK_ID?key=$KEY")
+  contains "Chromium renders the result screen" "$dom" "資格確認結果"
+  contains "  with the qualification" "$dom" "資格あり"
+  browse --screenshot="$ARTIFACTS/console-result.png" --window-size=900,760 "$QS/console/checks/$CHECK_ID?key=$KEY" >/dev/null
+  check "  and a screenshot is written to reports/e2e/console-result.png" test -s "$ARTIFACTS/console-result.png"
+  dom=$(browse --dump-dom "$QS/console?key=$KEY")
+  contains "the console lists the recent checks" "$dom" "最近の資格確認"
+else
+  fail "chromium is installed (apt-get install chromium)"
+fi
+kill -INT "$QS_PID"; wait "$QS_PID"
+check "the service stops cleanly on SIGINT" test $? -eq 0
+
 summary

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import ISO7816
+import MynaClient
+import MynaPersona
+import PCSC
+import QualificationAPI
+import QualificationService
+import X509
+
+/// `mynasim qualification-service`: the mock オンライン資格確認 (資格確認限定型) service.
+struct QualificationServiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qualification-service",
+        abstract: "Run the mock qualification service (HTTP JSON API, SQLite, staff console).",
+        discussion: """
+            Seeds people and their insurance from the persona files (their `insurance:` section),
+            trusts the persona set's test authentication CA and its CRL (test-pki/auth-ca.crl.pem),
+            and serves the API of docs/qualification-service.md (GET /openapi.yaml) and the staff
+            console (GET /console?key=API_KEY). Register terminals with POST /api/terminals and the
+            admin token. Stop with Ctrl-C.
+            """
+    )
+    @Option(name: .long, help: "Listen address.") var host = "127.0.0.1"
+    @Option(name: .long, help: "Port (0: any free port; the one chosen is printed and written to --ready-file).") var port = 8080
+    @Option(name: .long, help: "Persona directories to seed from (default: vectors/personas).") var personas: String?
+    @Option(name: .long, help: "Test PKI with auth-ca.pem and auth-ca.crl.pem (default: <personas>/test-pki).") var pki: String?
+    @Option(name: .long, help: "SQLite database file (default: in memory).") var database: String?
+    @Option(name: .long, help: "Admin token for POST /api/terminals (default: from MYNASIM_ADMIN_TOKEN).") var adminToken: String?
+    @Option(name: .long, help: "Write the port here once listening.") var readyFile: String?
+    @Option(name: .long, parsing: .singleValue, help: "Leave this persona out of the seed (repeatable), e.g. to test an unknown card.") var skip: [String] = []
+
+    func run() async throws {
+        let personaDirectory = URL(fileURLWithPath: personas ?? ClientCheckCommand.shipped("personas").first?.path ?? "vectors/personas")
+        let pkiDirectory = URL(fileURLWithPath: pki ?? personaDirectory.appendingPathComponent("test-pki").path)
+        guard let token = adminToken ?? ProcessInfo.processInfo.environment["MYNASIM_ADMIN_TOKEN"], token.count >= 16 else {
+            throw CLIError("give --admin-token (or MYNASIM_ADMIN_TOKEN) of at least 16 characters")
+        }
+        let caURL = pkiDirectory.appendingPathComponent("auth-ca.pem")
+        guard let caText = try? String(contentsOf: caURL, encoding: .utf8) else { throw CLIError("\(caURL.path): cannot read the authentication CA") }
+        let crl = FileManager.default.contents(atPath: pkiDirectory.appendingPathComponent("auth-ca.crl.pem").path).map(Array.init)
+        let validator: CertificateValidator
+        do { validator = try CertificateValidator(authCA: try Certificate(pemEncoded: caText), crl: crl) } catch {
+            throw CLIError("\(pkiDirectory.path): \(error)")
+        }
+        let store = try QualificationStore(path: database)
+        let seeded = try store.seed(personasIn: personaDirectory, skipping: Set(skip))
+        let service = QualificationService(store: store, validator: validator, adminToken: token)
+        let ready = readyFile
+        let host = host
+        let app = Application(
+            router: service.router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "mynasim-qualification"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? 0
+                print("mynasim qualification-service: \(seeded) people, \(validator.revokedSerials.count) revoked certificates; listening on http://\(host):\(bound)")
+                fflush(nil)
+                if let ready { _ = FileManager.default.createFile(atPath: ready, contents: Data("\(bound)\n".utf8)) }
+            })
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+/// `mynasim kakunin`: the reference 資格確認 terminal app.
+struct KakuninCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kakunin",
+        abstract: "Check a patient's insurance qualification with their My Number card (資格確認限定型).",
+        discussion: """
+            The terminal app's screens in order: log-in, method, card reading, PIN entry (method pin:
+            the retry counter is shown first, the PIN is asked without echo unless --pin, and never
+            sent on the last try without --force), result. Reads only the JPKI authentication side:
+            never the My Number, never the signature certificate or password.
+            """
+    )
+    @Option(name: .long, help: "Through PC/SC: this reader (name, part of it, or index).") var reader: String?
+    @Option(name: .long, help: "In-process: this persona's card.") var card: String?
+    @Option(name: .long, help: "visual (目視: staff compare the photo) or pin (暗証番号).") var method: IdentityMethod
+    @Option(name: .long, help: "The qualification service, e.g. http://127.0.0.1:8080.") var service: String
+    @Option(name: .long, help: "This terminal's id.") var terminal: Int64?
+    @Option(name: .long, help: "This terminal's password (else MYNASIM_TERMINAL_PASSWORD).") var password: String?
+    @Option(name: .long, help: "Log in with an API key instead (else MYNASIM_API_KEY).") var apiKey: String?
+    @Option(name: .long, help: "The patient's 4-digit PIN (default: asked without echo).") var pin: String?
+    @Flag(name: .long, help: "The patient confirmed using the last PIN try.") var force = false
+    @Flag(name: .long, help: "Print the service's answer as JSON.") var json = false
+
+    func run() async throws {
+        guard let url = URL(string: service) else { throw CLIError("--service: '\(service)' is not a URL") }
+        var client = QualificationServiceClient(baseURL: url)
+        // 1. ログイン
+        let environment = ProcessInfo.processInfo.environment
+        if let key = apiKey ?? environment["MYNASIM_API_KEY"] {
+            client.useAPIKey(key)
+        } else if let terminal, let secret = password ?? environment["MYNASIM_TERMINAL_PASSWORD"] {
+            try await client.login(terminal: terminal, password: secret)
+        } else {
+            throw CLIError("log in with --terminal ID and --password (or MYNASIM_TERMINAL_PASSWORD), or --api-key")
+        }
+        say("ログイン済み (logged in); 本人確認方法 (method): \(method.japanese)")
+        let challenge = method == .pin ? try await client.challenge() : []
+        // 2–4. カード読み取り and, for the PIN method, 暗証番号入力.
+        let (certificate, signature) = try readCard(challenge: challenge)
+        // 5. 結果
+        let answer = try await client.check(QualificationRequest(
+            certificate: Data(certificate).base64EncodedString(), method: method,
+            challenge: method == .pin ? Data(challenge).base64EncodedString() : nil,
+            signature: signature.map { Data($0).base64EncodedString() }))
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+        } else {
+            print(Self.resultScreen(answer))
+        }
+        if answer.result != .qualified { throw ExitCode(3) }
+    }
+
+    func say(_ line: String) { if !json { print(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+
+    func readCard(challenge: [UInt8]) throws -> ([UInt8], [UInt8]?) {
+        switch (card, reader) {
+        case (let card?, nil):
+            let directory = try PersonaDirectory(url: URL(fileURLWithPath: card))
+            let lock = try directory.lock()
+            defer { withExtendedLifetime(lock) {} }
+            var session = KakuninCardSession(channel: try directory.makeCard())
+            return try read(&session, challenge: challenge)
+        case (nil, let name?):
+            let channel = try PCSCChannel(reader: name)
+            defer { channel.disconnect(reset: true) }
+            var session = KakuninCardSession(channel: channel)
+            return try read(&session, challenge: challenge)
+        default:
+            throw CLIError("give exactly one of --reader NAME or --card PERSONA_DIR")
+        }
+    }
+
+    func read<C: CardChannel>(_ session: inout KakuninCardSession<C>, challenge: [UInt8]) throws -> ([UInt8], [UInt8]?) {
+        defer { session.finish() }
+        say("カードを読み取っています (reading the card)…")
+        try session.start()
+        let certificate = try session.authenticationCertificate()
+        guard method == .pin else {
+            say("顔写真と本人を目視で確認してください (compare the card photo with the patient)")
+            return (certificate, nil)
+        }
+        let left = try session.pinTriesLeft()
+        say("暗証番号の残り回数 (PIN tries left): \(left)")
+        var entered = pin
+        if entered == nil, left > 1 || (left == 1 && force) {
+            entered = getpass("4桁の暗証番号を入力してください (4-digit PIN): ").map { String(cString: $0) }
+        }
+        guard let value = entered ?? (left <= 1 ? "" : nil) else { throw CLIError("no PIN entered") }
+        guard left <= 1 || (value.count == 4 && value.allSatisfy(\.isNumber)) else { throw CLIError("the PIN is 4 digits") }
+        return (certificate, try session.signChallenge(challenge, pin: value, triesLeft: left, confirmedLastTry: force))
+    }
+
+    static func resultScreen(_ r: QualificationResponse) -> String {
+        var lines = ["── 資格確認結果 (result) #\(r.checkId) ──", "結果: \(r.result.japanese) (\(r.result.rawValue))", r.message]
+        if let p = r.person { lines += ["氏名: \(p.name) (\(p.kana))", "生年月日: \(p.birthDate)  性別: \(p.sex)"] }
+        if let q = r.qualification {
+            lines += ["保険者: \(q.insurerNumber) \(q.insurerName)", "記号・番号・枝番: \(q.symbol)・\(q.number)・\(q.branch)  \(q.relationship == "insured" ? "本人" : "家族")",
+                      "負担割合: \(q.copayRatio / 10)割  資格取得日: \(q.validFrom)" + (q.validTo.map { "  資格喪失日: \($0)" } ?? "")
+                      + (q.limitCategory.map { "  限度額適用区分: \($0)" } ?? "")]
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension IdentityMethod: ExpressibleByArgument {}
