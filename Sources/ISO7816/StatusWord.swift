@@ -37,6 +37,8 @@ public struct StatusWord: Hashable, Sendable, CustomStringConvertible {
     public static let instructionNotSupported = StatusWord(0x6D00)
     public static let classNotSupported = StatusWord(0x6E00)
     public static let noPreciseDiagnosis = StatusWord(0x6F00)
+    /// `66F1`: the My Number card's answer to SET SESSION KEY in an AP without secure messaging.
+    public static let secureMessagingNotAvailable = StatusWord(0x66F1)
 
     /// `63Cx`: verification failed, `x` tries left.
     public static func retriesLeft(_ count: Int) -> StatusWord { StatusWord(0x63, 0xC0 | UInt8(max(0, min(count, 15)))) }
@@ -58,7 +60,8 @@ public struct StatusWord: Hashable, Sendable, CustomStringConvertible {
         case (0x63, let n) where n & 0xF0 == 0xC0: return "verification failed, \(n & 0x0F) tries left"
         case (0x63, _): return "warning, non-volatile memory changed"
         case (0x65, 0x81): return "memory failure"
-        case (0x64, _), (0x65, _): return "execution error"
+        case (0x66, 0xF1): return "secure messaging not available in this application"
+        case (0x64, _), (0x65, _), (0x66, _): return "execution error"
         case (0x67, 0x00): return "wrong length"
         case (0x68, 0x81): return "logical channel not supported"
         case (0x68, 0x82): return "secure messaging not supported"

@@ -43,12 +43,17 @@ public struct Application: Sendable {
     public var files: [ElementaryFile]
     /// The key COMPUTE DIGITAL SIGNATURE uses with P2 `00` (the 券面 APs' card key).
     public var defaultSigningKey: UInt16?
+    /// Proprietary (CLA `80`) instructions the application knows but refuses here, with the status
+    /// word a real card answers (SET SESSION KEY `AE`, terminal authentication `A2`; spec §3.3, §4.3).
+    public var refusedInstructions: [UInt8: StatusWord]
 
-    public init(name: String, aid: [UInt8], files: [ElementaryFile], defaultSigningKey: UInt16? = nil) {
+    public init(name: String, aid: [UInt8], files: [ElementaryFile], defaultSigningKey: UInt16? = nil,
+                refusedInstructions: [UInt8: StatusWord] = [:]) {
         self.name = name
         self.aid = aid
         self.files = files
         self.defaultSigningKey = defaultSigningKey
+        self.refusedInstructions = refusedInstructions
     }
 
     /// The file with `fid`.

@@ -75,6 +75,8 @@ public struct VirtualCard {
         case (false, Instruction.getData): return try getData(command)
         case (true, Instruction.computeDigitalSignature): return try computeDigitalSignature(command)
         case (true, Instruction.changeKey): return try changeKey(command)
+        case (true, let ins):
+            throw CardRefusal(session.application.flatMap { image.applications[$0].refusedInstructions[ins] } ?? .instructionNotSupported)
         default: throw CardRefusal(.instructionNotSupported)
         }
     }
@@ -103,7 +105,12 @@ extension StatusWord {
 }
 
 /// Instruction bytes the card implements.
-enum Instruction {
+/// Instruction bytes the card knows.
+public enum Instruction {
+    /// SET SESSION KEY (secure messaging in the text AP, spec §4.3).
+    public static let setSessionKey: UInt8 = 0xAE
+    /// Terminal authentication with a CV certificate (SOL's SET PUBLIC IC KEY, spec §3.3).
+    public static let verifyCertificate: UInt8 = 0xA2
     static let select: UInt8 = 0xA4
     static let readBinary: UInt8 = 0xB0
     static let readRecord: UInt8 = 0xB2

@@ -83,11 +83,17 @@ public struct KakuninCardSession<Channel: CardChannel> {
         return left
     }
 
+    /// Why a PIN must not be sent with this many tries left, if it must not.
+    public static func refusal(triesLeft: Int, confirmedLastTry: Bool) -> CardError? {
+        if triesLeft == 0 { return .blocked }
+        if triesLeft == 1, !confirmedLastTry { return .lastTry }
+        return nil
+    }
+
     /// Verifies the PIN (refusing on a blocked card, and on the last try unless confirmed) and
     /// signs SHA-256(`challenge`) with the authentication key.
     public mutating func signChallenge(_ challenge: [UInt8], pin: String, triesLeft: Int, confirmedLastTry: Bool) throws -> [UInt8] {
-        if triesLeft == 0 { throw CardError.blocked }
-        if triesLeft == 1, !confirmedLastTry { throw CardError.lastTry }
+        if let refusal = Self.refusal(triesLeft: triesLeft, confirmedLastTry: confirmedLastTry) { throw refusal }
         let verify = try send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: Array(pin.utf8)), "VERIFY")
         if verify.status.value == 0x6984 { throw CardError.blocked }
         if let left = verify.status.retriesLeft { throw left == 0 ? CardError.blocked : CardError.wrongPIN(triesLeft: left) }

@@ -66,7 +66,8 @@ public enum JPKIApplication {
         }
         // Selectable files of unknown purpose seen on real cards (AOKI constants).
         files += [0x0005, 0x0010, 0x0019, 0x001C, 0x001E].map { ElementaryFile(fid: $0, content: .opaque) }
-        return Application(name: "JPKI", aid: aid, files: files.sorted { $0.fid < $1.fid })
+        return Application(name: "JPKI", aid: aid, files: files.sorted { $0.fid < $1.fid },
+                           refusedInstructions: [Instruction.setSessionKey: .securityStatusNotSatisfied, Instruction.verifyCertificate: .incorrectP1P2])
     }
 
     /// EF `0006`: PKCS#11 CK_TOKEN_INFO, 160 bytes, 32-bit big-endian CK_ULONGs (spec §3.1).

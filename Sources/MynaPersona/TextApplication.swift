@@ -117,7 +117,9 @@ public enum TextApplication {
             .init(fid: 0x0015, content: .credential(verificationB)),
             .init(fid: 0x0010, content: .opaque), .init(fid: 0x001C, content: .opaque), .init(fid: 0x001E, content: .opaque),
         ]
-        return Application(name: "TEXT", aid: aid, files: files, defaultSigningKey: 0x0013)
+        // Secure messaging is not implemented (Part A 11): SET SESSION KEY answers as without the PIN.
+        return Application(name: "TEXT", aid: aid, files: files, defaultSigningKey: 0x0013,
+                           refusedInstructions: [Instruction.setSessionKey: .securityStatusNotSatisfied])
     }
 }
 
@@ -147,13 +149,13 @@ public enum ResidentApplications {
             .init(fid: 0x0002, content: .transparent(keyReference(persona))),
             .init(fid: 0x0019, content: .key(CardKey(key: authenticationKey, useAccess: .always, operations: [.internalAuthenticate]))),
             .init(fid: 0x001C, content: .credential(commonPIN)),
-        ])
+        ], refusedInstructions: [Instruction.setSessionKey: .secureMessagingNotAvailable])
     }
 
     public static func juki(persona: Persona) -> Application {
         Application(name: "JUKI", aid: jukiAID, files: [
             .init(fid: 0x0002, content: .transparent(keyReference(persona))),
             .init(fid: 0x001C, content: .credential(jukiPIN)),
-        ])
+        ], refusedInstructions: [Instruction.setSessionKey: .securityStatusNotSatisfied])
     }
 }

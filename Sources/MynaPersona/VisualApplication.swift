@@ -157,6 +157,7 @@ public enum VisualApplication {
             .init(fid: cardKeyFID, content: .key(CardKey(key: cardKey, useAccess: .always))),
             .init(fid: 0x001C, content: .opaque), .init(fid: 0x001E, content: .opaque),
         ]
-        return Application(name: "VISUAL", aid: aid, files: files, defaultSigningKey: cardKeyFID)
+        return Application(name: "VISUAL", aid: aid, files: files, defaultSigningKey: cardKeyFID,
+                           refusedInstructions: [Instruction.setSessionKey: .secureMessagingNotAvailable])
     }
 }

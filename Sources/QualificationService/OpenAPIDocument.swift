@@ -43,7 +43,7 @@ public enum QualificationAPIDocument {
             ChallengeResponse:
               type: object
               required: [challenge, expiresAt]
-              properties: {challenge: {type: string, format: byte, description: 32 random bytes, single use}, expiresAt: {type: string, format: date-time}}
+              properties: {challenge: {type: string, format: byte, description: '32 random bytes, single use'}, expiresAt: {type: string, format: date-time}}
             QualificationRequest:
               type: object
               required: [certificate, method]
@@ -51,7 +51,7 @@ public enum QualificationAPIDocument {
                 certificate: {type: string, format: byte, description: DER of the JPKI authentication certificate (EF 000A)}
                 method: {type: string, enum: [visual, pin]}
                 challenge: {type: string, format: byte, description: pin method only}
-                signature: {type: string, format: byte, description: pin method only - sha256WithRSAEncryption over the challenge by key 0017}
+                signature: {type: string, format: byte, description: 'pin method only: sha256WithRSAEncryption over the challenge by key 0017'}
             Person:
               type: object
               required: [name, kana, birthDate, sex]
@@ -98,7 +98,7 @@ public enum QualificationAPIDocument {
                       result: {type: string}
                       name: {type: string, nullable: true}
           responses:
-            BadRequest: {description: malformed JSON, base64 or certificate, or a field the method does not take, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+            BadRequest: {description: 'malformed JSON, base64 or certificate, or a field the method does not take', content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
             Unauthorized: {description: missing or invalid login, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
         paths:
           /api/terminals:
@@ -107,7 +107,7 @@ public enum QualificationAPIDocument {
               security: [{admin: []}]
               requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/TerminalRegistration'}}}}
               responses:
-                '201': {description: registered; the API key is shown once, content: {application/json: {schema: {$ref: '#/components/schemas/TerminalCreated'}}}}
+                '201': {description: 'registered; the API key is shown once', content: {application/json: {schema: {$ref: '#/components/schemas/TerminalCreated'}}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
                 '401': {$ref: '#/components/responses/Unauthorized'}
                 '422': {description: name empty or password shorter than 8, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
@@ -137,7 +137,7 @@ public enum QualificationAPIDocument {
                 '401': {$ref: '#/components/responses/Unauthorized'}
                 '409': {description: the challenge was already used, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
                 '410': {description: the challenge expired, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
-                '422': {description: certificate not from the trusted CA, unknown challenge, or the signature does not verify, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+                '422': {description: 'certificate not from the trusted CA, unknown challenge, or the signature does not verify', content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
           /api/checks:
             get:
               summary: Recent checks, newest first

@@ -153,7 +153,7 @@ public struct QualificationService: Sendable {
     }
 
     func qualify(_ request: Request, _ context: BasicRequestContext) async throws -> QualificationResponse {
-        var (response, auditID) = try await auditedWithID("POST /api/qualifications") { entry in
+        let (answer, auditID) = try await auditedWithID("POST /api/qualifications") { entry in
             let terminal = try terminal(request)
             entry.terminal = terminal
             let check = try await body(QualificationRequest.self, request, context)
@@ -199,6 +199,7 @@ public struct QualificationService: Sendable {
                                          qualification: result == .qualified || result == .noQualification ? known?.record : nil)
         }
         // The audit row's id is the check id; its stored answer serves the console.
+        var response = answer
         response.checkId = auditID
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

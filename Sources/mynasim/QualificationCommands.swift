@@ -30,8 +30,13 @@ struct QualificationServiceCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Admin token for POST /api/terminals (default: from MYNASIM_ADMIN_TOKEN).") var adminToken: String?
     @Option(name: .long, help: "Write the port here once listening.") var readyFile: String?
     @Option(name: .long, parsing: .singleValue, help: "Leave this persona out of the seed (repeatable), e.g. to test an unknown card.") var skip: [String] = []
+    @Flag(name: .long, help: "Print the OpenAPI document and exit.") var openapi = false
 
     func run() async throws {
+        if openapi {
+            print(QualificationAPIDocument.yaml)
+            return
+        }
         let personaDirectory = URL(fileURLWithPath: personas ?? ClientCheckCommand.shipped("personas").first?.path ?? "vectors/personas")
         let pkiDirectory = URL(fileURLWithPath: pki ?? personaDirectory.appendingPathComponent("test-pki").path)
         guard let token = adminToken ?? ProcessInfo.processInfo.environment["MYNASIM_ADMIN_TOKEN"], token.count >= 16 else {
@@ -147,12 +152,11 @@ struct KakuninCommand: AsyncParsableCommand {
         }
         let left = try session.pinTriesLeft()
         say("暗証番号の残り回数 (PIN tries left): \(left)")
-        var entered = pin
-        if entered == nil, left > 1 || (left == 1 && force) {
-            entered = getpass("4桁の暗証番号を入力してください (4-digit PIN): ").map { String(cString: $0) }
+        if let refusal = KakuninCardSession<C>.refusal(triesLeft: left, confirmedLastTry: force) { throw refusal }
+        guard let value = pin ?? getpass("4桁の暗証番号を入力してください (4-digit PIN): ").map({ String(cString: $0) }) else {
+            throw CLIError("no PIN entered")
         }
-        guard let value = entered ?? (left <= 1 ? "" : nil) else { throw CLIError("no PIN entered") }
-        guard left <= 1 || (value.count == 4 && value.allSatisfy(\.isNumber)) else { throw CLIError("the PIN is 4 digits") }
+        guard value.count == 4, value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber) else { throw CLIError("the PIN is 4 digits; nothing was sent to the card") }
         return (certificate, try session.signChallenge(challenge, pin: value, triesLeft: left, confirmedLastTry: force))
     }
 

@@ -183,7 +183,7 @@ struct RunnerTests {
         var options = ScriptRunner.Options()
         options.profiles = ["extended"]
         let results = ScriptRunner(options: options).run(scripts, on: &channel)
-        #expect(results.count >= 150 + 14 + 29)
+        #expect(results.count >= 150 + 14 + 31)
         let bad = results.filter { $0.verdict != .pass }
         #expect(bad.isEmpty, "\(bad.map { "\($0.id): \($0.message ?? "")" })")
     }

@@ -182,6 +182,9 @@ struct QualificationServiceTests {
         let document = try #require(try Yams.load(yaml: String(decoding: data, as: UTF8.self)) as? [String: Any])
         let paths = Set((document["paths"] as? [String: Any] ?? [:]).keys)
         #expect(paths == ["/api/terminals", "/api/login", "/api/challenges", "/api/qualifications", "/api/checks", "/openapi.yaml", "/console", "/console/checks/{id}"])
+        // The copy in docs/ is the document served (regenerate: mynasim qualification-service --openapi).
+        let shipped = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/qualification-openapi.yaml"), encoding: .utf8)
+        #expect(shipped == String(decoding: data, as: UTF8.self) + "\n")
     }
 
     @Test func staffConsoleShowsTheResultScreen() async throws {

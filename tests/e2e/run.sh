@@ -107,7 +107,7 @@ TARO2=$(cp -r "$ROOT/vectors/personas/yamada-taro" "$W/taro2" && rm -f "$W/taro2
 out=$(timeout 300 "$M" sandbox --card "$TARO2" -- "$M" suite "$ROOT/vectors/suites/jpki" "$ROOT/vectors/suites/jpki-kat" "$ROOT/vectors/suites/kenmen" --profile extended --reader 0 --report-dir "$W/reports" --plain 2>&1)
 status=$?
 check "mynasim suite (jpki + jpki-kat + kenmen) passes through pcscd" test "$status" -eq 0
-contains "every case passed" "$out" "247 passed, 0 failed"
+contains "every case passed" "$out" "249 passed, 0 failed"
 check "JUnit, JSON and HTML reports were written" test -s "$W/reports/jpki.junit.xml" -a -s "$W/reports/jpki.json" -a -s "$W/reports/jpki.html"
 
 echo "== mynasim read through pcscd"
@@ -257,6 +257,14 @@ if command -v chromium >/dev/null; then
   contains "the console lists the recent checks" "$dom" "最近の資格確認"
 else
   fail "chromium is installed (apt-get install chromium)"
+fi
+curl -s "$QS/openapi.yaml" > "$W/openapi.yaml"
+check "the served OpenAPI document is docs/qualification-openapi.yaml" cmp <(cat "$W/openapi.yaml"; echo) "$ROOT/docs/qualification-openapi.yaml"
+VALIDATOR=${OPENAPI_SPEC_VALIDATOR:-$(command -v openapi-spec-validator || true)}
+if [ -n "$VALIDATOR" ]; then
+  check "openapi-spec-validator accepts it" "$VALIDATOR" "$W/openapi.yaml"
+else
+  echo "  skip  openapi-spec-validator not installed (.ci/run installs it from PyPI)"
 fi
 kill -INT "$QS_PID"; wait "$QS_PID"
 check "the service stops cleanly on SIGINT" test $? -eq 0

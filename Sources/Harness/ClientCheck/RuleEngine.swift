@@ -74,8 +74,8 @@ public struct RuleEngine: Sendable {
                 }
                 if e.status.value == 0x6B00 || e.status.value == 0x6282 {
                     problems.append(at(e, "reads past the end of EF \(String(format: "%04X", file)) (\(e.status))"))
-                } else if let length = declared[file], offset >= length || offset + (apdu.ne ?? 0) > max(length, 256) {
-                    problems.append(at(e, "reads \(offset)+\(apdu.ne ?? 0) of a certificate whose header says \(length) bytes"))
+                } else if let length = declared[file], offset >= length {
+                    problems.append(at(e, "reads at offset \(offset) of a certificate whose header says \(length) bytes"))
                 }
             }
             return problems
