@@ -10,7 +10,7 @@ import TestSupport
 struct RobustnessTests {
     static let allowed: Set<String> = Set([
         "9000", "6281", "6282", "6581", "6700", "6881", "6882", "6884", "6981", "6982", "6984", "6985", "6986",
-        "69FC", "6A80", "6A81", "6A82", "6A83", "6A86", "6A88", "6B00", "6D00", "6E00", "6F00",
+        "69FC", "6A80", "6A81", "6A82", "6A83", "6A86", "6A88", "6B00", "6D00", "6E00", "6F00", "66F1",
     ]).union((0...10).map { "63C" + String($0, radix: 16, uppercase: true) }) // retry counts up to 照合番号A/B's 10
 
     /// A deterministic generator so a failure can be replayed.
