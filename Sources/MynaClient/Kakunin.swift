@@ -40,7 +40,7 @@ public struct KakuninCardSession<Channel: CardChannel> {
 
     mutating func send(_ command: CommandAPDU, _ what: String) throws -> ResponseAPDU {
         let response = try channel.transmit(command)
-        if let ne = command.ne, response.data.count > max(ne, 1) { throw CardError.hostile("\(what): \(response.data.count) bytes for Le \(ne)") }
+        if let ne = command.ne, response.data.count > ne { throw CardError.hostile("\(what): \(response.data.count) bytes for Le \(ne)") }
         return response
     }
 

@@ -102,6 +102,7 @@ public struct ClientCheckRunner {
             throw .run("cannot create \(directory.path): \(error)")
         }
         let card = try prepareCard(scenario, in: directory)
+        let persona = card.flatMap { try? PersonaDirectory(url: $0) }?.persona
         let tracePath = directory.appendingPathComponent("trace.jsonl").path
         let outputPath = directory.appendingPathComponent("output.txt").path
         var configuration = PCSCSandbox.Configuration(directory: directory.appendingPathComponent("pcsc"), handlerPath: handlerPath, slotCount: 1)
@@ -125,7 +126,7 @@ public struct ClientCheckRunner {
         environment["MYNASIM_READER"] = "\(configuration.readerName) 00 00"
         environment["MYNASIM_SCENARIO"] = scenario.name
         // What the card's holder would type, so one client command serves every persona.
-        if let persona = card.flatMap({ try? PersonaDirectory(url: $0) })?.persona {
+        if let persona {
             environment["MYNASIM_AUTH_PIN"] = persona.credentials.authPIN
             environment["MYNASIM_SIGN_PASSWORD"] = persona.credentials.signPassword
         }
@@ -159,7 +160,8 @@ public struct ClientCheckRunner {
         let session = ClientSession(trace: trace, exitStatus: exit, timedOut: timedOut, signal: process.terminationSignal,
                                     output: output, endedAt: endedAt)
         var scenarioFacts = facts
-        scenarioFacts["reader-advertises-extended"] = (scenario.faults?.shortOnly == true || (card.flatMap { try? PersonaDirectory(url: $0) }?.persona.card.extendedLength == false)) ? "no" : "yes"
+        let shortOnly = scenario.faults?.shortOnly == true || persona?.card.extendedLength == false
+        scenarioFacts["reader-advertises-extended"] = shortOnly ? "no" : "yes"
         for (key, value) in scenario.facts ?? [:] where facts[key] == nil { scenarioFacts[key] = value }
         return ScenarioResult(
             scenario: scenario.name, description: scenario.description, exitStatus: timedOut ? nil : exit, timedOut: timedOut,
