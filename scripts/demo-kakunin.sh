@@ -33,6 +33,7 @@ bold "The staff console"
 echo "$QS/console?key=$KEY"
 if command -v chromium >/dev/null; then
   mkdir -p reports/demo
+  LAST=$(curl -s "$QS/api/checks?limit=1" -H "X-API-Key: $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checks"][0]["checkId"])')
   chromium --headless --no-sandbox --disable-gpu --user-data-dir="$W/chromium" --screenshot=reports/demo/console.png \
-    --window-size=900,760 "$QS/console/checks/2?key=$KEY" >/dev/null 2>&1 && echo "screenshot: reports/demo/console.png"
+    --window-size=900,760 "$QS/console/checks/$LAST?key=$KEY" >/dev/null 2>&1 && echo "screenshot: reports/demo/console.png"
 fi

@@ -193,17 +193,15 @@ public struct QualificationService: Sendable {
             entry.personID = known?.id
             let (result, message) = judge(certificate, known: known)
             entry.result = result.rawValue
-            return QualificationResponse(checkId: 0, result: result, message: message, method: check.method,
-                                         checkedAt: ISO8601DateFormatter().string(from: now()),
-                                         person: result == .unknownCard ? nil : known?.info,
-                                         qualification: result == .qualified || result == .noQualification ? known?.record : nil)
+            entry.check = QualificationResponse(checkId: 0, result: result, message: message, method: check.method,
+                                                checkedAt: ISO8601DateFormatter().string(from: now()),
+                                                person: result == .unknownCard ? nil : known?.info,
+                                                qualification: result == .qualified || result == .noQualification ? known?.record : nil)
+            return entry.check!
         }
-        // The audit row's id is the check id; its stored answer serves the console.
+        // The audit row's id is the check id (the stored answer carries it too; the console shows it).
         var response = answer
         response.checkId = auditID
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try store.recordResponse(String(decoding: try encoder.encode(response), as: UTF8.self), forAudit: auditID)
         return response
     }
 
