@@ -1,4 +1,5 @@
 import CPCSCLite
+import Glibc
 import ISO7816
 
 /// A card in a PC/SC reader (a real one or ours), reached through pcscd with libpcsclite.
@@ -34,6 +35,27 @@ public final class PCSCChannel: CardChannel {
     deinit {
         if card != 0 { SCardDisconnect(card, DWORD(SCARD_LEAVE_CARD)) }
         if context != 0 { SCardReleaseContext(context) }
+    }
+
+    /// Waits until a card is in the reader (SCardGetStatusChange, no polling); false after
+    /// `milliseconds` without one.
+    public func waitForCard(milliseconds: Int) throws(PCSCError) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        let name = strdup(readerName)
+        defer { free(name) }
+        var state = SCARD_READERSTATE()
+        state.szReader = UnsafePointer(name)
+        state.dwCurrentState = DWORD(SCARD_STATE_UNAWARE)
+        while true {
+            let left = deadline - ContinuousClock.now
+            let wait = max(0, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+            let result = SCardGetStatusChange(context, DWORD(wait), &state, 1)
+            if result == SCARD_E_TIMEOUT { return false }
+            try check(result, "SCardGetStatusChange")
+            if state.dwEventState & DWORD(SCARD_STATE_PRESENT) != 0, state.dwEventState & DWORD(SCARD_STATE_MUTE) == 0 { return true }
+            if wait == 0 { return false }
+            state.dwCurrentState = state.dwEventState & ~DWORD(SCARD_STATE_CHANGED)
+        }
     }
 
     /// The names of the readers pcscd knows.

@@ -88,6 +88,7 @@ struct KakuninCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log in with an API key instead (else MYNASIM_API_KEY).") var apiKey: String?
     @Option(name: .long, help: "The patient's 4-digit PIN (default: asked without echo).") var pin: String?
     @Flag(name: .long, help: "The patient confirmed using the last PIN try.") var force = false
+    @Option(name: .long, help: "With --reader: wait this many seconds for the card to be inserted.") var wait: Double = 30
     @Flag(name: .long, help: "Print the service's answer as JSON.") var json = false
 
     func run() async throws {
@@ -134,6 +135,12 @@ struct KakuninCommand: AsyncParsableCommand {
         case (nil, let name?):
             let channel = try PCSCChannel(reader: name)
             defer { channel.disconnect(reset: true) }
+            if !(try channel.waitForCard(milliseconds: 0)) {
+                say("カードをリーダーに置いてください (put the card on the reader \(channel.readerName))…")
+                guard try channel.waitForCard(milliseconds: Int(wait * 1000)) else {
+                    throw CLIError("no card in \(channel.readerName) after \(Int(wait)) s")
+                }
+            }
             var session = KakuninCardSession(channel: channel)
             return try read(&session, challenge: challenge)
         default:

@@ -32,6 +32,7 @@ struct ReadCommand: ParsableCommand {
     @Flag(name: .long, help: "Prompt for the text PIN without echo.") var ask = false
     @Flag(name: .long, help: "Send a credential even when only one try is left.") var force = false
     @Flag(name: .long, help: "Print JSON for machines.") var json = false
+    @Option(name: .long, help: "With --reader: wait this many seconds for a card (default: none).") var wait: Double = 0
 
     func run() throws {
         var credentials = ReadCredentials()
@@ -55,7 +56,11 @@ struct ReadCommand: ParsableCommand {
             report = try reader.read(credentials)
         case (nil, let name?):
             let anchors = try roots.map { try TrustAnchors(directory: URL(fileURLWithPath: $0)) }
-            var reader = CardReader(channel: try PCSCChannel(reader: name), anchors: anchors)
+            let channel = try PCSCChannel(reader: name)
+            guard try channel.waitForCard(milliseconds: Int(wait * 1000)) else {
+                throw CLIError("no card in \(channel.readerName)" + (wait > 0 ? " after \(wait) s" : " (use --wait SECONDS to wait for one)"))
+            }
+            var reader = CardReader(channel: channel, anchors: anchors)
             report = try reader.read(credentials)
         default:
             throw CLIError("give exactly one of --card PERSONA_DIR or --reader NAME")

@@ -239,6 +239,7 @@ echo "== 資格確認: kakunin passes the qualification-check client profile"
 for method in pin visual; do
   out=$(timeout 300 "$M" client-check --profile qualification-check --fact method=$method --report-dir "$W/cc-kakunin" \
     --scenario normal --scenario one-pin-try-left --scenario pin-blocked --scenario removed-after-3-apdus --scenario hostile-endless-61xx \
+    --scenario card-inserted-late \
     -- sh -c "\"$M\" kakunin --reader 0 --method $method --pin \"\$MYNASIM_AUTH_PIN\" --service $QS" 2>&1); status=$?
   check "mynasim kakunin --method $method: every rule and expectation holds" test "$status" -eq 0
 done
