@@ -282,9 +282,9 @@ public struct ReadCredentials: Sendable {
 
 /// The applications `CardReader` reads, by AID.
 enum AID {
-    static let jpki = "D392F000260100000001"
-    static let text = "D3921000310001010408"
-    static let visual = "D3921000310001010402"
-    static let common = "D3921000310001010100"
-    static let juki = "D3921000310001010401"
+    static let jpki = Hex.encode(JPKIApplication.aid)
+    static let text = Hex.encode(TextApplication.aid)
+    static let visual = Hex.encode(VisualApplication.aid)
+    static let common = Hex.encode(ResidentApplications.commonAID)
+    static let juki = Hex.encode(ResidentApplications.jukiAID)
 }

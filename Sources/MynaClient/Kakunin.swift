@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import ISO7816
 import MynaCard
+import MynaPersona
 import QualificationAPI
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -36,8 +37,6 @@ public struct KakuninCardSession<Channel: CardChannel> {
         }
     }
 
-    static var jpkiAID: [UInt8] { [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01] }
-
     mutating func send(_ command: CommandAPDU, _ what: String) throws -> ResponseAPDU {
         let response = try channel.transmit(command)
         if let ne = command.ne, response.data.count > ne { throw CardError.hostile("\(what): \(response.data.count) bytes for Le \(ne)") }
@@ -52,7 +51,7 @@ public struct KakuninCardSession<Channel: CardChannel> {
     /// Powers the card and selects the JPKI AP by its full AID.
     public mutating func start() throws {
         _ = try channel.powerOn()
-        let r = try send(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x04, p2: 0x0C, data: Self.jpkiAID), "SELECT JPKI AP")
+        let r = try send(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x04, p2: 0x0C, data: JPKIApplication.aid), "SELECT JPKI AP")
         guard r.status.isSuccess else { throw CardError.status("SELECT JPKI AP (is this a My Number card?)", r.status) }
     }
 
@@ -107,7 +106,7 @@ public struct KakuninCardSession<Channel: CardChannel> {
 
     /// Clears the PIN state: re-selects the AP, then resets the card.
     public mutating func finish() {
-        _ = try? channel.transmit(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x04, p2: 0x0C, data: Self.jpkiAID))
+        _ = try? channel.transmit(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x04, p2: 0x0C, data: JPKIApplication.aid))
         _ = try? channel.reset()
     }
 }

@@ -148,7 +148,7 @@ public struct QualificationService: Sendable {
             entry.status = 201
             return EditedResponse(status: .created, response: ChallengeResponse(
                 challenge: Data(value).base64EncodedString(),
-                expiresAt: ISO8601DateFormatter().string(from: now().addingTimeInterval(challengeLifetime))))
+                expiresAt: now().addingTimeInterval(challengeLifetime).iso8601))
         }
     }
 
@@ -194,7 +194,7 @@ public struct QualificationService: Sendable {
             let (result, message) = judge(certificate, known: known)
             entry.result = result.rawValue
             entry.check = QualificationResponse(checkId: 0, result: result, message: message, method: check.method,
-                                                checkedAt: ISO8601DateFormatter().string(from: now()),
+                                                checkedAt: now().iso8601,
                                                 person: result == .unknownCard ? nil : known?.info,
                                                 qualification: result == .qualified || result == .noQualification ? known?.record : nil)
             return entry.check!
@@ -213,7 +213,7 @@ public struct QualificationService: Sendable {
         }
         guard let known else { return (.unknownCard, "no insured person is registered for this card") }
         guard let record = known.record else { return (.noQualification, "\(known.info.name) holds no health-insurance qualification") }
-        let today = String(ISO8601DateFormatter.japanDate.string(from: now()))
+        let today = now().japanDate
         if record.validFrom > today { return (.noQualification, "the qualification starts on \(record.validFrom)") }
         if let end = record.validTo, end < today { return (.noQualification, "the qualification was lost after \(end) (資格喪失)") }
         return (.qualified, "\(known.info.name): \(record.insurerName), \(Insurance.Relationship(rawValue: record.relationship)?.japanese ?? record.relationship)")
@@ -248,12 +248,11 @@ extension TerminalCreated: ResponseEncodable {}
 extension ChallengeResponse: ResponseEncodable {}
 extension CheckList: ResponseEncodable {}
 
-extension ISO8601DateFormatter {
+extension Date {
+    /// ISO 8601 UTC, e.g. `2026-11-25T13:20:31Z` (a value-type format style: no formatter per request).
+    var iso8601: String { formatted(.iso8601) }
+
     /// `YYYY-MM-DD` in Japan time: what "today" means for a qualification.
-    static var japanDate: ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate, .withDashSeparatorInDate]
-        formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
-        return formatter
-    }
+    var japanDate: String { formatted(Self.japanDay) }
+    private static let japanDay = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Asia/Tokyo")!).year().month().day()
 }

@@ -138,7 +138,7 @@ public final class QualificationStore: Sendable {
         let salt = Self.randomHex(16), apiKey = Self.randomHex(32)
         let id = try database.write { db in
             try db.execute(sql: "INSERT INTO terminal (name, salt, password_hash, api_key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [name, salt, Self.digest(salt + password), Self.digest(apiKey), ISO8601DateFormatter().string(from: now)])
+                           arguments: [name, salt, Self.digest(salt + password), Self.digest(apiKey), now.iso8601])
             return db.lastInsertedRowID
         }
         return TerminalCreated(terminalId: id, apiKey: apiKey)
@@ -154,7 +154,7 @@ public final class QualificationStore: Sendable {
             let expires = now.addingTimeInterval(lifetime)
             try db.execute(sql: "INSERT INTO session (token_hash, terminal_id, expires_at) VALUES (?, ?, ?)",
                            arguments: [Self.digest(token), terminal, expires.timeIntervalSince1970])
-            return LoginResponse(token: token, expiresAt: ISO8601DateFormatter().string(from: expires))
+            return LoginResponse(token: token, expiresAt: expires.iso8601)
         }
     }
 
@@ -215,7 +215,7 @@ public final class QualificationStore: Sendable {
             try db.execute(sql: """
                 INSERT INTO audit (time, endpoint, http_status, terminal_id, method, result, certificate_serial, person_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [ISO8601DateFormatter().string(from: now), entry.endpoint, entry.status, entry.terminal, entry.method,
+                """, arguments: [now.iso8601, entry.endpoint, entry.status, entry.terminal, entry.method,
                                  entry.result, entry.certificateSerial, entry.personID])
             let id = db.lastInsertedRowID
             if var check = entry.check {

@@ -50,9 +50,7 @@ struct APDUCommand: ParsableCommand {
         virtualCard.powerOff()
         if json {
             struct Output: Encodable { var atr: String?; var exchanges: [Exchange] }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(Output(atr: Hex.encode(atrBytes), exchanges: exchanges)), as: UTF8.self))
+            try JSONOutput.print(Output(atr: Hex.encode(atrBytes), exchanges: exchanges))
         }
     }
 

@@ -76,12 +76,9 @@ enum PersonaReport {
             credentials[credential.id.rawValue] = state?.credentials[credential.id.rawValue]?.triesLeft
                 ?? (credential.blockedAtIssue ? 0 : credential.maxTries)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(Output(
+        return try JSONOutput.string(Output(
             directory: directory.url.path, persona: directory.persona, verificationNumberB: directory.persona.verificationNumberB,
             certificates: certificates, credentials: credentials
         ))
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -113,9 +113,7 @@ struct KakuninCommand: AsyncParsableCommand {
             challenge: method == .pin ? Data(challenge).base64EncodedString() : nil,
             signature: signature.map { Data($0).base64EncodedString() }))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+            try JSONOutput.print(answer)
         } else {
             print(Self.resultScreen(answer))
         }

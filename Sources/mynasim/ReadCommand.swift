@@ -67,9 +67,7 @@ struct ReadCommand: ParsableCommand {
         }
         try writeImages(report.cardFace)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try JSONOutput.print(report)
         } else {
             print(Self.text(report))
         }

@@ -215,9 +215,7 @@ struct StatusCommand: ParsableCommand {
         let reply = try ControlClient(address: socketOption.address).checked(.status)
         guard let status = reply.status else { throw CLIError("the simulator sent no status") }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            try JSONOutput.print(status)
             return
         }
         print("listening on \(status.listening.joined(separator: ", "))")

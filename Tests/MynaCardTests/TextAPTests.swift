@@ -16,9 +16,7 @@ struct TextAPTests {
     var persona: Persona { directory.persona }
     func pki(_ file: String) -> String { Fixtures.personas.appendingPathComponent("test-pki/\(file)").path }
 
-    func verify(_ p2: String, _ value: String) -> String {
-        "002000" + p2 + Hex.encode([UInt8(value.utf8.count)]) + Hex.encode(Array(value.utf8))
-    }
+    func verify(_ p2: String, _ value: String) -> String { JPKIAPDU.verify(p2, value) }
 
     /// (credential P2 and value, or nil for none) → which EFs open. Spec §4.1.
     @Test(arguments: [

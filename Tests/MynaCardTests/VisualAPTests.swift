@@ -14,9 +14,7 @@ struct VisualAPTests {
     var persona: Persona { directory.persona }
     func pki(_ file: String) -> String { Fixtures.personas.appendingPathComponent("test-pki/\(file)").path }
 
-    func verify(_ p2: String, _ value: String) -> String {
-        "002000" + p2 + Hex.encode([UInt8(value.utf8.count)]) + Hex.encode(Array(value.utf8))
-    }
+    func verify(_ p2: String, _ value: String) -> String { JPKIAPDU.verify(p2, value) }
 
     /// (credential → EFs that open, EFs answering `6982`). Spec §5.1.
     @Test(arguments: [

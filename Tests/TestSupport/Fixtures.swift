@@ -88,8 +88,10 @@ extension VirtualCard {
 public enum JPKIAPDU {
     public static let selectAP = "00A4040C0AD392F000260100000001"
     public static func selectEF(_ fid: String) -> String { "00A4020C02" + fid }
-    public static func verify(_ pin: String) -> String {
-        "00200080" + Hex.encode([UInt8(pin.utf8.count)]) + Hex.encode(Array(pin.utf8))
+    public static func verify(_ pin: String) -> String { verify("80", pin) }
+    /// VERIFY of the key P2 names (`80` the current EF, `80|SFI` by short EF id) with an ASCII value.
+    public static func verify(_ p2: String, _ value: String) -> String {
+        "002000" + p2 + Hex.encode([UInt8(value.utf8.count)]) + Hex.encode(Array(value.utf8))
     }
     public static let query = "00200080"
     /// SHA-256 DigestInfo of `message`, hex.

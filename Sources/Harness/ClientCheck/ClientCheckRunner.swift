@@ -67,8 +67,8 @@ public struct ClientCheckRunner {
         }
     }
 
-    /// A private copy of the scenario's persona with its retry counters set.
-    func prepareCard(_ scenario: ClientScenario, in directory: URL) throws(ClientCheckError) -> URL? {
+    /// A private copy of the scenario's persona with its retry counters set, loaded once.
+    func prepareCard(_ scenario: ClientScenario, in directory: URL) throws(ClientCheckError) -> PersonaDirectory? {
         guard let name = scenario.persona else { return nil }
         let source = name.contains("/") ? URL(fileURLWithPath: name) : personas.appendingPathComponent(name)
         let copy = directory.appendingPathComponent("card")
@@ -77,8 +77,9 @@ public struct ClientCheckRunner {
             for leftover in [PersonaDirectory.FileName.state, PersonaDirectory.FileName.lock] {
                 try? FileManager.default.removeItem(at: copy.appendingPathComponent(leftover))
             }
-            guard let triesLeft = scenario.triesLeft, !triesLeft.isEmpty else { return copy }
-            let known = Set(try PersonaDirectory(url: copy).cardImage().credentials.map { "\($0.id)" })
+            let card = try PersonaDirectory(url: copy)
+            guard let triesLeft = scenario.triesLeft, !triesLeft.isEmpty else { return card }
+            let known = Set(card.cardImage().credentials.map { "\($0.id)" })
             var state = PersistentCardState()
             for (id, tries) in triesLeft {
                 guard known.contains(id) else {
@@ -86,13 +87,13 @@ public struct ClientCheckRunner {
                 }
                 state.credentials[id] = .init(triesLeft: tries)
             }
-            try FileCardStateStore(url: copy.appendingPathComponent(PersonaDirectory.FileName.state)).save(state)
+            try FileCardStateStore(url: card.stateURL).save(state)
+            return card
         } catch let error as ClientCheckError {
             throw error
         } catch {
             throw .run("scenario \(scenario.name): cannot prepare the card from \(source.path): \(error)")
         }
-        return copy
     }
 
     public func run(_ scenario: ClientScenario) throws(ClientCheckError) -> ScenarioResult {
@@ -102,7 +103,7 @@ public struct ClientCheckRunner {
             throw .run("cannot create \(directory.path): \(error)")
         }
         let card = try prepareCard(scenario, in: directory)
-        let persona = card.flatMap { try? PersonaDirectory(url: $0) }?.persona
+        let persona = card?.persona
         let tracePath = directory.appendingPathComponent("trace.jsonl").path
         let outputPath = directory.appendingPathComponent("output.txt").path
         var configuration = PCSCSandbox.Configuration(directory: directory.appendingPathComponent("pcsc"), handlerPath: handlerPath, slotCount: 1)
@@ -116,7 +117,7 @@ public struct ClientCheckRunner {
         func insert() throws(ClientCheckError) {
             guard let card else { return }
             do {
-                _ = try sandbox.simulator.handle(.insert(slot: 0, card: card.path))
+                _ = try sandbox.simulator.handle(.insert(slot: 0, card: card.url.path))
                 _ = try sandbox.simulator.handle(.configure(slot: 0, profile: nil, faults: scenario.faultPlan))
             } catch { throw .run("scenario \(scenario.name): inserting the card failed: \(error)") }
         }
@@ -153,7 +154,7 @@ public struct ClientCheckRunner {
             }
             usleep(2_000)
         }
-        let endedAt = TraceTime.now()
+        let endedAt = TraceWriter.timestamp()
         let trace = FileManager.default.fileExists(atPath: tracePath) ? try ClientSession.readTrace(tracePath) : []
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let exit = status ?? -1

@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaPersona
 import VirtualReader
 
 /// The My Number card's applications, by AID, as the client-check rules name them.
@@ -8,11 +9,11 @@ public enum CardApplication: String, Codable, Hashable, Sendable, CaseIterable {
 
     public var aid: [UInt8] {
         switch self {
-        case .jpki: return [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]
-        case .text: return [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08]
-        case .visual: return [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02]
-        case .common: return [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00]
-        case .juki: return [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01]
+        case .jpki: return JPKIApplication.aid
+        case .text: return TextApplication.aid
+        case .visual: return VisualApplication.aid
+        case .common: return ResidentApplications.commonAID
+        case .juki: return ResidentApplications.jukiAID
         }
     }
 

@@ -46,6 +46,8 @@ public struct RuleEngine: Sendable {
         func at(_ e: ClientExchange, _ message: String) -> String { "\(e.description): \(message)" }
         func isVerifyWithValue(_ e: ClientExchange) -> Bool { e.ins == verify && e.hasCommandData }
         func key(_ e: ClientExchange) -> String { e.keyReference.map { String(format: "%04X", $0) } ?? "?" }
+        /// A key in its application: counters are per key and AP.
+        func credential(_ e: ClientExchange) -> String { "\(e.application?.rawValue ?? "MF")/\(key(e))" }
 
         switch rule.check {
         case .fullAIDBeforeUse:
@@ -84,7 +86,7 @@ public struct RuleEngine: Sendable {
             var queried: Set<String> = []
             var problems: [String] = []
             for e in exchanges where e.ins == verify {
-                let k = "\(e.application?.rawValue ?? "MF")/\(key(e))"
+                let k = credential(e)
                 if e.hasCommandData {
                     if !queried.contains(k) { problems.append(at(e, "sends a value for key \(key(e)) without first asking its retry counter (empty VERIFY)")) }
                     queried.remove(k)
@@ -99,7 +101,7 @@ public struct RuleEngine: Sendable {
             var lastAnswer: [String: UInt16] = [:]
             var problems: [String] = []
             for e in exchanges where e.ins == verify {
-                let k = "\(e.application?.rawValue ?? "MF")/\(key(e))"
+                let k = credential(e)
                 if e.hasCommandData, lastAnswer[k] == 0x63C1 {
                     problems.append(at(e, "sends a value for key \(key(e)) when the counter said one try is left (the user did not confirm)"))
                 }
@@ -111,7 +113,7 @@ public struct RuleEngine: Sendable {
             var blockedKeys: Set<String> = []
             var problems: [String] = []
             for e in exchanges where e.ins == verify {
-                let k = "\(e.application?.rawValue ?? "MF")/\(key(e))"
+                let k = credential(e)
                 if e.hasCommandData, blockedKeys.contains(k) {
                     problems.append(at(e, "sends a value for key \(key(e)) after the card said it is blocked"))
                 }
@@ -180,7 +182,4 @@ public enum TraceTime {
         t.tm_min = Int32(minute)
         return Double(timegm(&t)) + second
     }
-
-    /// Now, in the trace's format.
-    public static func now() -> String { TraceWriter.timestamp() }
 }
