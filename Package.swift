@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "mynasim", targets: ["mynasim"]),
         .library(name: "ISO7816", targets: ["ISO7816"]),
+        .library(name: "MynaApplications", targets: ["MynaApplications"]),
         .library(name: "MynaCard", targets: ["MynaCard"]),
         .library(name: "MynaPersona", targets: ["MynaPersona"]),
         .library(name: "VirtualReader", targets: ["VirtualReader"]),
@@ -23,13 +24,16 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
-        // Command and response APDUs, status words, BER-TLV, ATR. No dependencies.
+        // Command and response APDUs, status words, BER-TLV, ATR, card-reading helpers. No dependencies.
         .target(name: "ISO7816"),
+        // Every piece of card knowledge, once: the ATRs, the five applications' AIDs, files,
+        // credentials, tags, layouts and what is signed over what.
+        .target(name: "MynaApplications", dependencies: ["ISO7816"]),
         // The virtual card: file system, security state, PINs, signing, durable state.
         .target(
             name: "MynaCard",
             dependencies: [
-                "ISO7816",
+                "ISO7816", "MynaApplications",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "BigInt", package: "BigInt"),
@@ -40,6 +44,7 @@ let package = Package(
             name: "MynaPersona",
             dependencies: [
                 "ISO7816",
+                "MynaApplications",
                 "MynaCard",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -49,7 +54,7 @@ let package = Package(
             ]
         ),
         // The simulator service behind our IFD handler: slots, wire protocol, timing, faults, traces.
-        .target(name: "VirtualReader", dependencies: ["ISO7816", "MynaCard", "MynaPersona"]),
+        .target(name: "VirtualReader", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona"]),
         // libpcsclite, for PC/SC readers (ours through pcscd, or real ones).
         .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         .target(name: "PCSC", dependencies: ["CPCSCLite", "ISO7816"]),
@@ -57,7 +62,7 @@ let package = Package(
         .target(
             name: "MynaClient",
             dependencies: [
-                "ISO7816", "MynaCard", "MynaPersona", "QualificationAPI",
+                "ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "QualificationAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -70,7 +75,7 @@ let package = Package(
         .target(
             name: "QualificationService",
             dependencies: [
-                "ISO7816", "MynaPersona", "QualificationAPI",
+                "ISO7816", "MynaApplications", "MynaPersona", "QualificationAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -80,11 +85,12 @@ let package = Package(
             ]
         ),
         // Scripts, runner, channels, verdicts and reports.
-        .target(name: "Harness", dependencies: ["ISO7816", "MynaCard", "MynaPersona", "PCSC", "VirtualReader"]),
+        .target(name: "Harness", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "PCSC", "VirtualReader"]),
         .executableTarget(
             name: "mynasim",
             dependencies: [
                 "ISO7816",
+                "MynaApplications",
                 "MynaCard",
                 "MynaPersona",
                 "VirtualReader",
@@ -98,32 +104,32 @@ let package = Package(
         // Fixtures and external oracles (openssl, the built CLI) shared by the test targets.
         .target(
             name: "TestSupport",
-            dependencies: ["ISO7816", "MynaCard", "MynaPersona"],
+            dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona"],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816", "MynaCard"]),
+        .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816", "MynaApplications", "MynaCard"]),
         .testTarget(
             name: "MynaCardTests",
-            dependencies: ["ISO7816", "MynaCard", "MynaPersona", "TestSupport"]
+            dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "TestSupport"]
         ),
         .testTarget(
             name: "MynaPersonaTests",
             dependencies: [
-                "ISO7816", "MynaCard", "MynaPersona", "TestSupport",
+                "ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ISO7816", "MynaPersona", "TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "TestSupport"]),
         .testTarget(
             name: "QualificationServiceTests",
             dependencies: [
-                "QualificationService", "QualificationAPI", "MynaClient", "MynaCard", "MynaPersona", "ISO7816", "TestSupport",
+                "QualificationService", "QualificationAPI", "MynaClient", "MynaApplications", "MynaCard", "MynaPersona", "ISO7816", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["ISO7816", "MynaCard", "MynaPersona", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

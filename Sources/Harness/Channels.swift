@@ -1,4 +1,5 @@
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaPersona
 

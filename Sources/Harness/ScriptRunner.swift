@@ -204,39 +204,23 @@ public struct ScriptRunner {
     /// On a real card, before a VERIFY with data, read the counter and stop while a try is left
     /// to spare (the harness never blocks a real card).
     func guardRetryCounter<C: TestChannel>(_ command: [UInt8], _ location: SourceLocation, _ x: inout Execution<C>) throws {
-        guard command.count > 5, command[1] == 0x20 else { return }
+        guard command.count > 5, command[1] == Instruction.verify else { return }
         let query = try x.channel.transmit(Array(command.prefix(4)))
-        guard query.count == 2 else { return }
-        let status = StatusWord(query[0], query[1])
-        if let left = status.retriesLeft, left <= 1 {
-            throw Stop.inconclusive("\(location): refused to send a PIN with \(left) tr\(left == 1 ? "y" : "ies") left on a real card")
+        guard let response = try? ResponseAPDU(bytes: query), response.data.isEmpty else { return }
+        if let refusal = RetryCounter(queryStatus: response.status).refusal(confirmedLastTry: false) {
+            throw Stop.inconclusive("\(location): not sent on a real card: \(refusal)")
         }
-        if status.value == 0x6984 { throw Stop.inconclusive("\(location): the credential is blocked") }
     }
 
-    /// Reads the current EF to its end: the BER length in a 4-byte header when it has one,
-    /// else 256-byte chunks until a short answer or `6B00`.
+    /// Reads the current EF to its end (``TransparentFileReader``), every READ BINARY a step of the case.
     func readEF<C: TestChannel>(_ location: SourceLocation, _ x: inout Execution<C>) throws -> [UInt8] {
-        func read(_ offset: Int, _ le: Int) throws -> (data: [UInt8], sw: UInt16) {
-            let r = try exchange([0x00, 0xB0, UInt8(offset >> 8), UInt8(offset & 0xFF), UInt8(le & 0xFF)], expected: nil, within: nil, location: location, &x)
-            return (Array(r.dropLast(2)), UInt16(r[r.count - 2]) << 8 | UInt16(r[r.count - 1]))
+        do {
+            return try TransparentFileReader(limit: 65_535).read { command in
+                try ResponseAPDU(bytes: exchange(command.bytes, expected: nil, within: nil, location: location, &x))
+            }
+        } catch let error as FileReadError {
+            throw Stop.failed("\(location): read-ef: \(error)")
         }
-        let head = try read(0, 8) // enough for a two-byte tag and an 82-form length
-        guard head.sw == 0x9000 else { throw Stop.failed("\(location): read-ef: READ BINARY answered \(String(head.sw, radix: 16, uppercase: true))") }
-        var total: Int? = nil
-        if head.data.count >= 4, let (object, _) = try? BERTLV.parse((head.data + [UInt8](repeating: 0, count: 0x10000))[...]) {
-            total = BERTLV.headerLength(tag: object.tag, valueLength: object.value.count) + object.value.count
-        }
-        var data = head.data
-        while total.map({ data.count < $0 }) ?? true {
-            let want = min(256, (total ?? Int.max) - data.count)
-            let chunk = try read(data.count, want)
-            if chunk.sw == 0x6B00 { break }
-            guard chunk.sw == 0x9000 else { throw Stop.failed("\(location): read-ef: READ BINARY answered \(String(chunk.sw, radix: 16, uppercase: true))") }
-            data += chunk.data
-            if chunk.data.count < want || chunk.data.isEmpty { break }
-        }
-        return data
     }
 
     func resolve(_ template: ByteTemplate, _ variables: [String: [UInt8]], _ location: SourceLocation) throws -> [UInt8] {

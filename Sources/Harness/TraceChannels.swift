@@ -60,14 +60,8 @@ public final class ReplayChannel: TestChannel {
 
     /// Loads `path`; with several slots in a simulator trace, `slot` picks one (default: the first).
     public init(path: String, mode: Mode, slot: Int? = nil) throws(ReplayError) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
-        var events: [TraceEvent] = []
-        for (index, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let event = try? JSONDecoder().decode(TraceEvent.self, from: Data(line.utf8)) else {
-                throw .badLine(path: path, line: index + 1)
-            }
-            events.append(event)
-        }
+        let events: [TraceEvent]
+        do { events = try TraceFile.read(path) } catch { throw .trace(error) }
         let chosen = slot ?? events.first?.slot ?? 0
         let mine = events.filter { $0.slot == chosen }
         exchanges = mine.compactMap { event in
@@ -109,7 +103,7 @@ public final class ReplayChannel: TestChannel {
 /// Problems with a replayed trace.
 public enum ReplayError: Error, Hashable, Sendable, CustomStringConvertible {
     case unreadable(String)
-    case badLine(path: String, line: Int)
+    case trace(TraceFileError)
     case empty(String)
     case mismatch(index: Int, recorded: String, sent: String)
     case exhausted(command: String)
@@ -117,7 +111,7 @@ public enum ReplayError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unreadable(let path): return "\(path): cannot read the trace"
-        case .badLine(let path, let line): return "\(path):\(line): not a trace event (JSON lines as `mynasim serve --trace` writes)"
+        case .trace(let error): return error.description
         case .empty(let path): return "\(path): the trace holds no exchanges"
         case .mismatch(let index, let recorded, let sent): return "replay: exchange \(index) was recorded for \(recorded), but \(sent) was sent"
         case .exhausted(let command): return "replay: no recorded exchange left for \(command)"

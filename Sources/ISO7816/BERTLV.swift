@@ -54,8 +54,20 @@ public struct BERTLV: Hashable, Sendable {
         }
     }
 
-    /// Parses one object at the start of `bytes`, returning it and the number of bytes consumed.
-    public static func parse(_ bytes: ArraySlice<UInt8>) throws(TLVError) -> (BERTLV, consumed: Int) {
+    /// The tag and length of an object at the start of `bytes`, and how many bytes they take: a
+    /// header can be read before the value has arrived (the first bytes of a file).
+    public struct Header: Hashable, Sendable {
+        public var tag: UInt32
+        /// The bytes the tag and length fields take, as encoded (never recomputed: the card writes
+        /// `82 hi lo` where DER would write `81 xx`).
+        public var headerLength: Int
+        public var valueLength: Int
+        /// Header and value together.
+        public var totalLength: Int { headerLength + valueLength }
+    }
+
+    /// Parses the tag and length at the start of `bytes`; the value need not follow.
+    public static func parseHeader(_ bytes: ArraySlice<UInt8>) throws(TLVError) -> Header {
         var index = bytes.startIndex
         func next() throws(TLVError) -> UInt8 {
             guard index < bytes.endIndex else { throw .truncated(at: index - bytes.startIndex) }
@@ -83,12 +95,17 @@ public struct BERTLV: Hashable, Sendable {
             guard (1...3).contains(count) else { throw .unsupportedLength(lengthByte) }
             for _ in 0..<count { length = length << 8 | Int(try next()) }
         }
-        let start = index
-        guard bytes.endIndex - start >= length else {
-            throw .valueTruncated(declared: length, available: bytes.endIndex - start)
+        return Header(tag: tag, headerLength: index - bytes.startIndex, valueLength: length)
+    }
+
+    /// Parses one object at the start of `bytes`, returning it and the number of bytes consumed.
+    public static func parse(_ bytes: ArraySlice<UInt8>) throws(TLVError) -> (BERTLV, consumed: Int) {
+        let header = try parseHeader(bytes)
+        let start = bytes.startIndex + header.headerLength
+        guard bytes.endIndex - start >= header.valueLength else {
+            throw .valueTruncated(declared: header.valueLength, available: bytes.endIndex - start)
         }
-        let value = Array(bytes[start..<start + length])
-        return (BERTLV(tag: tag, value: value), start + length - bytes.startIndex)
+        return (BERTLV(tag: header.tag, value: Array(bytes[start..<start + header.valueLength])), header.totalLength)
     }
 
     /// Parses one object at the start of `bytes` (trailing bytes, such as filler, are ignored).

@@ -1,4 +1,5 @@
 import ISO7816
+import MynaApplications
 
 /// Everything a card carries, fixed at issue: its applications, files, keys and credentials.
 /// Built from a persona by `MynaPersona`; the mutable part lives in ``PersistentCardState``.
@@ -35,35 +36,59 @@ public struct CardImage: Sendable {
 
 /// A dedicated file selected by its AID (an "AP" in the card's documentation).
 public struct Application: Sendable {
-    /// A short name for logs and reports, e.g. `JPKI`.
-    public var name: String
-    /// The application identifier (DF name).
-    public var aid: [UInt8]
+    /// Which of the card's applications this is (its AID, name and title).
+    public var id: CardApplicationID
     /// The elementary files under this DF.
     public var files: [ElementaryFile]
     /// The key COMPUTE DIGITAL SIGNATURE uses with P2 `00` (the 券面 APs' card key).
-    public var defaultSigningKey: UInt16?
+    public var defaultSigningKey: FileID?
     /// Proprietary (CLA `80`) instructions the application knows but refuses here, with the status
     /// word a real card answers (SET SESSION KEY `AE`, terminal authentication `A2`; spec §3.3, §4.3).
     public var refusedInstructions: [UInt8: StatusWord]
 
-    public init(name: String, aid: [UInt8], files: [ElementaryFile], defaultSigningKey: UInt16? = nil,
-                refusedInstructions: [UInt8: StatusWord] = [:]) {
-        self.name = name
-        self.aid = aid
-        self.files = files
-        self.defaultSigningKey = defaultSigningKey
-        self.refusedInstructions = refusedInstructions
+    /// The application `layout` defines, holding `contents`: the bytes of every transparent EF,
+    /// the records of every record EF and the private key of every key EF. A layout file without
+    /// content of its kind is a programming error and stops here, where the card is made.
+    public init(_ layout: ApplicationLayout, contents: [FileID: FileSource]) {
+        self.id = layout.id
+        self.files = layout.files.map { file in
+            let content: ElementaryFile.Content
+            switch (file.kind, contents[file.fid]) {
+            case (.credential(let id), nil): content = .credential(id)
+            case (.opaque, nil): content = .opaque
+            case (.transparent, .bytes(let bytes)?): content = .transparent(bytes)
+            case (.records, .records(let records)?): content = .records(records)
+            case (.key(let use, let operations), .key(let key)?): content = .key(CardKey(key: key, useAccess: use, operations: operations))
+            default: preconditionFailure("\(layout.id.rawValue) EF \(file.fid.hex): the content given does not fit its kind \(file.kind)")
+            }
+            return ElementaryFile(fid: file.fid, content: content, readAccess: file.readAccess)
+        }
+        self.defaultSigningKey = layout.defaultSigningKey
+        self.refusedInstructions = layout.refusedInstructions
     }
 
+    public var aid: [UInt8] { id.aid }
+    /// A short name for logs and reports, e.g. `JPKI`.
+    public var name: String { id.rawValue }
+
     /// The file with `fid`.
-    public func file(_ fid: UInt16) -> ElementaryFile? { files.first { $0.fid == fid } }
+    public func file(_ fid: FileID) -> ElementaryFile? { files.first { $0.fid == fid } }
+}
+
+/// What an issuer supplies for one file of an ``ApplicationLayout``.
+public enum FileSource: Sendable {
+    /// The bytes of a transparent EF.
+    case bytes([UInt8])
+    /// The records of a record EF (numbered from 1).
+    case records([[UInt8]])
+    /// The private key of a key EF.
+    case key(RSAPrivateKey)
 }
 
 /// An elementary file: data, a record file, or an internal EF that holds a credential or a key.
 public struct ElementaryFile: Sendable {
     /// The 2-byte file identifier. Files `0001`…`001E` are also reachable by short EF id.
-    public var fid: UInt16
+    public var fid: FileID
     public var content: Content
     /// Who may read it (transparent and record files).
     public var readAccess: AccessRule
@@ -82,32 +107,10 @@ public struct ElementaryFile: Sendable {
         case opaque
     }
 
-    public init(fid: UInt16, content: Content, readAccess: AccessRule = .always) {
+    public init(fid: FileID, content: Content, readAccess: AccessRule = .always) {
         self.fid = fid
         self.content = content
         self.readAccess = readAccess
-    }
-
-    /// The short EF identifier (`fid` ≤ `001E`), or nil.
-    public var shortIdentifier: UInt8? { fid >= 1 && fid <= 0x1E ? UInt8(fid) : nil }
-}
-
-/// Which verified credentials open an operation.
-public enum AccessRule: Sendable, Hashable {
-    /// No credential needed.
-    case always
-    /// Never allowed (`6982`).
-    case never
-    /// Allowed when any one of these credentials is verified in the current session.
-    case anyOf(Set<CredentialID>)
-
-    /// Whether `verified` satisfies this rule.
-    public func isSatisfied(by verified: Set<CredentialID>) -> Bool {
-        switch self {
-        case .always: return true
-        case .never: return false
-        case .anyOf(let ids): return !ids.isDisjoint(with: verified)
-        }
     }
 }
 
@@ -118,17 +121,9 @@ public struct CardKey: Sendable {
     /// Who may use it.
     public var useAccess: AccessRule
     /// The operations it answers.
-    public var operations: Set<Operation>
+    public var operations: Set<KeyOperation>
 
-    /// Card operations that use a key.
-    public enum Operation: Sendable, Hashable {
-        /// COMPUTE DIGITAL SIGNATURE `80 2A`.
-        case computeDigitalSignature
-        /// INTERNAL AUTHENTICATE `00 88`.
-        case internalAuthenticate
-    }
-
-    public init(key: RSAPrivateKey, useAccess: AccessRule, operations: Set<Operation> = [.computeDigitalSignature]) {
+    public init(key: RSAPrivateKey, useAccess: AccessRule, operations: Set<KeyOperation> = [.computeDigitalSignature]) {
         self.key = key
         self.useAccess = useAccess
         self.operations = operations

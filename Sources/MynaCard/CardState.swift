@@ -1,4 +1,5 @@
 import Foundation
+import MynaApplications
 
 /// The part of a card that survives power-off: retry counters and changed credential values.
 public struct PersistentCardState: Codable, Hashable, Sendable {
@@ -8,6 +9,12 @@ public struct PersistentCardState: Codable, Hashable, Sendable {
     public var credentials: [String: CredentialState] = [:]
 
     public init() {}
+
+    /// Tries left for `credential`: the saved count, or for a credential never tried since issue
+    /// its limit (0 when it is blocked from issue).
+    public func triesLeft(_ credential: Credential) -> Int {
+        credentials[credential.id.rawValue]?.triesLeft ?? (credential.blockedAtIssue ? 0 : credential.maxTries)
+    }
 
     /// The durable state of one credential.
     public struct CredentialState: Codable, Hashable, Sendable {

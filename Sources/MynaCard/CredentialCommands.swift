@@ -1,12 +1,11 @@
 import ISO7816
+import MynaApplications
 
 /// VERIFY, CHANGE REFERENCE DATA and CHANGE KEY, with retry counters as Part A 3 decides.
 extension VirtualCard {
     /// Tries left for `id` (the durable value, or the limit for a fresh card).
     public func triesLeft(_ id: CredentialID) -> Int {
-        if let state = persistent.credentials[id.rawValue] { return state.triesLeft }
-        guard let credential = image.credential(id) else { return 0 }
-        return credential.blockedAtIssue ? 0 : credential.maxTries
+        image.credential(id).map { persistent.triesLeft($0) } ?? 0
     }
 
     /// Whether `id` is verified in the current session.
@@ -61,13 +60,13 @@ extension VirtualCard {
         return try change(command, by: .changeKey)
     }
 
-    private mutating func change(_ command: CommandAPDU, by method: Credential.ChangeCommand) throws(CardRefusal) -> [UInt8] {
+    private mutating func change(_ command: CommandAPDU, by method: ChangeCommand) throws(CardRefusal) -> [UInt8] {
         let credential = try referencedCredential(p2: command.p2)
         guard command.case == .case3 else { throw CardRefusal(.wrongLength) }
-        guard credential.change == method else { throw CardRefusal(.conditionsOfUseNotSatisfied) }
+        guard credential.policy.change == method else { throw CardRefusal(.conditionsOfUseNotSatisfied) }
         guard triesLeft(credential.id) > 0 else { throw CardRefusal(.authenticationMethodBlocked) }
         guard session.verified.contains(credential.id) else { throw CardRefusal(.securityStatusNotSatisfied) }
-        guard credential.format.accepts(command.data) else { throw CardRefusal(.incorrectData) }
+        guard credential.policy.format.accepts(command.data) else { throw CardRefusal(.incorrectData) }
         let value = String(decoding: command.data, as: UTF8.self)
         try commit { $0.credentials[credential.id.rawValue] = .init(triesLeft: credential.maxTries, changedValue: value) }
         return []

@@ -1,19 +1,17 @@
 import ISO7816
+import MynaApplications
 
 /// SELECT, READ BINARY and READ RECORD: the file system as §2.2–2.3 of the card spec describe.
 extension VirtualCard {
-    /// The GlobalPlatform Issuer Security Domain; selecting it restores the power-on state.
-    static let issuerSecurityDomainAID: [UInt8] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00]
-
     /// Files of the current DF (the selected application, or the MF).
     var currentDirectory: [ElementaryFile] {
         session.application.map { image.applications[$0].files } ?? image.masterFiles
     }
 
-    func file(_ fid: UInt16) -> ElementaryFile? { currentDirectory.first { $0.fid == fid } }
+    func file(_ fid: FileID) -> ElementaryFile? { currentDirectory.first { $0.fid == fid } }
 
     func file(shortIdentifier sfi: UInt8) -> ElementaryFile? {
-        currentDirectory.first { $0.shortIdentifier == sfi }
+        currentDirectory.first { $0.fid.shortIdentifier == sfi }
     }
 
     /// The internal EF a P2 names in VERIFY, CHANGE and the key commands: `80` the current EF,
@@ -40,14 +38,14 @@ extension VirtualCard {
             try selectApplication(named: command.data)
         case 0x02:
             guard command.data.count == 2 else { throw CardRefusal(.wrongLength) }
-            try selectFile(UInt16(command.data[0]) << 8 | UInt16(command.data[1]))
+            try selectFile(FileID(command.data[0]) << 8 | FileID(command.data[1]))
         case 0x00:
             if command.data.isEmpty {
                 // Select MF: refused before any application was selected, otherwise a no-op.
                 guard session.application != nil else { throw CardRefusal(.incorrectP1P2) }
             } else {
                 guard command.data.count == 2 else { throw CardRefusal(.wrongLength) }
-                try selectFile(UInt16(command.data[0]) << 8 | UInt16(command.data[1]))
+                try selectFile(FileID(command.data[0]) << 8 | FileID(command.data[1]))
             }
         default:
             throw CardRefusal(.incorrectP1P2)
@@ -56,23 +54,20 @@ extension VirtualCard {
     }
 
     private mutating func selectApplication(named name: [UInt8]) throws(CardRefusal) {
-        if name == Self.issuerSecurityDomainAID {
+        if name == MasterFile.issuerSecurityDomainAID {
             session = SessionState()
             session.powered = true
             return
         }
         // Full AID, or a partial DF name (≥ 5 bytes) that names exactly one application.
-        let matches = image.applications.indices.filter { i in
-            let aid = image.applications[i].aid
-            return aid == name || (name.count >= 5 && name.count < aid.count && aid.starts(with: name))
-        }
+        let matches = image.applications.indices.filter { DFName.selects(name, aid: image.applications[$0].aid) }
         guard matches.count == 1, let index = matches.first else { throw CardRefusal(.fileNotFound) }
         session.application = index
         session.currentFile = nil
         session.verified = [] // any application SELECT clears the security state (Part A 4)
     }
 
-    private mutating func selectFile(_ fid: UInt16) throws(CardRefusal) {
+    private mutating func selectFile(_ fid: FileID) throws(CardRefusal) {
         guard fid != 0x3F00, file(fid) != nil else { throw CardRefusal(.fileNotFound) }
         session.currentFile = fid
     }
@@ -106,7 +101,7 @@ extension VirtualCard {
         guard command.case == .case2, let ne = command.ne else { throw CardRefusal(.wrongLength) }
         let tag = UInt16(command.p1) << 8 | UInt16(command.p2)
         let value: [UInt8]?
-        if tag == 0x5F51 {
+        if tag == MasterFile.DataObject.atr {
             value = Array(image.atr.dropFirst())
         } else {
             value = session.application == nil ? image.dataObjects[tag] : nil

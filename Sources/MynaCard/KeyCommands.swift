@@ -1,13 +1,9 @@
 import Crypto
 import ISO7816
+import MynaApplications
 
 /// COMPUTE DIGITAL SIGNATURE, INTERNAL AUTHENTICATE and GET CHALLENGE (§2.3, §3.3).
 extension VirtualCard {
-    /// DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1).
-    public static let sha256DigestInfoPrefix: [UInt8] = [
-        0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
-    ]
-
     /// The key P2 names: `80` current EF, `80|SFI` by short EF id, `00` the AP's default key.
     private func referencedKey(p2: UInt8) throws(CardRefusal) -> CardKey {
         let target: ElementaryFile?
@@ -25,7 +21,7 @@ extension VirtualCard {
 
     /// The key, checked for the operation and the security state. A key behind an unverified
     /// credential answers `6982` before anything else is revealed.
-    private func usableKey(p2: UInt8, for operation: CardKey.Operation) throws(CardRefusal) -> CardKey {
+    private func usableKey(p2: UInt8, for operation: KeyOperation) throws(CardRefusal) -> CardKey {
         let key = try referencedKey(p2: p2)
         guard key.useAccess.isSatisfied(by: session.verified) else { throw CardRefusal(.securityStatusNotSatisfied) }
         guard key.operations.contains(operation) else { throw CardRefusal(.conditionsOfUseNotSatisfied) }
@@ -33,26 +29,26 @@ extension VirtualCard {
     }
 
     mutating func computeDigitalSignature(_ command: CommandAPDU) throws(CardRefusal) -> [UInt8] {
-        guard (0x00...0x05).contains(command.p1) else { throw CardRefusal(.incorrectP1P2) }
+        guard let input = SignatureInput(rawValue: command.p1) else { throw CardRefusal(.incorrectP1P2) }
         let key = try usableKey(p2: command.p2, for: .computeDigitalSignature)
         guard !command.data.isEmpty else { throw CardRefusal(.wrongLength) }
         if let ne = command.ne, ne < key.key.modulusLength { throw CardRefusal(.wrongLength) }
         let data = command.data
         do {
-            switch command.p1 {
-            case 0x00: // pad exactly the bytes given (hosts send a DigestInfo)
+            switch input {
+            case .digestInfo:
                 return try key.key.signPKCS1v15(data)
-            case 0x01: // card hashes, pads the bare hash
+            case .hashThenPadHash:
                 return try key.key.signPKCS1v15(Array(SHA256.hash(data: data)))
-            case 0x02: // data is a SHA-256 hash; card wraps it in a DigestInfo
+            case .sha256Hash:
                 guard data.count == 32 else { throw CardRefusal(.wrongLength) }
-                return try key.key.signPKCS1v15(Self.sha256DigestInfoPrefix + data)
-            case 0x03: // sha256WithRSAEncryption over the message
-                return try key.key.signPKCS1v15(Self.sha256DigestInfoPrefix + SHA256.hash(data: data))
-            case 0x04: // data is a SHA-256 hash; RSASSA-PSS
+                return try key.key.signPKCS1v15(DigestInfo.sha256(data))
+            case .message:
+                return try key.key.signPKCS1v15(DigestInfo.sha256(SHA256.hash(data: data)))
+            case .pssSHA256Hash:
                 guard data.count == 32 else { throw CardRefusal(.wrongLength) }
                 return try key.key.signPSS(sha256Digest: data)
-            default: // 0x05: card hashes; RSASSA-PSS
+            case .pssMessage:
                 return try key.key.signPSS(sha256Digest: Array(SHA256.hash(data: data)))
             }
         } catch let refusal as CardRefusal {
@@ -69,7 +65,7 @@ extension VirtualCard {
         let key = try usableKey(p2: command.p2, for: .internalAuthenticate)
         guard command.case == .case4, (1...255).contains(command.data.count) else { throw CardRefusal(.wrongLength) }
         do {
-            return try key.key.signPKCS1v15(Self.sha256DigestInfoPrefix + SHA256.hash(data: command.data))
+            return try key.key.signPKCS1v15(DigestInfo.sha256(SHA256.hash(data: command.data)))
         } catch {
             throw CardRefusal(.noPreciseDiagnosis)
         }

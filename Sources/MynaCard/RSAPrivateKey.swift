@@ -1,17 +1,22 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import MynaApplications
 
 /// An RSA private key with the raw operations a smart card performs: PKCS#1 v1.5 type-01
 /// padding of exactly the bytes given (the card does not hash), and PSS over a SHA-256 digest.
 public struct RSAPrivateKey: Sendable {
     private let signing: _RSA.Signing.PrivateKey
     private let raw: _RSA.BlindSigning.PrivateKey<SHA384>
+    /// The public half, as the card writes it.
+    public let publicKey: RSAPublicKey
 
     /// Loads a PEM private key (PKCS#1 or PKCS#8).
     public init(pemRepresentation pem: String) throws {
         signing = try _RSA.Signing.PrivateKey(pemRepresentation: pem)
         raw = try _RSA.BlindSigning.PrivateKey(derRepresentation: signing.derRepresentation, parameters: .RSABSSA_SHA384_PSS_Deterministic)
+        let primitives = try signing.publicKey.getKeyPrimitives()
+        publicKey = RSAPublicKey(modulus: Array(primitives.modulus), exponent: Array(primitives.publicExponent))
     }
 
     /// Generates a new RSA-2048 key (e = 65537).
@@ -30,12 +35,6 @@ public struct RSAPrivateKey: Sendable {
     /// The modulus length in bytes (256 for RSA-2048).
     public var modulusLength: Int { signing.keySizeInBits / 8 }
 
-    /// The modulus and public exponent, big-endian.
-    public func publicPrimitives() throws -> (modulus: [UInt8], exponent: [UInt8]) {
-        let p = try signing.publicKey.getKeyPrimitives()
-        return (Array(p.modulus), Array(p.publicExponent))
-    }
-
     /// The underlying swift-crypto key, for building certificates.
     public var swiftCryptoKey: _RSA.Signing.PrivateKey { signing }
 
@@ -52,6 +51,11 @@ public struct RSAPrivateKey: Sendable {
         block[modulusLength - input.count - 1] = 0x00
         block.replaceSubrange((modulusLength - input.count)..., with: input)
         return try rawPrivateOperation(block)
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over `message` (the card's issuers sign this way).
+    public func signPKCS1v15(sha256Of message: [UInt8]) throws(RSAOperationError) -> [UInt8] {
+        try signPKCS1v15(DigestInfo.sha256(SHA256.hash(data: message)))
     }
 
     /// RSASSA-PSS (EMSA-PSS, MGF1-SHA-256, 32-byte random salt; RFC 8017 §9.1) over a SHA-256

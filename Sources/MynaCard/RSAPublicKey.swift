@@ -1,23 +1,12 @@
 import BigInt
 import Crypto
 import Foundation
+import MynaApplications
 
-/// An RSA public key as the card writes one (`90` exponent, `91` modulus), with the raw public
-/// operation a verifier needs: the 券面 APs sign DigestInfo structures no library helper builds
-/// (the visual AP's three-digest one, spec §5.2), so the padded block is recovered and compared.
-public struct RSAPublicKey: Hashable, Sendable {
-    /// Big-endian, without leading zeros.
-    public var modulus: [UInt8]
-    public var exponent: [UInt8]
-
-    public init(modulus: [UInt8], exponent: [UInt8]) {
-        self.modulus = Array(modulus.drop { $0 == 0 })
-        self.exponent = exponent
-    }
-
-    /// The modulus length in bytes.
-    public var modulusLength: Int { modulus.count }
-
+/// The raw public operation a verifier needs: the 券面 APs sign DigestInfo structures no library
+/// helper builds (the visual AP's three-digest one, spec §5.2), so the padded block is recovered
+/// and compared.
+extension RSAPublicKey {
     /// s^e mod n, left-padded to the modulus length; nil when the signature is not below n.
     public func recover(_ signature: [UInt8]) -> [UInt8]? {
         let n = BigUInt(Data(modulus)), s = BigUInt(Data(signature))
@@ -35,14 +24,6 @@ public struct RSAPublicKey: Hashable, Sendable {
 
     /// Whether `signature` is RSASSA-PKCS1-v1_5 with SHA-256 over `message`.
     public func isValidPKCS1v15(signature: [UInt8], sha256Of message: [UInt8]) -> Bool {
-        isValidPKCS1v15(signature: signature, input: VirtualCard.sha256DigestInfoPrefix + SHA256.hash(data: message))
-    }
-}
-
-extension RSAPrivateKey {
-    /// The public half.
-    public var publicKey: RSAPublicKey {
-        let (modulus, exponent) = try! publicPrimitives()
-        return RSAPublicKey(modulus: modulus, exponent: exponent)
+        isValidPKCS1v15(signature: signature, input: DigestInfo.sha256(SHA256.hash(data: message)))
     }
 }

@@ -1,4 +1,5 @@
 import ISO7816
+import MynaApplications
 
 /// The virtual My Number card: a card OS (MF, DFs by AID, EFs by FID and short id, security
 /// state, credentials with durable retry counters, RSA keys) driven by APDUs.
@@ -73,8 +74,8 @@ public struct VirtualCard {
         case (false, Instruction.getChallenge): return try getChallenge(command)
         case (false, Instruction.internalAuthenticate): return try internalAuthenticate(command)
         case (false, Instruction.getData): return try getData(command)
-        case (true, Instruction.computeDigitalSignature): return try computeDigitalSignature(command)
-        case (true, Instruction.changeKey): return try changeKey(command)
+        case (true, ProprietaryInstruction.computeDigitalSignature): return try computeDigitalSignature(command)
+        case (true, ProprietaryInstruction.changeKey): return try changeKey(command)
         case (true, let ins):
             throw CardRefusal(session.application.flatMap { image.applications[$0].refusedInstructions[ins] } ?? .instructionNotSupported)
         default: throw CardRefusal(.instructionNotSupported)
@@ -102,25 +103,6 @@ struct CardRefusal: Error {
 
 extension StatusWord {
     var bytes: [UInt8] { [sw1, sw2] }
-}
-
-/// Instruction bytes the card implements.
-/// Instruction bytes the card knows.
-public enum Instruction {
-    /// SET SESSION KEY (secure messaging in the text AP, spec §4.3).
-    public static let setSessionKey: UInt8 = 0xAE
-    /// Terminal authentication with a CV certificate (SOL's SET PUBLIC IC KEY, spec §3.3).
-    public static let verifyCertificate: UInt8 = 0xA2
-    static let select: UInt8 = 0xA4
-    static let readBinary: UInt8 = 0xB0
-    static let readRecord: UInt8 = 0xB2
-    static let verify: UInt8 = 0x20
-    static let changeReferenceData: UInt8 = 0x24
-    static let getChallenge: UInt8 = 0x84
-    static let internalAuthenticate: UInt8 = 0x88
-    static let computeDigitalSignature: UInt8 = 0x2A
-    static let changeKey: UInt8 = 0x32
-    static let getData: UInt8 = 0xCA
 }
 
 /// The CLA byte, classified as the card sees it (Part A 7, §2.3).
@@ -154,7 +136,7 @@ struct SessionState {
     /// Whether anything was selected since power-on (`00 A4 00 00` answers `6A86` before).
     var anySelection = false
     /// The current EF.
-    var currentFile: UInt16? = nil
+    var currentFile: FileID? = nil
     /// Credentials verified in this session.
     var verified: Set<CredentialID> = []
 }

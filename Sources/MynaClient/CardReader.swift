@@ -1,14 +1,13 @@
 import Crypto
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
-import MynaPersona
 import X509
-import _CryptoExtras
 
 /// The reference client behind `mynasim read`: reads what a card offers over any `CardChannel`
-/// (in-process or PC/SC), without consuming PIN tries unless it was given a credential, and never
-/// sends one when a single try is left unless forced.
+/// (in-process or PC/SC), without consuming a try unless it was given a credential, and never
+/// sends one to a blocked credential or when a single try is left unless forced.
 public struct CardReader<Channel: CardChannel> {
     public var channel: Channel
     public var anchors: TrustAnchors?
@@ -18,57 +17,56 @@ public struct CardReader<Channel: CardChannel> {
         self.anchors = anchors
     }
 
-
     /// Why reading stopped.
     public enum ReadError: Error, CustomStringConvertible {
         case status(String, StatusWord)
-        case refusedLastTry(String)
-        case implausibleLength(String, Int, limit: Int)
+        case refused(String, RetryRefusal)
+        case file(String, FileReadError)
         public var description: String {
             switch self {
-            case .implausibleLength(let what, let n, let limit):
-                return "\(what): its header claims \(n) bytes (more than \(limit)); not reading past what the card can hold"
             case .status(let what, let sw): return "\(what): the card answered \(sw) (\(sw.meaning))"
-            case .refusedLastTry(let what): return "\(what): only one try left; not sending it without --force (a wrong value would block it)"
+            case .refused(let what, .lastTry): return "\(what): only one try left; not sending it without --force (a wrong value would block it)"
+            case .refused(let what, .blocked): return "\(what): blocked; nothing sent"
+            case .file(let what, let error): return "\(what): \(error)"
             }
         }
     }
 
-    mutating func send(_ hex: String) throws -> ResponseAPDU { try channel.transmit(CommandAPDU(bytes: Hex.decode(hex))) }
-
-    mutating func select(_ aid: String) throws -> Bool {
-        try send("00A4040C" + Hex.encode([UInt8(aid.count / 2)]) + aid).status.isSuccess
+    mutating func select(_ application: CardApplicationID) throws -> Bool {
+        try channel.transmit(.select(application: application.aid)).status.isSuccess
     }
 
-    mutating func selectEF(_ fid: String) throws -> Bool { try send("00A4020C02" + fid).status.isSuccess }
+    mutating func select(file fid: FileID) throws -> Bool { try channel.transmit(.select(file: fid)).status.isSuccess }
 
-    /// Reads the current EF by its BER header (8 bytes, then 256-byte chunks), refusing a header
-    /// that claims more than `limit` bytes (a hostile or broken card) instead of reading past the end.
-    mutating func readEF(_ what: String, limit: Int = 16_384) throws -> [UInt8] {
-        let head = try send("00B0000008") // enough for a two-byte tag and an 82-form length
-        guard head.status.isSuccess else { throw ReadError.status(what, head.status) }
-        let total = (try? BERTLV.parse((head.data + [UInt8](repeating: 0, count: 0x10000))[...])).map {
-            BERTLV.headerLength(tag: $0.0.tag, valueLength: $0.0.value.count, form: .minimal) + $0.0.value.count
-        } ?? head.data.count
-        guard total <= limit else { throw ReadError.implausibleLength(what, total, limit: limit) }
-        var data = head.data
-        while data.count < total {
-            let n = min(256, total - data.count)
-            let chunk = try send(Hex.encode([0x00, 0xB0, UInt8(data.count >> 8), UInt8(data.count & 0xFF), UInt8(n & 0xFF)]))
-            guard chunk.status.isSuccess, !chunk.data.isEmpty else { throw ReadError.status(what, chunk.status) }
-            data += chunk.data
+    /// Reads the current EF whole by its BER header, refusing a header that claims more than
+    /// `limit` bytes (a hostile or broken card) instead of reading past the end.
+    mutating func readFile(_ fid: FileID, limit: Int = 16_384) throws -> [UInt8] {
+        do {
+            return try channel.readTransparentFile(limit: limit)
+        } catch let error as FileReadError {
+            throw ReadError.file("EF \(fid.hex)", error)
         }
-        return data
     }
 
-    /// The retry counter of a credential by short EF id, without using a try.
-    mutating func tries(_ p2: String) throws -> Int? { try send("002000" + p2).status.retriesLeft }
+    /// Selects `fid` and reads it whole; nil when it cannot be selected.
+    mutating func selectAndRead(_ fid: FileID, limit: Int = 16_384) throws -> [UInt8]? {
+        guard try select(file: fid) else { return nil }
+        return try readFile(fid, limit: limit)
+    }
 
-    /// VERIFY, guarded: refuses when one try is left unless forced.
-    mutating func verify(_ p2: String, _ value: String, what: String, force: Bool) throws {
-        if let left = try tries(p2), left <= 1, !force { throw ReadError.refusedLastTry(what) }
-        let r = try send("002000" + p2 + Hex.encode([UInt8(value.utf8.count)]) + Hex.encode(Array(value.utf8)))
-        guard r.status.isSuccess else { throw ReadError.status("VERIFY \(what)", r.status) }
+    /// Records a credential's retry counter in the report, without using a try.
+    mutating func recordCounter(_ application: CardApplicationID, _ credential: CredentialPolicy, _ report: inout CardReport) throws {
+        let counter = try channel.retryCounter(p2: credential.verifyP2)
+        if let remaining = counter.remaining { report.triesLeft["\(application.shortName) \(credential.file.hex) \(credential.label)"] = remaining }
+    }
+
+    /// VERIFY, guarded by the retry counter: refuses a blocked credential, and the last try unless forced.
+    mutating func verify(_ credential: CredentialPolicy, _ value: String, force: Bool) throws {
+        if let refusal = try channel.retryCounter(p2: credential.verifyP2).refusal(confirmedLastTry: force) {
+            throw ReadError.refused(credential.label, refusal)
+        }
+        let response = try channel.transmit(.verify(p2: credential.verifyP2, value: Array(value.utf8)))
+        guard response.status.isSuccess else { throw ReadError.status("VERIFY \(credential.label)", response.status) }
     }
 
     public mutating func read(_ credentials: ReadCredentials) throws -> CardReport {
@@ -76,62 +74,62 @@ public struct CardReader<Channel: CardChannel> {
         try readJPKI(credentials, &report)
         try readText(credentials, &report)
         try readVisual(credentials, &report)
-        if try select(AID.common) {
-            let record = try send("00B2010C00")
-            if record.status.isSuccess, record.data.count == 30 {
-                let text = String(decoding: record.data.dropFirst(2), as: UTF8.self)
-                report.commonRecord = .init(serialNumber: String(text.prefix(15)), municipalityCode: String(text.dropFirst(15).prefix(5)), expiry: String(text.suffix(8)))
+        if try select(.common) {
+            let record = try channel.transmit(.readRecord(1))
+            if record.status.isSuccess, let fields = CommonApplication.parseCardRecord(record.data) {
+                report.commonRecord = .init(serialNumber: fields.serialNumber, municipalityCode: fields.municipalityCode, expiry: fields.expiry)
             }
-            report.triesLeft["common 001C (住民基本台帳用暗証番号)"] = try tries("9C")
+            try recordCounter(.common, CommonApplication.pin, &report)
         }
-        if try select(AID.juki) { report.triesLeft["住基AP 001C"] = try tries("9C") }
+        if try select(.juki) { try recordCounter(.juki, JukiApplication.pin, &report) }
         try? channel.powerOff()
         return report
     }
 
     mutating func readJPKI(_ credentials: ReadCredentials, _ report: inout CardReport) throws {
-        guard try select(AID.jpki) else { report.notes.append("no JPKI AP"); return }
-        if try selectEF("0006") {
-            let token = try send("00B0000020")
-            report.tokenLabel = String(decoding: token.data, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        typealias File = JPKIApplication.File
+        guard try select(.jpki) else { report.notes.append("no JPKI AP"); return }
+        if try select(file: File.tokenInfo) {
+            let token = try channel.transmit(.readBinary(offset: 0, length: 32))
+            report.tokenLabel = JPKIApplication.tokenLabel(fromTokenInfo: token.data)
         }
-        report.triesLeft["JPKI 0018 (利用者証明用暗証番号)"] = try tries("98")
-        report.triesLeft["JPKI 001B (署名用パスワード)"] = try tries("9B")
+        try recordCounter(.jpki, JPKIApplication.authPIN, &report)
+        try recordCounter(.jpki, JPKIApplication.signPassword, &report)
         var certificates: [String: Certificate] = [:]
-        for (fid, role) in [("000A", "authentication"), ("000B", "authentication CA"), ("0002", "signature CA")] where try selectEF(fid) {
-            let der = try readEF("EF \(fid)", limit: 4096)
+        func readCertificate(_ fid: FileID, _ role: String) throws {
+            guard let der = try selectAndRead(fid, limit: 4096) else { return }
             let certificate = try Certificate(derEncoded: der)
             certificates[role] = certificate
             report.certificates.append(summary(fid, role, certificate, der))
         }
+        for (fid, role) in [(File.authCertificate, "authentication"), (File.authCACertificate, "authentication CA"), (File.signCACertificate, "signature CA")] {
+            try readCertificate(fid, role)
+        }
         if let password = credentials.signPassword {
-            try verify("9B", password, what: "JPKI 署名用パスワード", force: credentials.force)
-            if try selectEF("0001") {
-                let der = try readEF("EF 0001", limit: 4096)
-                let certificate = try Certificate(derEncoded: der)
-                certificates["signature"] = certificate
-                report.certificates.append(summary("0001", "signature", certificate, der))
-            }
+            try verify(JPKIApplication.signPassword, password, force: credentials.force)
+            try readCertificate(File.signCertificate, "signature")
         }
         for (leaf, ca, anchor) in [("authentication", "authentication CA", anchors?.authCA), ("signature", "signature CA", anchors?.signCA)] {
-            guard let certificate = certificates[leaf] else { continue }
-            let issuer = anchor ?? certificates[ca]
-            guard let issuer else { continue }
-            let source = anchor != nil ? "the trust anchor from \(anchors!.source)" : "the CA certificate on the card (not a trust anchor)"
+            guard let certificate = certificates[leaf], let issuer = anchor ?? certificates[ca] else { continue }
+            let source = anchor != nil ? "the trust anchor from \(anchors?.source ?? "")" : "the CA certificate on the card (not a trust anchor)"
             report.checks.append(.init(what: "\(leaf) certificate signed by \(source)",
                                        passed: issuer.publicKey.isValidSignature(certificate.signature, for: certificate)))
         }
     }
 
     mutating func readText(_ credentials: ReadCredentials, _ report: inout CardReport) throws {
-        guard try select(AID.text) else { return }
-        report.triesLeft["text 0011 (券面事項入力補助用暗証番号)"] = try tries("91")
-        report.triesLeft["text 0014 (照合番号A)"] = try tries("94")
-        report.triesLeft["text 0015 (照合番号B)"] = try tries("95")
+        typealias File = TextApplication.File
+        typealias Tag = TextApplication.Tag
+        guard try select(.text) else { return }
+        for credential in [TextApplication.pin, TextApplication.verificationA, TextApplication.verificationB] {
+            try recordCounter(.text, credential, &report)
+        }
         // The PIN opens both files; 照合番号A only the My Number, 照合番号B only the attributes (spec §4.1).
-        if let pin = credentials.textPIN { try verify("91", pin, what: "券面事項入力補助用暗証番号", force: credentials.force) } else {
-            if let a = credentials.verificationNumberA { try verify("94", a, what: "照合番号A", force: credentials.force) }
-            if let b = credentials.verificationNumberB { try verify("95", b, what: "照合番号B", force: credentials.force) }
+        if let pin = credentials.textPIN {
+            try verify(TextApplication.pin, pin, force: credentials.force)
+        } else {
+            if let a = credentials.verificationNumberA { try verify(TextApplication.verificationA, a, force: credentials.force) }
+            if let b = credentials.verificationNumberB { try verify(TextApplication.verificationB, b, force: credentials.force) }
         }
         let myNumberOpen = credentials.textPIN != nil || credentials.verificationNumberA != nil
         let attributesOpen = credentials.textPIN != nil || credentials.verificationNumberB != nil
@@ -139,47 +137,51 @@ public struct CardReader<Channel: CardChannel> {
             report.notes.append("text AP: no credential given (--text-pin, --verification-a or --verification-b); My Number and attributes not read")
             return
         }
-
-        var ef1: [UInt8]? = nil, ef2: [UInt8]? = nil
-        if myNumberOpen, try selectEF("0001"), case let r = try send("00B0000011"), r.status.isSuccess {
-            ef1 = r.data
-            report.myNumber = String(decoding: r.data.dropFirst(3).prefix(12), as: UTF8.self)
+        var myNumberFile: [UInt8]? = nil, attributes: [BERTLV]? = nil
+        // EF 0001's digest covers the physical file (the object and its `FF FF` filler): one short
+        // READ BINARY returns all 17 bytes.
+        if myNumberOpen, try select(file: File.myNumber), case let file = try channel.transmit(.readBinary(offset: 0, length: 256)), file.status.isSuccess {
+            myNumberFile = file.data
+            report.myNumber = TextApplication.myNumber(fromFile: file.data)
         }
-        if attributesOpen, try selectEF("0002"), case let data = try readEF("EF 0002"), let outer = try? BERTLV(parsing: data) {
-            ef2 = data
-            let c = (try? outer.children()) ?? []
-            func text(_ tag: UInt32) -> String { c.first { $0.tag == tag }.map { String(decoding: $0.value, as: UTF8.self) } ?? "" }
-            report.attributes = .init(name: text(0xDF22), address: text(0xDF23), birthDate: text(0xDF24), sex: text(0xDF25))
+        if attributesOpen, let file = try selectAndRead(File.attributes), let objects = try? IndexedTemplate.objects(in: file) {
+            attributes = objects
+            report.attributes = .init(name: objects.text(Tag.name), address: objects.text(Tag.address), birthDate: objects.text(Tag.birthDate),
+                                      sex: objects.text(Tag.sex))
         }
         // The integrity record: the CV certificate chains to its root, the certified key signed
         // EF 0003, and EF 0003's digests match what was read.
-        let issuer = try certifiedIssuer("text AP", &report)
-        guard try selectEF("0003"), case let integrity = try readEF("EF 0003"), let record = try? BERTLV(parsing: integrity).children(), record.count == 3
-        else { report.checks.append(.init(what: "text AP integrity record readable", passed: false)); return }
-        if let issuer {
-            let signed = record[0].encoded(lengthForm: .card) + record[1].encoded(lengthForm: .card)
-            report.checks.append(.init(what: "text AP integrity record signed by the certified issuer key",
-                                       passed: issuer.isValidPKCS1v15(signature: record[2].value, sha256Of: signed)))
+        let issuer = try certifiedIssuer(.text, file: File.cvCertificate, &report)
+        guard let file = try selectAndRead(File.integrity), let record = try? TextApplication.IntegrityRecord(parsing: file) else {
+            report.checks.append(.init(what: "text AP integrity record readable", passed: false))
+            return
         }
-        if let ef1 { report.checks.append(.init(what: "My Number digest matches", passed: Array(SHA256.hash(data: ef1)) == record[0].value)) }
-        if let ef2, let outer = try? BERTLV(parsing: ef2), let children = try? outer.children() {
-            let attributes = children.filter { $0.tag != 0xDF21 }.flatMap { $0.encoded(lengthForm: .card) }
-            report.checks.append(.init(what: "attributes digest matches", passed: Array(SHA256.hash(data: attributes)) == record[1].value))
+        if let issuer {
+            report.checks.append(.init(what: "text AP integrity record signed by the certified issuer key",
+                                       passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
+        }
+        let inputs = TextApplication.digestInputs(myNumberFile: myNumberFile ?? [], attributes: attributes ?? [])
+        if myNumberFile != nil {
+            report.checks.append(.init(what: "My Number digest matches", passed: Array(SHA256.hash(data: inputs.myNumber)) == record.myNumberDigest))
+        }
+        if attributes != nil {
+            report.checks.append(.init(what: "attributes digest matches", passed: Array(SHA256.hash(data: inputs.attributes)) == record.attributesDigest))
         }
     }
 
-    /// Reads the current AP's CV certificate (EF 0004), checks it against the CV root its
-    /// certifier key id names, and returns the issuing key it certifies.
-    mutating func certifiedIssuer(_ ap: String, _ report: inout CardReport) throws -> RSAPublicKey? {
-        guard try selectEF("0004"), let certificate = CardVerifiableCertificates.parse(try readEF("EF 0004")) else {
-            report.checks.append(.init(what: "\(ap) CV certificate readable", passed: false))
+    /// Reads the current AP's CV certificate, checks it against the CV root its certifier key id
+    /// names, and returns the issuing key it certifies.
+    mutating func certifiedIssuer(_ application: CardApplicationID, file fid: FileID, _ report: inout CardReport) throws -> RSAPublicKey? {
+        let what = application.shortName
+        guard let file = try selectAndRead(fid), let certificate = CardVerifiableCertificate(parsing: file) else {
+            report.checks.append(.init(what: "\(what) CV certificate readable", passed: false))
             return nil
         }
         if let anchors {
-            let certifier = String(decoding: certificate.certifier.prefix(7), as: UTF8.self)
             let root = anchors.cvRoots[certificate.certifier]
+            let certifier = CardVerifiableCertificate.keyIDNumber(certificate.certifier)
             report.checks.append(.init(
-                what: "\(ap) CV certificate signed by CV root \(certifier) from \(anchors.source)" + (root == nil ? " (no such root there)" : ""),
+                what: "\(what) CV certificate signed by CV root \(certifier) from \(anchors.source)" + (root == nil ? " (no such root there)" : ""),
                 passed: root?.isValidPKCS1v15(signature: certificate.signature, sha256Of: certificate.body) ?? false))
         }
         return certificate.key
@@ -187,60 +189,63 @@ public struct CardReader<Channel: CardChannel> {
 
     /// Card presence (spec §5.2): GET CHALLENGE, then the AP's card key signs it with no credential;
     /// the signature must verify under the card key the issuer signed.
-    mutating func provePresence(_ ap: String, cardKey: RSAPublicKey?, _ report: inout CardReport) throws {
-        let challenge = try send("0084000010")
+    mutating func provePresence(_ application: CardApplicationID, cardKey: RSAPublicKey?, _ report: inout CardReport) throws {
+        let challenge = try channel.transmit(.getChallenge(length: 16))
         guard challenge.status.isSuccess, let cardKey else { return }
-        let digestInfo = VirtualCard.sha256DigestInfoPrefix + SHA256.hash(data: challenge.data)
-        let signature = try channel.transmit(CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0x00, p2: 0x00, data: digestInfo, ne: 256))
-        report.checks.append(.init(what: "\(ap) card key signed a fresh challenge (card present)",
+        let signature = try channel.transmit(.computeDigitalSignature(keyP2: 0x00, data: DigestInfo.sha256(SHA256.hash(data: challenge.data))))
+        report.checks.append(.init(what: "\(application.shortName) card key signed a fresh challenge (card present)",
                                    passed: signature.status.isSuccess && cardKey.isValidPKCS1v15(signature: signature.data, sha256Of: challenge.data)))
     }
 
     mutating func readVisual(_ credentials: ReadCredentials, _ report: inout CardReport) throws {
-        guard try select(AID.visual) else { return }
-        report.triesLeft["visual 0011 (生年月日)"] = try tries("91")
-        report.triesLeft["visual 0012 (照合番号B)"] = try tries("92")
-        report.triesLeft["visual 0013 (照合番号A)"] = try tries("93")
-        let issuer = try certifiedIssuer("visual AP", &report)
+        typealias File = VisualApplication.File
+        typealias Tag = VisualApplication.Tag
+        guard try select(.visual) else { return }
+        for credential in [VisualApplication.birthDateKey, VisualApplication.verificationB, VisualApplication.verificationA] {
+            try recordCounter(.visual, credential, &report)
+        }
+        let issuer = try certifiedIssuer(.visual, file: File.cvCertificate, &report)
         var face: CardReport.CardFace? = nil
         var cardKey: RSAPublicKey? = nil
-        if let a = credentials.verificationNumberA { try verify("93", a, what: "券面事項確認AP 照合番号A", force: credentials.force) }
-        else if let b = credentials.verificationNumberB { try verify("92", b, what: "券面事項確認AP 照合番号B", force: credentials.force) }
-        if credentials.verificationNumberA != nil || credentials.verificationNumberB != nil, try selectEF("0002") {
-            let objects = (try? BERTLV(parsing: try readEF("EF 0002")).children()) ?? []
-            func value(_ tag: UInt32) -> [UInt8] { objects.first { $0.tag == tag }?.value ?? [] }
-            func text(_ tag: UInt32) -> String { String(decoding: value(tag), as: UTF8.self) }
-            var card = CardReport.CardFace(birthDate: text(0xDF22), sex: text(0xDF23), expiry: text(0xDF29), images: [:])
-            for (tag, name) in [(0xDF25, "name"), (0xDF26, "address"), (0xDF27, "photo"), (0xDF2A, "security-code")] as [(UInt32, String)] {
-                card.imageFiles[name] = value(tag)
-                card.images[name] = Self.describeImage(value(tag))
+        if let a = credentials.verificationNumberA {
+            try verify(VisualApplication.verificationA, a, force: credentials.force)
+        } else if let b = credentials.verificationNumberB {
+            try verify(VisualApplication.verificationB, b, force: credentials.force)
+        }
+        if credentials.verificationNumberA != nil || credentials.verificationNumberB != nil, let file = try selectAndRead(File.cardFace) {
+            let objects = (try? IndexedTemplate.objects(in: file)) ?? []
+            var card = CardReport.CardFace(birthDate: objects.text(Tag.birthDate), sex: objects.text(Tag.sex), expiry: objects.text(Tag.expiry), images: [:])
+            for (tag, name) in [(Tag.nameImage, "name"), (Tag.addressImage, "address"), (Tag.photo, "photo"), (Tag.securityCodeImage, "security-code")] {
+                card.imageFiles[name] = objects.value(tag)
+                card.images[name] = Self.describeImage(objects.value(tag))
             }
-            cardKey = CardVerifiableCertificates.publicKey(fromTLVs: value(0xDF24))
+            cardKey = RSAPublicKey(encoded: objects.value(Tag.cardKey))
             if let issuer {
-                let digestInfo = CardVerifiableCertificates.threeGroupDigestInfo(VisualApplication.faceSignatureGroups(objects))
+                let digests = VisualApplication.faceSignatureGroups(objects).map { Array(SHA256.hash(data: $0)) }
                 report.checks.append(.init(what: "visual AP card face (EF 0002) signed over its three digest groups by the certified issuer key",
-                                           passed: issuer.isValidPKCS1v15(signature: value(0xDF28), input: digestInfo)))
+                                           passed: issuer.isValidPKCS1v15(signature: objects.value(Tag.faceSignature), input: DigestInfo.threeDigests(digests))))
             }
-            if credentials.verificationNumberA != nil, try selectEF("0005"), let number = try? BERTLV(parsing: try readEF("EF 0005")).children(), number.count == 3 {
-                card.imageFiles["my-number"] = number[0].value
-                card.images["my-number"] = Self.describeImage(number[0].value)
+            if credentials.verificationNumberA != nil, let file = try selectAndRead(File.myNumber),
+                let record = try? VisualApplication.SignedRecord(parsing: file), record.objects.count == 2 {
+                card.imageFiles["my-number"] = record.objects[0].value
+                card.images["my-number"] = Self.describeImage(record.objects[0].value)
                 if let issuer {
                     report.checks.append(.init(what: "visual AP My Number image (EF 0005) signed by the certified issuer key",
-                                               passed: issuer.isValidPKCS1v15(signature: number[2].value, sha256Of: number[0].encoded(lengthForm: .card) + number[1].encoded(lengthForm: .card))))
+                                               passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
                 }
             }
             face = card
         }
         if let birth = credentials.birthDateKey {
-            try verify("91", birth, what: "券面事項確認AP 生年月日", force: credentials.force)
-            if try selectEF("0001"), let age = try? BERTLV(parsing: try readEF("EF 0001")).children(), age.count == 3 {
-                let birthDate = String(decoding: age[0].value, as: UTF8.self)
+            try verify(VisualApplication.birthDateKey, birth, force: credentials.force)
+            if let file = try selectAndRead(File.ageRecord), let record = try? VisualApplication.SignedRecord(parsing: file), record.objects.count == 2 {
+                let birthDate = String(decoding: record.objects[0].value, as: UTF8.self)
                 face = face ?? CardReport.CardFace(birthDate: birthDate, sex: "", expiry: "", images: [:])
                 face?.ageRecordBirthDate = birthDate
-                cardKey = cardKey ?? CardVerifiableCertificates.publicKey(fromTLVs: age[1].value)
+                cardKey = cardKey ?? RSAPublicKey(encoded: record.objects[1].value)
                 if let issuer {
                     report.checks.append(.init(what: "visual AP age record (EF 0001) signed by the certified issuer key",
-                                               passed: issuer.isValidPKCS1v15(signature: age[2].value, sha256Of: age[0].encoded(lengthForm: .card) + age[1].encoded(lengthForm: .card))))
+                                               passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
                 }
             }
         }
@@ -248,7 +253,7 @@ public struct CardReader<Channel: CardChannel> {
             report.notes.append("visual AP: no credential given (--verification-a, --verification-b or --birth-date-key); card face not read")
         }
         report.cardFace = face
-        try provePresence("visual AP", cardKey: cardKey, &report)
+        try provePresence(.visual, cardKey: cardKey, &report)
     }
 
     /// "PNG 384×40 1-bit, 1018 bytes" or "JP2 4442 bytes", from the file's own header.
@@ -261,9 +266,9 @@ public struct CardReader<Channel: CardChannel> {
         return "unknown format, \(bytes.count) bytes"
     }
 
-    func summary(_ fid: String, _ role: String, _ c: Certificate, _ der: [UInt8]) -> CardReport.CertificateSummary {
-        .init(ef: fid, role: role, subject: c.subject.description, issuer: c.issuer.description,
-              notValidAfter: ISO8601DateFormatter().string(from: c.notValidAfter), der: Hex.encode(der))
+    func summary(_ fid: FileID, _ role: String, _ c: Certificate, _ der: [UInt8]) -> CardReport.CertificateSummary {
+        .init(ef: fid.hex, role: role, subject: c.subject.description, issuer: c.issuer.description,
+              notValidAfter: c.notValidAfter.formatted(.iso8601), der: Hex.encode(der))
     }
 }
 
@@ -278,13 +283,4 @@ public struct ReadCredentials: Sendable {
     /// Send a credential even when only one try is left.
     public var force = false
     public init() {}
-}
-
-/// The applications `CardReader` reads, by AID.
-enum AID {
-    static let jpki = Hex.encode(JPKIApplication.aid)
-    static let text = Hex.encode(TextApplication.aid)
-    static let visual = Hex.encode(VisualApplication.aid)
-    static let common = Hex.encode(ResidentApplications.commonAID)
-    static let juki = Hex.encode(ResidentApplications.jukiAID)
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaPersona
 import SwiftASN1
@@ -86,7 +87,7 @@ public struct TrustAnchors: Sendable {
         authCA = try certificate("auth-ca.pem")
         signCA = try certificate("sign-ca.pem")
         cvRoots = [:]
-        for hierarchy in CardVerifiableCertificates.Hierarchy.all {
+        for hierarchy in CVHierarchy.all {
             let url = directory.appendingPathComponent(hierarchy.files.rootPublicKey)
             guard let pem = try? String(contentsOf: url, encoding: .utf8) else { continue }
             let primitives = try _RSA.Signing.PublicKey(pemRepresentation: pem).getKeyPrimitives()

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaPersona
 import QualificationAPI
@@ -35,6 +36,8 @@ public struct KakuninCardSession<Channel: CardChannel> {
             case .wrongPIN(let left): return "wrong PIN (暗証番号が違います); \(left) tries left"
             }
         }
+
+        public init(_ refusal: RetryRefusal) { self = refusal == .blocked ? .blocked : .lastTry }
     }
 
     mutating func send(_ command: CommandAPDU, _ what: String) throws -> ResponseAPDU {
@@ -43,70 +46,58 @@ public struct KakuninCardSession<Channel: CardChannel> {
         return response
     }
 
-    mutating func select(fid: UInt16, _ what: String) throws {
-        let r = try send(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x02, p2: 0x0C, data: [UInt8(fid >> 8), UInt8(fid & 0xFF)]), what)
-        guard r.status.isSuccess else { throw CardError.status(what, r.status) }
+    mutating func select(file fid: FileID) throws {
+        let r = try send(.select(file: fid), "SELECT EF \(fid.hex)")
+        guard r.status.isSuccess else { throw CardError.status("SELECT EF \(fid.hex)", r.status) }
     }
 
     /// Powers the card and selects the JPKI AP by its full AID.
     public mutating func start() throws {
         _ = try channel.powerOn()
-        let r = try send(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x04, p2: 0x0C, data: JPKIApplication.aid), "SELECT JPKI AP")
+        let r = try send(.select(application: JPKIApplication.aid), "SELECT JPKI AP")
         guard r.status.isSuccess else { throw CardError.status("SELECT JPKI AP (is this a My Number card?)", r.status) }
     }
 
-    /// The authentication certificate (EF 000A), read by its DER header in short reads.
+    /// The authentication certificate (EF 000A), read by its DER header.
     public mutating func authenticationCertificate() throws -> [UInt8] {
-        try select(fid: 0x000A, "SELECT EF 000A")
-        let head = try send(CommandAPDU(cla: 0, ins: 0xB0, p1: 0, p2: 0, ne: 4), "READ BINARY 000A")
-        guard head.status.isSuccess else { throw CardError.status("READ BINARY 000A", head.status) }
-        guard head.data.count == 4, head.data[0] == 0x30, head.data[1] == 0x82 else { throw CardError.hostile("EF 000A does not start with a DER SEQUENCE header") }
-        let total = 4 + (Int(head.data[2]) << 8 | Int(head.data[3]))
-        guard total <= 4096 else { throw CardError.hostile("the certificate header claims \(total) bytes") }
-        var der = head.data
-        while der.count < total {
-            let n = min(255, total - der.count)
-            let r = try send(CommandAPDU(cla: 0, ins: 0xB0, p1: UInt8(der.count >> 8), p2: UInt8(der.count & 0xFF), ne: n), "READ BINARY 000A")
-            guard r.status.isSuccess, !r.data.isEmpty else { throw CardError.status("READ BINARY 000A at \(der.count)", r.status) }
-            der += r.data
+        try select(file: JPKIApplication.File.authCertificate)
+        do {
+            return try TransparentFileReader(limit: 4096).read { try send($0, "READ BINARY \(JPKIApplication.File.authCertificate.hex)") }
+        } catch let error as FileReadError {
+            switch error {
+            case .status(let offset, let status): throw CardError.status("READ BINARY 000A at \(offset)", status)
+            default: throw CardError.hostile("EF 000A: \(error)")
+            }
         }
-        return der
     }
 
-    /// The authentication PIN's tries left, without using one (empty VERIFY on 0018).
-    public mutating func pinTriesLeft() throws -> Int {
-        try select(fid: 0x0018, "SELECT EF 0018")
-        let r = try send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80), "VERIFY (retry query)")
-        if r.status.value == 0x6984 { return 0 }
-        guard let left = r.status.retriesLeft else { throw CardError.status("VERIFY (retry query)", r.status) }
-        return left
-    }
-
-    /// Why a PIN must not be sent with this many tries left, if it must not.
-    public static func refusal(triesLeft: Int, confirmedLastTry: Bool) -> CardError? {
-        if triesLeft == 0 { return .blocked }
-        if triesLeft == 1, !confirmedLastTry { return .lastTry }
-        return nil
+    /// The authentication PIN's retry counter, without using a try.
+    public mutating func pinCounter() throws -> RetryCounter {
+        let counter = try channel.retryCounter(p2: JPKIApplication.authPIN.verifyP2)
+        if case .noCounter(let status) = counter { throw CardError.status("VERIFY (retry query)", status) }
+        return counter
     }
 
     /// Verifies the PIN (refusing on a blocked card, and on the last try unless confirmed) and
     /// signs SHA-256(`challenge`) with the authentication key.
-    public mutating func signChallenge(_ challenge: [UInt8], pin: String, triesLeft: Int, confirmedLastTry: Bool) throws -> [UInt8] {
-        if let refusal = Self.refusal(triesLeft: triesLeft, confirmedLastTry: confirmedLastTry) { throw refusal }
-        let verify = try send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: Array(pin.utf8)), "VERIFY")
-        if verify.status.value == 0x6984 { throw CardError.blocked }
-        if let left = verify.status.retriesLeft { throw left == 0 ? CardError.blocked : CardError.wrongPIN(triesLeft: left) }
-        guard verify.status.isSuccess else { throw CardError.status("VERIFY", verify.status) }
-        try select(fid: 0x0017, "SELECT EF 0017")
-        let digestInfo = VirtualCard.sha256DigestInfoPrefix + SHA256.hash(data: challenge)
-        let r = try send(CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0x00, p2: 0x80, data: digestInfo, ne: 256), "COMPUTE DIGITAL SIGNATURE")
+    public mutating func signChallenge(_ challenge: [UInt8], pin: String, counter: RetryCounter, confirmedLastTry: Bool) throws -> [UInt8] {
+        if let refusal = counter.refusal(confirmedLastTry: confirmedLastTry) { throw CardError(refusal) }
+        let verify = try send(.verify(p2: JPKIApplication.authPIN.verifyP2, value: Array(pin.utf8)), "VERIFY")
+        switch RetryCounter(queryStatus: verify.status) {
+        case .blocked: throw CardError.blocked
+        case .triesLeft(let left): throw CardError.wrongPIN(triesLeft: left)
+        case .noCounter: guard verify.status.isSuccess else { throw CardError.status("VERIFY", verify.status) }
+        }
+        try select(file: JPKIApplication.File.authKey)
+        let digestInfo = DigestInfo.sha256(SHA256.hash(data: challenge))
+        let r = try send(.computeDigitalSignature(keyP2: 0x80, data: digestInfo), "COMPUTE DIGITAL SIGNATURE")
         guard r.status.isSuccess, r.data.count == 256 else { throw CardError.status("COMPUTE DIGITAL SIGNATURE", r.status) }
         return r.data
     }
 
     /// Clears the PIN state: re-selects the AP, then resets the card.
     public mutating func finish() {
-        _ = try? channel.transmit(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x04, p2: 0x0C, data: JPKIApplication.aid))
+        _ = try? channel.transmit(.select(application: JPKIApplication.aid))
         _ = try? channel.reset()
     }
 }

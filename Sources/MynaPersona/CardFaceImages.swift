@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MynaApplications
 import MynaCard
 
 /// The images the 券面事項確認AP (card-face AP, "visual AP") carries (spec §5.2): the name, address,

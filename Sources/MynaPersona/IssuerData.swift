@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 
 /// What the issuer signed for a card's 券面 APs, kept beside the persona (`issuer-data.json`) so
@@ -29,8 +30,8 @@ public struct IssuerData: Codable, Hashable, Sendable {
         let text = pki.cardVerifiable.text, visual = pki.cardVerifiable.visual
         return IssuerData(
             textCVCertificate: Hex.encode(text.certificate),
-            textIntegrity: Hex.encode(try TextApplication.integrityFile(persona, issuer: text.issuer)),
-            textCardKey: Hex.encode(try TextApplication.cardKeyFile(cardKey: textCardKey, issuer: text.issuer)),
+            textIntegrity: Hex.encode(try TextApplication.issueIntegrityFile(persona, issuer: text.issuer)),
+            textCardKey: Hex.encode(try TextApplication.issueCardKeyFile(cardKey: textCardKey, issuer: text.issuer)),
             visualCVCertificate: Hex.encode(visual.certificate),
             visualSignatures: try VisualApplication.sign(persona, cardKey: visualCardKey, images: images, issuer: visual.issuer),
             visualSignedFingerprint: VisualApplication.signedFingerprint(persona, cardKey: visualCardKey, images: images),

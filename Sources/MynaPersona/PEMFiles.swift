@@ -1,4 +1,5 @@
 import Foundation
+import MynaApplications
 import MynaCard
 import SwiftASN1
 import X509

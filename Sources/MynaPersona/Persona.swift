@@ -1,3 +1,4 @@
+import MynaApplications
 import MynaCard
 
 /// A test person and their card, as written in `persona.yaml`. Everything the card carries is

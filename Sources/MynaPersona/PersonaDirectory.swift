@@ -1,4 +1,5 @@
 import Foundation
+import MynaApplications
 import MynaCard
 import X509
 
@@ -103,31 +104,6 @@ public struct PersonaDirectory: Sendable {
         guard Certificate.PublicKey(key.swiftCryptoKey.publicKey) == certificate.publicKey else {
             throw .badCryptoMaterial(file: file, reason: "the certificate's public key does not match the private key beside it")
         }
-    }
-
-    /// The card this persona carries.
-    public func cardImage() -> CardImage {
-        let jpki = JPKIApplication.make(
-            persona: persona, authKey: authKey, signKey: signKey,
-            authCertificate: authCertificate.derBytes, signCertificate: signCertificate?.derBytes,
-            authCA: authCA.derBytes, signCA: signCA.derBytes
-        )
-        return CardImage(
-            atr: persona.card.atr.bytes,
-            supportsExtendedLength: persona.card.extendedLength,
-            applications: [
-                jpki,
-                TextApplication.make(persona: persona, cardKey: cardKey, issued: issuerData),
-                VisualApplication.make(persona: persona, cardKey: visualCardKey, images: faceImages, issued: issuerData),
-                ResidentApplications.common(persona: persona, authenticationKey: commonKey),
-                ResidentApplications.juki(persona: persona),
-            ],
-            masterFiles: [ElementaryFile(fid: 0x001E, content: .opaque)],
-            credentials: JPKIApplication.credentials(for: persona) + TextApplication.credentials(for: persona)
-                + VisualApplication.credentials(for: persona)
-                + ResidentApplications.credentials(for: persona),
-            dataObjects: CardDataObjects.make(persona: persona, issued: issuerData)
-        )
     }
 
     /// Takes the card's lock so no other process drives the same state.

@@ -1,4 +1,5 @@
 import Foundation
+import MynaApplications
 import MynaCard
 import Yams
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MynaApplications
 import MynaCard
 import SwiftASN1
 import X509
@@ -23,20 +24,20 @@ public struct TestPKI: Sendable {
     /// One AP's CV hierarchy: the root (certifier), the issuing key it certified, and the issuer's
     /// CV certificate (the AP's EF 0004).
     public struct CardVerifiableIssuer: Sendable {
-        public var hierarchy: CardVerifiableCertificates.Hierarchy
+        public var hierarchy: CVHierarchy
         public var root: RSAPrivateKey
         public var issuer: RSAPrivateKey
         public var certificate: [UInt8]
 
-        static func generate(_ hierarchy: CardVerifiableCertificates.Hierarchy) throws -> CardVerifiableIssuer {
+        static func generate(_ hierarchy: CVHierarchy) throws -> CardVerifiableIssuer {
             let root = try RSAPrivateKey.generate()
             let issuer = try RSAPrivateKey.generate()
-            return CardVerifiableIssuer(hierarchy: hierarchy, root: root, issuer: issuer, certificate: try CardVerifiableCertificates.certificate(
+            return CardVerifiableIssuer(hierarchy: hierarchy, root: root, issuer: issuer, certificate: try CVHierarchy.certificate(
                 subjectKeyID: hierarchy.issuerKeyID, subject: issuer, certifierKeyID: hierarchy.rootKeyID, certifier: root))
         }
 
         /// Loads the hierarchy's files from a PKI directory; nil when they do not exist yet.
-        static func load(_ hierarchy: CardVerifiableCertificates.Hierarchy, from directory: URL) throws(PersonaError) -> CardVerifiableIssuer? {
+        static func load(_ hierarchy: CVHierarchy, from directory: URL) throws(PersonaError) -> CardVerifiableIssuer? {
             let certificateURL = directory.appendingPathComponent(hierarchy.files.issuerCertificate)
             guard FileManager.default.fileExists(atPath: certificateURL.path) else { return nil }
             guard let certificate = FileManager.default.contents(atPath: certificateURL.path) else {
@@ -69,7 +70,7 @@ public struct TestPKI: Sendable {
         }
     }
 
-    /// File names inside a PKI directory (the CV hierarchies name theirs in `CardVerifiableCertificates.Hierarchy`).
+    /// File names inside a PKI directory (the CV hierarchies name theirs in `CVHierarchy`).
     enum FileName {
         static let authCA = "auth-ca.pem"
         static let authCAKey = "auth-ca.key.pem"
@@ -141,7 +142,7 @@ public struct TestPKI: Sendable {
             )
         }
         // A PKI made before a 券面 AP existed gains that AP's CV hierarchy on first use.
-        func hierarchy(_ h: CardVerifiableCertificates.Hierarchy) throws(PersonaError) -> CardVerifiableIssuer {
+        func hierarchy(_ h: CVHierarchy) throws(PersonaError) -> CardVerifiableIssuer {
             if let loaded = try CardVerifiableIssuer.load(h, from: directory) { return loaded }
             let fresh: CardVerifiableIssuer
             do { fresh = try .generate(h) } catch { throw .cannotWrite(directory.path, reason: "\(error)") }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MynaApplications
 import MynaPersona
 import QualificationAPI
 import X509

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import ISO7816
+import MynaApplications
 import MynaPersona
 import QualificationAPI
 

@@ -1,3 +1,4 @@
+import MynaApplications
 import MynaCard
 
 /// Misbehaviour injected into a slot, for testing how clients cope.

@@ -1,4 +1,5 @@
 import Foundation
+import MynaApplications
 import MynaPersona
 
 /// The simulator service: N slots served to IFD handlers (and control clients) over the wire

@@ -70,3 +70,50 @@ public final class TraceWriter: @unchecked Sendable {
         }
     }
 }
+
+/// Reads trace files (JSON lines as `mynasim serve --trace` and `mynasim record` write them): the
+/// one reader behind replay, client-check and `mynasim trace`.
+public enum TraceFile {
+    /// Every event of the file, naming the line of the first one that is not a trace event.
+    public static func read(_ path: String) throws(TraceFileError) -> [TraceEvent] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
+        var events: [TraceEvent] = []
+        let decoder = JSONDecoder()
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            do {
+                events.append(try decoder.decode(TraceEvent.self, from: Data(line.utf8)))
+            } catch {
+                throw .badLine(path: path, line: number + 1, reason: Self.reason(error))
+            }
+        }
+        return events
+    }
+
+    /// A decoding error in words: which field, and what was wrong with it.
+    static func reason(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, _)?: return "the field \"\(key.stringValue)\" is missing"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "the field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type"
+        case .dataCorrupted(let context)?:
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return field.isEmpty ? "not JSON" : "the field \"\(field)\" has a value this version does not know"
+        default: return "not a trace event"
+        }
+    }
+}
+
+/// Why a trace file cannot be read.
+public enum TraceFileError: Error, Hashable, Sendable, CustomStringConvertible {
+    case unreadable(String)
+    case badLine(path: String, line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path): return "\(path): cannot read the trace (missing or not UTF-8 text)"
+        case .badLine(let path, let line, let reason):
+            return "\(path):\(line): \(reason) (a trace is JSON lines as `mynasim serve --trace` or `mynasim record` write them)"
+        }
+    }
+}

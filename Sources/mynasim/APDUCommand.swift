@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaPersona
 
@@ -12,7 +13,9 @@ struct APDUCommand: ParsableCommand {
         discussion: """
             Each response is printed on its own line as uppercase hex ending in the status word.
             Card state (retry counters, changed PINs) persists between invocations, as on a real card.
-            Example: mynasim apdu --card DIR 00A4040C0AD392F000260100000001 00A4020C02000A 00B0000004
+            Example (select the JPKI AP and EF 000A, read 4 bytes): mynasim apdu --card DIR \
+              \(Hex.encode(CommandAPDU.select(application: JPKIApplication.aid).bytes)) \
+              \(Hex.encode(CommandAPDU.select(file: JPKIApplication.File.authCertificate).bytes)) 00B0000004
             """
     )
 

@@ -56,7 +56,7 @@ struct ClientCheckCommand: ParsableCommand {
         let result: ClientCheckRun
         if let trace {
             guard command.isEmpty else { throw CLIError("give either --trace FILE or a client command after --, not both") }
-            let session = ClientSession(trace: try ClientSession.readTrace(trace), slot: slot)
+            let session = ClientSession(trace: try TraceFile.read(trace), slot: slot)
             let verdicts = RuleEngine(profile: rules).evaluate(session, facts: facts)
             result = ClientCheckRun(client: ["trace " + trace], profile: rules.profile, facts: facts, scenarios: [
                 ScenarioResult(scenario: "trace", description: "\(session.exchanges.count) exchanges from \(trace)", exitStatus: nil, timedOut: false,

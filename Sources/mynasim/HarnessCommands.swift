@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import MynaApplications
 import MynaPersona
 
 /// Where scripts run and where reports go: shared by `run` and `suite`.

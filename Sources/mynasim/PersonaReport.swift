@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaPersona
 import X509
@@ -7,22 +8,26 @@ import X509
 /// How a persona is shown to people and machines.
 enum PersonaReport {
     static func credentials(_ persona: Persona) -> String {
-        var lines = [
-            "  利用者証明用 PIN (auth, JPKI 0018):       \(persona.credentials.authPIN)",
-            "  署名用 password (sign, JPKI 001B):       \(persona.card.hasSignatureCertificate ? persona.credentials.signPassword : "— (no signature certificate)")",
-            "  券面事項入力補助用 PIN (text AP 0011):    \(persona.credentials.textPIN)",
-            "  住民基本台帳用 PIN (共通AP/住基AP 001C):  \(persona.credentials.residentPIN)",
-            "  照合番号B:                                \(persona.verificationNumberB)",
+        let sign = persona.card.hasSignatureCertificate ? persona.credentials.signPassword : "— (no signature certificate)"
+        let rows: [(CredentialPolicy, [CardApplicationID], String)] = [
+            (JPKIApplication.authPIN, [.jpki], persona.credentials.authPIN),
+            (JPKIApplication.signPassword, [.jpki], sign),
+            (TextApplication.pin, [.text], persona.credentials.textPIN),
+            (CommonApplication.pin, [.common, .juki], persona.credentials.residentPIN),
+            (TextApplication.verificationB, [.text, .visual], persona.verificationNumberB),
         ]
+        var lines = rows.map { policy, applications, value in
+            "  \(policy.label) [\(applications.map(\.rawValue).joined(separator: "/")) \(policy.file.hex)]: \(value)"
+        }
         if persona.card.faceAuthentication { lines.append("  (face-authentication card: the PINs answer as blocked)") }
         return "Credentials (test data):\n" + lines.joined(separator: "\n")
     }
 
     static func triesText(_ directory: PersonaDirectory, state: PersistentCardState?) -> [String] {
-        directory.cardImage().credentials.map { credential in
-            let saved = state?.credentials[credential.id.rawValue]
-            let left = saved?.triesLeft ?? (credential.blockedAtIssue ? 0 : credential.maxTries)
-            let changed = saved?.changedValue != nil ? ", changed" : ""
+        let state = state ?? PersistentCardState()
+        return directory.cardImage().credentials.map { credential in
+            let left = state.triesLeft(credential)
+            let changed = state.credentials[credential.id.rawValue]?.changedValue != nil ? ", changed" : ""
             let blocked = left == 0 ? " (blocked)" : ""
             return "  \(credential.id): \(left)/\(credential.maxTries) tries left\(blocked)\(changed)"
         }
@@ -71,11 +76,8 @@ enum PersonaReport {
             "auth": directory.authCertificate.subject.description, "authCA": directory.authCA.subject.description,
         ]
         certificates["sign"] = directory.signCertificate?.subject.description
-        var credentials: [String: Int] = [:]
-        for credential in directory.cardImage().credentials {
-            credentials[credential.id.rawValue] = state?.credentials[credential.id.rawValue]?.triesLeft
-                ?? (credential.blockedAtIssue ? 0 : credential.maxTries)
-        }
+        let saved = state ?? PersistentCardState()
+        let credentials = Dictionary(uniqueKeysWithValues: directory.cardImage().credentials.map { ($0.id.rawValue, saved.triesLeft($0)) })
         return try JSONOutput.string(Output(
             directory: directory.url.path, persona: directory.persona, verificationNumberB: directory.persona.verificationNumberB,
             certificates: certificates, credentials: credentials

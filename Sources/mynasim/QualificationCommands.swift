@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import ISO7816
 import MynaClient
+import MynaApplications
 import MynaPersona
 import PCSC
 import QualificationAPI
@@ -155,14 +156,14 @@ struct KakuninCommand: AsyncParsableCommand {
             say("顔写真と本人を目視で確認してください (compare the card photo with the patient)")
             return (certificate, nil)
         }
-        let left = try session.pinTriesLeft()
-        say("暗証番号の残り回数 (PIN tries left): \(left)")
-        if let refusal = KakuninCardSession<C>.refusal(triesLeft: left, confirmedLastTry: force) { throw refusal }
+        let counter = try session.pinCounter()
+        say("暗証番号の残り回数 (PIN tries left): \(counter.remaining ?? 0)")
+        if let refusal = counter.refusal(confirmedLastTry: force) { throw KakuninCardSession<C>.CardError(refusal) }
         guard let value = pin ?? getpass("4桁の暗証番号を入力してください (4-digit PIN): ").map({ String(cString: $0) }) else {
             throw CLIError("no PIN entered")
         }
         guard value.count == 4, value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber) else { throw CLIError("the PIN is 4 digits; nothing was sent to the card") }
-        return (certificate, try session.signChallenge(challenge, pin: value, triesLeft: left, confirmedLastTry: force))
+        return (certificate, try session.signChallenge(challenge, pin: value, counter: counter, confirmedLastTry: force))
     }
 
     static func resultScreen(_ r: QualificationResponse) -> String {

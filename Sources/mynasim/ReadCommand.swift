@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaClient
 import MynaPersona

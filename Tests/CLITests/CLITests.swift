@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaPersona
 import Testing
 import TestSupport
@@ -141,7 +142,7 @@ struct ReadCommandTests {
         #expect(checks.count == 7 && checks.allSatisfy { $0["passed"] as? Bool == true })
         #expect(checks.contains { ($0["what"] as? String)?.hasPrefix("visual AP CV certificate signed by CV root 7000023") == true })
         #expect((json["certificates"] as! [[String: Any]]).count == 4)
-        #expect((json["triesLeft"] as! [String: Int])["text 0011 (券面事項入力補助用暗証番号)"] == 3)
+        #expect((json["triesLeft"] as! [String: Int])["text AP 0011 券面事項入力補助用暗証番号 (text AP PIN)"] == 3)
     }
 
     @Test func readsTheCardFaceAndWritesThePhoto() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import ISO7816
+import MynaApplications
 import MynaPersona
 import Testing
 import TestSupport
@@ -149,7 +150,7 @@ struct RunnerTests {
         allow.allowDestructive = true
         let guarded = try run(script, on: real, options: allow)
         #expect(guarded.cases[0].verdict == .inconclusive)
-        #expect(guarded.cases[0].message?.contains("1 try left") == true)
+        #expect(guarded.cases[0].message?.contains("one try is left") == true)
         #expect(real.sent == ["00200098"]) // the counter was read; no PIN left the host
         let disposable = try run("case D-2 \"needs a disposable card\" disposable\n 0084000008\nend", on: ScriptedChannel(isRealCard: true, [:]), options: allow)
         #expect(disposable.cases[0].verdict == .notApplicable)
@@ -225,6 +226,6 @@ struct RecordReplayTests {
     @Test func aSimulatorTraceLineThatIsNotJSONIsLocated() throws {
         let path = Fixtures.temporaryDirectory("trace").appendingPathComponent("bad.trace").path
         try "{\"time\":\"t\",\"slot\":0,\"event\":\"transmit\",\"command\":\"00\",\"response\":\"9000\"}\nnot json\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: ReplayError.badLine(path: path, line: 2)) { try ReplayChannel(path: path, mode: .strict) }
+        #expect(throws: ReplayError.trace(.badLine(path: path, line: 2, reason: "not JSON"))) { try ReplayChannel(path: path, mode: .strict) }
     }
 }

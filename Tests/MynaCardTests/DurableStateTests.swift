@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaPersona
 import Testing
@@ -66,7 +67,7 @@ struct DurableStateTests {
         _ = card.send(JPKIAPDU.selectAP)
         #expect(card.sw("00200098" + "04" + Hex.encode(Array("0000".utf8))) == "6581")
         #expect(card.sw("00200098") == "63C3")
-        #expect(card.triesLeft("jpki.auth-pin") == 3)
+        #expect(card.triesLeft(JPKIApplication.authPIN.id) == 3)
     }
 
     @Test func theCardLockIsExclusive() throws {

@@ -1,4 +1,5 @@
 import ISO7816
+import MynaApplications
 import MynaCard
 import Testing
 import TestSupport
@@ -7,14 +8,14 @@ import TestSupport
 @Suite("READ RECORD")
 struct RecordFileTests {
     func card() throws -> VirtualCard {
+        let pin = CredentialPolicy(id: CredentialID("test.pin"), file: 0x001C, maxTries: 3, format: .digits(4), change: .changeKey, label: "test PIN")
+        let layout = ApplicationLayout(id: .common, files: [
+            FileLayout(0x0001, .records), FileLayout(0x0002, .records, readAccess: .anyOf(pin)), .credential(pin),
+        ])
         let image = CardImage(
             atr: CardATR.jpki.bytes,
-            applications: [Application(name: "TEST", aid: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00], files: [
-                ElementaryFile(fid: 0x0001, content: .records([[0x01, 0x02, 0x41, 0x42], [0x02, 0x01, 0x43]])),
-                ElementaryFile(fid: 0x0002, content: .records([[0x99]]), readAccess: .anyOf(["test.pin"])),
-                ElementaryFile(fid: 0x001C, content: .credential("test.pin")),
-            ])],
-            credentials: [Credential(id: "test.pin", initialValue: Array("1234".utf8), maxTries: 3, format: .digits(4), change: .changeKey)]
+            applications: [Application(layout, contents: [0x0001: .records([[0x01, 0x02, 0x41, 0x42], [0x02, 0x01, 0x43]]), 0x0002: .records([[0x99]])])],
+            credentials: [Credential(pin, initialValue: Array("1234".utf8))]
         )
         var card = try VirtualCard(image: image, store: InMemoryCardStateStore())
         _ = card.powerOn()

@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaPersona
 import Testing

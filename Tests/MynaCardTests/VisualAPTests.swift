@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaPersona
 import Testing
@@ -75,7 +76,7 @@ struct VisualAPTests {
         #expect(try Oracle.verifyMessage(body, signature: cvc.child(0x5F37)!.value, publicKeyFile: pki("cv-visual-root.pub.pem")))
         let keyTLVs = try BERTLV.parseAll(Array(body.dropFirst(32)))
         let issuerKey = try Oracle.publicKeyFile(modulus: keyTLVs[1].value, exponent: keyTLVs[0].value)
-        let cardPublicKey = try Hex.decode(Hex.encode(CardVerifiableCertificates.publicKeyTLVs(directory.visualCardKey)))
+        let cardPublicKey = directory.visualCardKey.publicKey.encoded
 
         // EF 0001: FF 10 82 02 1E { DF11 birth, DF12 card key, DF13 signature over DF11‖DF12 }.
         let ef1 = card.readFile(0x0001).data

@@ -1,4 +1,5 @@
 import Foundation
+import MynaApplications
 import MynaPersona
 import Testing
 import TestSupport

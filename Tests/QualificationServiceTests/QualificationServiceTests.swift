@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ISO7816
+import MynaApplications
 import MynaCard
 import MynaClient
 import MynaPersona
@@ -137,7 +138,7 @@ struct QualificationServiceTests {
             var session = KakuninCardSession(channel: try Fixtures.card("yamada-taro"))
             try session.start()
             defer { session.finish() }
-            return try session.signChallenge(challenge, pin: "1234", triesLeft: try session.pinTriesLeft(), confirmedLastTry: false)
+            return try session.signChallenge(challenge, pin: "1234", counter: try session.pinCounter(), confirmedLastTry: false)
         }
         let cert = try certificate("yamada-taro")
         let c1 = try await challenge()

@@ -1,4 +1,5 @@
 import Foundation
+import MynaApplications
 import MynaCard
 import MynaPersona
 import VirtualReader
@@ -155,7 +156,8 @@ public struct ClientCheckRunner {
             usleep(2_000)
         }
         let endedAt = TraceWriter.timestamp()
-        let trace = FileManager.default.fileExists(atPath: tracePath) ? try ClientSession.readTrace(tracePath) : []
+        let trace: [TraceEvent]
+        do { trace = FileManager.default.fileExists(atPath: tracePath) ? try TraceFile.read(tracePath) : [] } catch { throw .run(error.description) }
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let exit = status ?? -1
         let session = ClientSession(trace: trace, exitStatus: exit, timedOut: timedOut, signal: process.terminationSignal,

@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaApplications
 import MynaPersona
 
 /// A named set of rules a client session is judged by (`vectors/client-profiles/*.yaml`). The
@@ -28,7 +29,7 @@ public struct ClientProfile: Codable, Sendable {
         /// Scenario facts that must all hold for the rule to apply (e.g. `method: pin`).
         public var when: [String: String]?
         /// The application the check concerns (default JPKI).
-        public var application: CardApplication?
+        public var application: CardApplicationID?
         /// Files the check concerns, as 4 hex digits.
         public var files: [String]?
         /// A status word, as 4 hex digits (`no-repeat-after-status`).
@@ -112,7 +113,7 @@ public struct ExchangePattern: Codable, Sendable {
     /// `INTERNAL AUTHENTICATE`, `GET CHALLENGE`, `CHANGE REFERENCE DATA`, `READ RECORD`) or 2 hex digits.
     public var ins: String?
     /// The application selected when the command was sent.
-    public var application: CardApplication?
+    public var application: CardApplicationID?
     /// The file the command concerns (4 hex digits): the one a SELECT by FID selects, else the current EF.
     public var file: String?
     /// The key referred to (P2 SFI or current EF), and a key it must not be.
@@ -121,8 +122,8 @@ public struct ExchangePattern: Codable, Sendable {
     /// Command data `present` or `empty`.
     public var data: String?
     /// A SELECT by DF name of this application, or of any of the card's applications but these.
-    public var selects: CardApplication?
-    public var selectsOtherThan: [CardApplication]?
+    public var selects: CardApplicationID?
+    public var selectsOtherThan: [CardApplicationID]?
 
     enum CodingKeys: String, CodingKey {
         case ins, application, file, key, data, selects

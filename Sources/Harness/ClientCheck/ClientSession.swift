@@ -1,29 +1,8 @@
 import Foundation
 import ISO7816
-import MynaPersona
+import MynaApplications
+import MynaApplications
 import VirtualReader
-
-/// The My Number card's applications, by AID, as the client-check rules name them.
-public enum CardApplication: String, Codable, Hashable, Sendable, CaseIterable {
-    case jpki = "JPKI", text = "TEXT", visual = "VISUAL", common = "COMMON", juki = "JUKI"
-
-    public var aid: [UInt8] {
-        switch self {
-        case .jpki: return JPKIApplication.aid
-        case .text: return TextApplication.aid
-        case .visual: return VisualApplication.aid
-        case .common: return ResidentApplications.commonAID
-        case .juki: return ResidentApplications.jukiAID
-        }
-    }
-
-    /// The application a DF name selects: the full AID, or a proper prefix of exactly one.
-    static func selected(by name: [UInt8]) -> (CardApplication, fullAID: Bool)? {
-        if let full = allCases.first(where: { $0.aid == name }) { return (full, true) }
-        let partial = allCases.filter { !name.isEmpty && $0.aid.starts(with: name) }
-        return partial.count == 1 ? (partial[0], false) : nil
-    }
-}
 
 /// One exchange of a client session with what the card's state was when it was sent, worked out
 /// from the exchanges before it: the rules judge commands in their context.
@@ -36,10 +15,10 @@ public struct ClientExchange: Sendable {
     public var response: [UInt8]
     public var apdu: CommandAPDU?
     /// The application selected when the command was sent, and whether by its full AID.
-    public var application: CardApplication?
+    public var application: CardApplicationID?
     public var selectedByFullAID: Bool
     /// The current EF when the command was sent (after a SELECT by FID).
-    public var currentFile: UInt16?
+    public var currentFile: FileID?
 
     public var ins: UInt8? { apdu?.ins ?? command.dropFirst().first }
 
@@ -61,9 +40,9 @@ public struct ClientExchange: Sendable {
     }
 
     /// A SELECT by DF name: the application it names, if one.
-    public var selectsApplication: (CardApplication?, name: [UInt8])? {
+    public var selectsApplication: (CardApplicationID?, name: [UInt8])? {
         guard let apdu, apdu.ins == 0xA4, apdu.p1 == 0x04 else { return nil }
-        return (CardApplication.selected(by: apdu.data)?.0, apdu.data)
+        return (CardApplicationID.selected(by: apdu.data)?.application, apdu.data)
     }
 
     public var description: String { "#\(index + 1) \(Hex.encode(command)) → \(Hex.encode(response))" }
@@ -89,7 +68,7 @@ public struct ClientSession: Sendable {
                 output: String = "", endedAt: String? = nil) {
         var exchanges: [ClientExchange] = []
         var events: [(TraceEvent.Kind, Int, String)] = []
-        var application: CardApplication?
+        var application: CardApplicationID?
         var fullAID = false
         var file: UInt16?
         var cardSession = 0
@@ -105,8 +84,8 @@ public struct ClientSession: Sendable {
                 if let apdu = exchange.apdu, apdu.ins == 0xA4, exchange.status.isSuccess {
                     switch apdu.p1 {
                     case 0x04:
-                        let selected = CardApplication.selected(by: apdu.data)
-                        application = selected?.0
+                        let selected = CardApplicationID.selected(by: apdu.data)
+                        application = selected?.application
                         fullAID = selected?.fullAID ?? false
                         file = nil
                     case 0x02 where apdu.data.count == 2: file = UInt16(apdu.data[0]) << 8 | UInt16(apdu.data[1])
@@ -133,18 +112,6 @@ public struct ClientSession: Sendable {
         self.signal = signal
         self.output = output
         self.endedAt = endedAt
-    }
-
-    /// Reads a trace file (JSON lines), naming the line of any problem.
-    public static func readTrace(_ path: String) throws(ClientCheckError) -> [TraceEvent] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .file(path, "cannot read the trace") }
-        var events: [TraceEvent] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-            do { events.append(try JSONDecoder().decode(TraceEvent.self, from: Data(line.utf8))) } catch {
-                throw .file("\(path):\(number + 1)", "not a trace event: \(error)")
-            }
-        }
-        return events
     }
 }
 

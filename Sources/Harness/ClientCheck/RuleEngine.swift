@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaApplications
 import VirtualReader
 
 /// Facts about the situation a client ran in, from the scenario and the command line
@@ -37,8 +38,7 @@ public struct RuleEngine: Sendable {
         }
     }
 
-    static let verify: UInt8 = 0x20
-    static let blocked: Set<UInt16> = [0x63C0, 0x6984]
+    static let verify = Instruction.verify
 
     static func violations(of rule: ClientProfile.Rule, in session: ClientSession, facts: ScenarioFacts) -> [String] {
         let exchanges = session.exchanges
@@ -57,7 +57,7 @@ public struct RuleEngine: Sendable {
                 if e.application == application, !e.selectedByFullAID {
                     return at(e, "\(application.rawValue) was selected by a partial AID, not \(Hex.encode(application.aid))")
                 }
-                if e.application == nil, e.ins == 0xA4, let data = e.apdu?.data, data.count == 2,
+                if e.application == nil, e.ins == Instruction.select, let data = e.apdu?.data, data.count == 2,
                     files.contains(UInt16(data[0]) << 8 | UInt16(data[1])) {
                     return at(e, "selects a \(application.rawValue) file before selecting the application")
                 }
@@ -68,16 +68,14 @@ public struct RuleEngine: Sendable {
             let files = Set((rule.files ?? []).compactMap { UInt16($0, radix: 16) })
             var declared: [UInt16: Int] = [:]
             var problems: [String] = []
-            for e in exchanges where e.application == application && e.ins == 0xB0 {
+            for e in exchanges where e.application == application && e.ins == Instruction.readBinary {
                 guard let file = e.currentFile, files.contains(file), let apdu = e.apdu, apdu.p1 & 0x80 == 0 else { continue }
                 let offset = Int(apdu.p1) << 8 | Int(apdu.p2)
-                if offset == 0, e.data.count >= 4, e.data[0] == 0x30, e.data[1] == 0x82 {
-                    declared[file] = 4 + (Int(e.data[2]) << 8 | Int(e.data[3]))
-                }
+                if offset == 0, let header = try? BERTLV.parseHeader(e.data[...]) { declared[file] = header.totalLength }
                 if e.status.value == 0x6B00 || e.status.value == 0x6282 {
-                    problems.append(at(e, "reads past the end of EF \(String(format: "%04X", file)) (\(e.status))"))
+                    problems.append(at(e, "reads past the end of EF \(file.hex) (\(e.status))"))
                 } else if let length = declared[file], offset >= length {
-                    problems.append(at(e, "reads at offset \(offset) of a certificate whose header says \(length) bytes"))
+                    problems.append(at(e, "reads at offset \(offset) of a file whose header says \(length) bytes"))
                 }
             }
             return problems
@@ -98,14 +96,14 @@ public struct RuleEngine: Sendable {
 
         case .noVerifyOnLastTry:
             guard facts["user-confirmed-last-try"] != "yes" else { return [] }
-            var lastAnswer: [String: UInt16] = [:]
+            var lastAnswer: [String: RetryCounter] = [:]
             var problems: [String] = []
             for e in exchanges where e.ins == verify {
                 let k = credential(e)
-                if e.hasCommandData, lastAnswer[k] == 0x63C1 {
+                if e.hasCommandData, lastAnswer[k]?.refusal(confirmedLastTry: false) == .lastTry {
                     problems.append(at(e, "sends a value for key \(key(e)) when the counter said one try is left (the user did not confirm)"))
                 }
-                lastAnswer[k] = e.status.value
+                lastAnswer[k] = RetryCounter(queryStatus: e.status)
             }
             return problems
 
@@ -117,7 +115,7 @@ public struct RuleEngine: Sendable {
                 if e.hasCommandData, blockedKeys.contains(k) {
                     problems.append(at(e, "sends a value for key \(key(e)) after the card said it is blocked"))
                 }
-                if blocked.contains(e.status.value) { blockedKeys.insert(k) }
+                if RetryCounter(queryStatus: e.status) == .blocked { blockedKeys.insert(k) }
             }
             return problems
 
@@ -158,7 +156,7 @@ public struct RuleEngine: Sendable {
         case .noRepeatedReads:
             var seen: Set<String> = []
             var problems: [String] = []
-            for e in exchanges where e.ins == 0xB0 && e.status.isSuccess {
+            for e in exchanges where e.ins == Instruction.readBinary && e.status.isSuccess {
                 let k = "\(e.cardSession)/\(e.application?.rawValue ?? "MF")/\(e.currentFile ?? 0)/\(Hex.encode(e.command))"
                 if !seen.insert(k).inserted { problems.append(at(e, "reads the same data again in one card session")) }
             }
