@@ -108,6 +108,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816", "MynaApplications", "MynaCard"]),
+        .testTarget(name: "MynaApplicationsTests", dependencies: ["ISO7816", "MynaApplications"]),
         .testTarget(
             name: "MynaCardTests",
             dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "TestSupport"]

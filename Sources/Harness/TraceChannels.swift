@@ -48,7 +48,7 @@ public final class RecordingChannel<Base: TestChannel>: TestChannel {
 /// recorded once, e.g. a real one. `strict` expects the commands in recorded order; `skipping`
 /// moves forward to the next recorded exchange with the same command.
 public final class ReplayChannel: TestChannel {
-    public enum Mode: String, Sendable { case strict, skipping }
+    public enum Mode: String, Sendable, CaseIterable { case strict, skipping }
 
     struct Exchange { var command: [UInt8]; var response: [UInt8] }
     let exchanges: [Exchange]

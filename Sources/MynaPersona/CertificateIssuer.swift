@@ -96,6 +96,7 @@ public enum CertificateIssuer {
     /// The signature certificate's CN: request time `YYYYMMDDhhmmss` + 5-digit sequence + 9-character office code.
     public static func signatureSubjectID<R: RandomNumberGenerator>(issued: CalendarDate, municipalityCode: String, using rng: inout R) -> String {
         let time = issued.compact + String(format: "%02d%02d%02d", Int.random(in: 9...16, using: &rng), Int.random(in: 0...59, using: &rng), Int.random(in: 0...59, using: &rng))
-        return time + String(format: "%05d", Int.random(in: 0...99_999, using: &rng)) + municipalityCode + "0001"
+        let office = municipalityCode + String(format: "%04d", 1)  // the municipality's first office
+        return time + String(format: "%05d", Int.random(in: 0...99_999, using: &rng)) + office
     }
 }

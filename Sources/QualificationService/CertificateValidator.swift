@@ -92,3 +92,34 @@ public struct CertificateValidator: Sendable {
         return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: challenge), padding: .insecurePKCS1v1_5)
     }
 }
+
+extension CertificateValidator {
+    /// The validator of a test PKI directory: its `auth-ca.pem` and, when present, `auth-ca.crl.pem`.
+    public init(pkiDirectory directory: URL) throws(SetupError) {
+        let caURL = directory.appendingPathComponent("auth-ca.pem")
+        guard let text = try? String(contentsOf: caURL, encoding: .utf8) else {
+            throw .missing(caURL.path, "the authentication CA certificate (a persona set's test-pki/ has it; give --pki DIR)")
+        }
+        let ca: Certificate
+        do { ca = try Certificate(pemEncoded: text) } catch { throw .invalid(caURL.path, "not a PEM certificate") }
+        let crlURL = directory.appendingPathComponent("auth-ca.crl.pem")
+        do {
+            try self.init(authCA: ca, crl: FileManager.default.contents(atPath: crlURL.path).map(Array.init))
+        } catch {
+            throw .invalid(crlURL.path, error.description)
+        }
+    }
+}
+
+/// Why the service cannot start: a file and what is wrong with it.
+public enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
+    case missing(String, String)
+    case invalid(String, String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path, let what): return "\(path): missing: \(what)"
+        case .invalid(let path, let problem): return "\(path): \(problem)"
+        }
+    }
+}

@@ -53,8 +53,11 @@ public struct TimingProfile: Codable, Hashable, Sendable {
         perByteMicros: realistic.perByteMicros * 3
     )
 
+    /// The shipped profiles.
+    public static let all: [TimingProfile] = [instant, realistic, slow]
+
     public static func named(_ name: String) -> TimingProfile? {
-        [instant, realistic, slow].first { $0.name == name }
+        all.first { $0.name == name }
     }
 
     /// The delay for one exchange.

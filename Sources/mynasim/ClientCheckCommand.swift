@@ -64,20 +64,7 @@ struct ClientCheckCommand: ParsableCommand {
             ])
         } else {
             guard !command.isEmpty else { throw CLIError("give the client command after --, e.g. mynasim client-check --profile jpki-generic -- pkcs15-tool -D") }
-            let files = scenarios.isEmpty
-                ? Self.shipped("client-scenarios").prefix(1).flatMap { dir in
-                    ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted().map { dir.appendingPathComponent($0).path }
-                }
-                : scenarios
-            guard !files.isEmpty else { throw CLIError("no scenario files found (vectors/client-scenarios); give --scenarios FILE") }
-            var selected = try files.flatMap { try ClientScenario.load($0) }
-            if !scenario.isEmpty {
-                let unknown = scenario.filter { name in !selected.contains { $0.name == name } }
-                guard unknown.isEmpty else {
-                    throw CLIError("no scenario named \(unknown.joined(separator: ", ")); known: \(selected.map(\.name).joined(separator: ", "))")
-                }
-                selected = selected.filter { scenario.contains($0.name) }
-            }
+            let selected = try ClientScenario.select(files: scenarios, directory: Self.shipped("client-scenarios").first, names: scenario)
             let work = workDir.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("mynasim-client-check-\(getpid())")
             guard let personas = Self.shipped("personas").first else { throw CLIError("vectors/personas not found; run from the repository") }

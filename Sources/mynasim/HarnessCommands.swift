@@ -4,13 +4,9 @@ import Harness
 import MynaApplications
 import MynaPersona
 
-/// Where scripts run and where reports go: shared by `run` and `suite`.
+/// Where scripts run and where reports go: shared by `run`, `suite` and `record`.
 struct HarnessOptions: ParsableArguments {
-    @Option(name: .long, help: "Run in-process against this persona's card (its state file is never touched).") var card: String?
-    @Option(name: .long, help: "Run through PC/SC on this reader (name, part of it, or index).") var reader: String?
-    @Option(name: .long, help: "Answer from a recorded trace (JSON lines from `mynasim record` or `mynasim serve --trace`).") var replay: String?
-    @Option(name: .long, help: "Replay mode: strict (commands in recorded order) or skipping.") var replayMode: String = "strict"
-    @Option(name: .long, help: "With --replay of a simulator trace: the slot to replay.") var replaySlot: Int?
+    @OptionGroup var source: CardSourceOptions
     @Option(name: .long, help: "Record every exchange of this run to FILE (trace JSON lines).") var record: String?
     @Option(name: .long, help: "Activate a profile (cases of other profiles are not applicable). Repeatable.") var profile: [String] = []
     @Flag(name: .long, help: "Allow cases that can consume PIN tries on a real card.") var allowDestructive = false
@@ -19,15 +15,7 @@ struct HarnessOptions: ParsableArguments {
     @Flag(name: .long, help: "No colours in the console view.") var plain = false
 
     func channel() throws -> any TestChannel {
-        let base: any TestChannel
-        switch (card, reader, replay) {
-        case (let card?, nil, nil): base = try InProcessChannel(persona: PersonaDirectory(url: URL(fileURLWithPath: card)))
-        case (nil, let reader?, nil): base = try PCSCTestChannel(reader: reader)
-        case (nil, nil, let trace?):
-            guard let mode = ReplayChannel.Mode(rawValue: replayMode) else { throw CLIError("--replay-mode: strict or skipping, not '\(replayMode)'") }
-            base = try ReplayChannel(path: trace, mode: mode, slot: replaySlot)
-        default: throw CLIError("give exactly one of --card PERSONA_DIR, --reader NAME or --replay TRACE")
-        }
+        let base = try source.source.testChannel()
         guard let record else { return base }
         return try Self.recording(base, to: record)
     }
@@ -37,10 +25,7 @@ struct HarnessOptions: ParsableArguments {
     }
 
     func run(_ paths: [String], defaultName: String) throws {
-        var scripts: [Script] = []
-        for path in paths {
-            do { scripts.append(try ScriptParser.parse(path: path)) } catch { throw CLIError(error.description) }
-        }
+        let scripts = try paths.map { path throws(ScriptError) in try ScriptParser.parse(path: path) }
         var channel: any TestChannel = try channel()
         var options = ScriptRunner.Options()
         options.profiles = Set(profile)
@@ -102,13 +87,6 @@ struct SuiteCommand: ParsableCommand {
     @Argument(help: "Suite directories.") var directories: [String]
 
     func run() throws {
-        var files: [String] = []
-        for directory in directories {
-            guard let enumerator = FileManager.default.enumerator(atPath: directory) else { throw CLIError("\(directory): not a directory") }
-            let found = (enumerator.allObjects as? [String] ?? []).filter { $0.hasSuffix(".apdu") && !$0.contains("/include/") && !$0.hasPrefix("include/") }
-            files += found.sorted().map { (directory as NSString).appendingPathComponent($0) }
-        }
-        guard !files.isEmpty else { throw CLIError("no *.apdu scripts under \(directories.joined(separator: ", "))") }
-        try options.run(files, defaultName: URL(fileURLWithPath: directories[0]).lastPathComponent)
+        try options.run(Suite.scripts(in: directories), defaultName: URL(fileURLWithPath: directories.first ?? "suite").lastPathComponent)
     }
 }

@@ -43,13 +43,7 @@ struct QualificationServiceCommand: AsyncParsableCommand {
         guard let token = adminToken ?? ProcessInfo.processInfo.environment["MYNASIM_ADMIN_TOKEN"], token.count >= 16 else {
             throw CLIError("give --admin-token (or MYNASIM_ADMIN_TOKEN) of at least 16 characters")
         }
-        let caURL = pkiDirectory.appendingPathComponent("auth-ca.pem")
-        guard let caText = try? String(contentsOf: caURL, encoding: .utf8) else { throw CLIError("\(caURL.path): cannot read the authentication CA") }
-        let crl = FileManager.default.contents(atPath: pkiDirectory.appendingPathComponent("auth-ca.crl.pem").path).map(Array.init)
-        let validator: CertificateValidator
-        do { validator = try CertificateValidator(authCA: try Certificate(pemEncoded: caText), crl: crl) } catch {
-            throw CLIError("\(pkiDirectory.path): \(error)")
-        }
+        let validator = try CertificateValidator(pkiDirectory: pkiDirectory)
         let store = try QualificationStore(path: database)
         let seeded = try store.seed(personasIn: personaDirectory, skipping: Set(skip))
         let service = QualificationService(store: store, validator: validator, adminToken: token)
@@ -80,8 +74,7 @@ struct KakuninCommand: AsyncParsableCommand {
             never the My Number, never the signature certificate or password.
             """
     )
-    @Option(name: .long, help: "Through PC/SC: this reader (name, part of it, or index).") var reader: String?
-    @Option(name: .long, help: "In-process: this persona's card.") var card: String?
+    @OptionGroup var source: CardSourceOptions
     @Option(name: .long, help: "visual (目視: staff compare the photo) or pin (暗証番号).") var method: IdentityMethod
     @Option(name: .long, help: "The qualification service, e.g. http://127.0.0.1:8080.") var service: String
     @Option(name: .long, help: "This terminal's id.") var terminal: Int64?
@@ -124,27 +117,14 @@ struct KakuninCommand: AsyncParsableCommand {
     func say(_ line: String) { if !json { print(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
 
     func readCard(challenge: [UInt8]) throws -> ([UInt8], [UInt8]?) {
-        switch (card, reader) {
-        case (let card?, nil):
-            let directory = try PersonaDirectory(url: URL(fileURLWithPath: card))
-            let lock = try directory.lock()
-            defer { withExtendedLifetime(lock) {} }
-            var session = KakuninCardSession(channel: try directory.makeCard())
-            return try read(&session, challenge: challenge)
-        case (nil, let name?):
-            let channel = try PCSCChannel(reader: name)
-            defer { channel.disconnect(reset: true) }
-            if !(try channel.waitForCard(milliseconds: 0)) {
-                say("カードをリーダーに置いてください (put the card on the reader \(channel.readerName))…")
-                guard try channel.waitForCard(milliseconds: Int(wait * 1000)) else {
-                    throw CLIError("no card in \(channel.readerName) after \(Int(wait)) s")
-                }
-            }
-            var session = KakuninCardSession(channel: channel)
-            return try read(&session, challenge: challenge)
-        default:
-            throw CLIError("give exactly one of --reader NAME or --card PERSONA_DIR")
-        }
+        let card = try ClientCard(source.source, wait: wait, prompt: say)
+        defer { card.reader?.disconnect(reset: true) }
+        return try read(card.channel, challenge: challenge)
+    }
+
+    func read<C: CardChannel>(_ channel: C, challenge: [UInt8]) throws -> ([UInt8], [UInt8]?) {
+        var session = KakuninCardSession(channel: channel)
+        return try read(&session, challenge: challenge)
     }
 
     func read<C: CardChannel>(_ session: inout KakuninCardSession<C>, challenge: [UInt8]) throws -> ([UInt8], [UInt8]?) {

@@ -20,8 +20,7 @@ struct ReadCommand: ParsableCommand {
             without echo. --photo and --images write the card-face images to files.
             """
     )
-    @Option(name: .long, help: "In-process: this persona's card (its state persists as with `apdu`).") var card: String?
-    @Option(name: .long, help: "Through PC/SC: this reader (name, part of it, or index).") var reader: String?
+    @OptionGroup var source: CardSourceOptions
     @Option(name: .long, help: "Trust anchors: a directory with auth-ca.pem, sign-ca.pem, cv-root.pub.pem (default with --card: <card>/../test-pki).") var roots: String?
     @Option(name: .long, help: "券面事項入力補助用 PIN (4 digits).") var textPin: String?
     @Option(name: .long, help: "照合番号A (the 12-digit My Number).") var verificationA: String?
@@ -46,26 +45,15 @@ struct ReadCommand: ParsableCommand {
         credentials.signPassword = signPassword
         credentials.birthDateKey = birthDateKey
         credentials.force = force
-        let report: CardReport
-        switch (card, reader) {
-        case (let card?, nil):
-            let directory = try PersonaDirectory(url: URL(fileURLWithPath: card))
-            let lock = try directory.lock()
-            defer { withExtendedLifetime(lock) {} }
-            let anchors = try TrustAnchors(directory: URL(fileURLWithPath: roots ?? directory.url.deletingLastPathComponent().appendingPathComponent("test-pki").path))
-            var reader = CardReader(channel: try directory.makeCard(), anchors: anchors)
-            report = try reader.read(credentials)
-        case (nil, let name?):
-            let anchors = try roots.map { try TrustAnchors(directory: URL(fileURLWithPath: $0)) }
-            let channel = try PCSCChannel(reader: name)
-            guard try channel.waitForCard(milliseconds: Int(wait * 1000)) else {
-                throw CLIError("no card in \(channel.readerName)" + (wait > 0 ? " after \(wait) s" : " (use --wait SECONDS to wait for one)"))
-            }
-            var reader = CardReader(channel: channel, anchors: anchors)
-            report = try reader.read(credentials)
-        default:
-            throw CLIError("give exactly one of --card PERSONA_DIR or --reader NAME")
+        // With --card, the persona's card keeps its state (as with `apdu`) and its set's test PKI is
+        // the default trust anchor.
+        var roots = roots.map { URL(fileURLWithPath: $0) }
+        if roots == nil, case .persona(let url) = source.source {
+            roots = url.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("test-pki")
         }
+        let anchors = try roots.map { try TrustAnchors(directory: $0) }
+        let card = try ClientCard(source.source, wait: wait)
+        let report = try Self.read(card.channel, anchors: anchors, credentials)
         try writeImages(report.cardFace)
         if json {
             try JSONOutput.print(report)
@@ -73,6 +61,11 @@ struct ReadCommand: ParsableCommand {
             print(Self.text(report))
         }
         if !report.allVerified { throw ExitCode(2) }
+    }
+
+    static func read<C: CardChannel>(_ channel: C, anchors: TrustAnchors?, _ credentials: ReadCredentials) throws -> CardReport {
+        var reader = CardReader(channel: channel, anchors: anchors)
+        return try reader.read(credentials)
     }
 
     func writeImages(_ face: CardReport.CardFace?) throws {

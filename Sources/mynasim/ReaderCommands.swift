@@ -52,18 +52,29 @@ struct CardAssignment: ExpressibleByArgument {
 
 /// Timing and fault options shared by `serve` and `card configure`.
 struct SlotBehaviourOptions: ParsableArguments {
-    @Option(name: .long, help: "Timing profile: instant, realistic or slow.") var profile: String?
+    @Option(name: .long, help: "Timing profile.") var profile: TimingProfile?
     @Option(name: .long, parsing: .singleValue, help: "Override a delay: CLASS=MICROSECONDS (powerOn, select, read, verify, sign, challenge, other, perByte).")
     var delay: [String] = []
 
     func timingProfile(default base: TimingProfile?) throws -> TimingProfile? {
         guard profile != nil || !delay.isEmpty else { return base }
-        let name = profile ?? base?.name ?? "instant"
-        guard var result = TimingProfile.named(name) else { throw CLIError("--profile: '\(name)' is not one of instant, realistic, slow") }
+        var result = profile ?? base ?? .instant
         for override in delay { try result.apply(override: override) }
         return result
     }
 }
+
+extension TimingProfile: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let profile = TimingProfile.named(argument) else { return nil }
+        self = profile
+    }
+    public static var allValueStrings: [String] { TimingProfile.all.map(\.name) }
+    public var defaultValueDescription: String { name }
+}
+
+extension CardATR: ExpressibleByArgument {}
+extension HostileFault: ExpressibleByArgument {}
 
 /// `mynasim serve`: the simulator service pcscd's handler talks to.
 struct ServeCommand: ParsableCommand {
@@ -179,25 +190,14 @@ struct CardCommand: ParsableCommand {
         @Option(name: .long, help: "Remove the card while APDU number N (since insert) is processed.") var removeDuring: Int?
         @Flag(name: .long, help: "The card stops answering.") var mute = false
         @Option(name: .long, help: "Delay the next exchange by MICROSECONDS, once.") var delayNext: Int?
-        @Option(name: .long, help: "Answer with this ATR variant.") var atr: String?
+        @Option(name: .long, help: "Answer with this ATR variant.") var atr: CardATR?
         @Flag(name: .long, help: "Refuse extended-length APDUs and do not advertise them.") var shortOnly = false
-        @Option(name: .long, help: "Answer wrongly on purpose (repeatable): \(HostileFault.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var hostile: [String] = []
+        @Option(name: .long, help: "Answer wrongly on purpose (repeatable).") var hostile: [HostileFault] = []
         @Flag(name: .long, help: "Clear every fault.") var clear = false
 
         func run() throws {
-            let hostileFaults = try Set(hostile.map { name in
-                guard let fault = HostileFault(rawValue: name) else {
-                    throw CLIError("--hostile: '\(name)' is not one of \(HostileFault.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return fault
-            })
-            var faults = FaultPlan(removeAfterAPDUs: removeAfter, removeDuringAPDU: removeDuring, mute: mute, delayNextMicros: delayNext,
-                                   shortOnly: shortOnly, hostile: hostileFaults.isEmpty ? nil : hostileFaults)
-            if let atr {
-                guard let variant = CardATR(rawValue: atr) else { throw CLIError("--atr: '\(atr)' is not one of \(CardATR.allCases.map(\.rawValue).joined(separator: ", "))") }
-                faults.atr = variant
-            }
+            let faults = FaultPlan(removeAfterAPDUs: removeAfter, removeDuringAPDU: removeDuring, mute: mute, delayNextMicros: delayNext,
+                                   atr: atr, shortOnly: shortOnly, hostile: hostile.isEmpty ? nil : Set(hostile))
             let anyFault = clear || faults != .none
             try ControlClient(address: socketOption.address).checked(
                 .configure(slot: slot, profile: try behaviour.timingProfile(default: nil), faults: anyFault ? faults : nil))

@@ -1,4 +1,5 @@
 import Foundation
+import ISO7816
 import MynaApplications
 import MynaCard
 import MynaPersona
@@ -98,6 +99,25 @@ public struct ClientScenario: Codable, Sendable {
         }
         return document.value.scenarios
     }
+
+    /// The scenarios of `files` (every `*.yaml` of `directory` when `files` is empty), narrowed to
+    /// `names` when some are given; an unknown name is an error that lists the known ones.
+    public static func select(files: [String], directory: URL?, names: [String]) throws(ClientCheckError) -> [ClientScenario] {
+        var paths = files
+        if paths.isEmpty, let directory {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            paths = entries.filter { $0.hasSuffix(".yaml") }.sorted().map { directory.appendingPathComponent($0).path }
+        }
+        guard !paths.isEmpty else { throw .run("no scenario files found\(directory.map { " in \($0.path)" } ?? ""); give --scenarios FILE") }
+        var scenarios: [ClientScenario] = []
+        for path in paths { scenarios += try load(path) }
+        guard !names.isEmpty else { return scenarios }
+        let unknown = names.filter { name in !scenarios.contains { $0.name == name } }
+        guard unknown.isEmpty else {
+            throw .run("no scenario named \(unknown.joined(separator: ", ")); known: \(scenarios.map(\.name).joined(separator: ", "))")
+        }
+        return scenarios.filter { names.contains($0.name) }
+    }
 }
 
 /// How a scenario's expectations came out.
@@ -123,7 +143,7 @@ extension ClientScenario.Expectation {
             verdicts.append(.init(what: "exits \(exit)", passed: ok, detail: "exit status \(status)"))
         }
         if noVerify == true {
-            let sent = session.exchanges.filter { $0.ins == 0x20 && $0.hasCommandData }
+            let sent = session.exchanges.filter { $0.ins == Instruction.verify && $0.hasCommandData }
             verdicts.append(.init(what: "sends no VERIFY with a value", passed: sent.isEmpty, detail: sent.first?.description))
         }
         if message == true, (session.exitStatus ?? 0) != 0 {
