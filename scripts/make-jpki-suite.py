@@ -29,81 +29,81 @@ def sel(fid): return f"00A4020C02{fid} => 9000"
 total = 0
 # ---------------------------------------------------------------- 01 selection
 c = []
-c.append(case("SEL-001", "cold reset answers the JPKI ATR", "reset => 3BE000FF8131FE4514", "Part A 1"))
-c.append(case("SEL-002", "SELECT the JPKI AP by full AID", f"{SELECT_AP} => 9000", "§2.3 SELECT"))
+c.append(case("SEL-001", "cold reset answers the JPKI ATR", "reset => 3BE000FF8131FE4514", "card reference §decision-atr"))
+c.append(case("SEL-002", "SELECT the JPKI AP by full AID", f"{SELECT_AP} => 9000", "card reference §select"))
 c.append(case("SEL-003", "SELECT the JPKI AP with P2 00 (FCI) answers 9000 without data", f"00A404000A{AID} => 9000", "docs/fidelity.md"))
-c.append(case("SEL-004", "SELECT by partial DF name (5-byte RID)", "00A4040C05D392F00026 => 9000", "§2.3 prefix selection"))
-c.append(case("SEL-005", "SELECT with Lc 0 is wrong length", "00A4040C00 => 6700", "Part A 7"))
-c.append(case("SEL-006", "SELECT with inconsistent Lc is wrong length", "00A4040C0AD392F0 => 6700", "Part A 7"))
-c.append(case("SEL-007", "SELECT P2 04 (FCP) is refused", f"00A404040A{AID} => 6A86", "Part A 7"))
+c.append(case("SEL-004", "SELECT by partial DF name (5-byte RID)", "00A4040C05D392F00026 => 9000", "card reference §select"))
+c.append(case("SEL-005", "SELECT with Lc 0 is wrong length", "00A4040C00 => 6700", "card reference §decision-status-words"))
+c.append(case("SEL-006", "SELECT with inconsistent Lc is wrong length", "00A4040C0AD392F0 => 6700", "card reference §decision-status-words"))
+c.append(case("SEL-007", "SELECT P2 04 (FCP) is refused", f"00A404040A{AID} => 6A86", "card reference §decision-status-words"))
 c.append(case("SEL-008", "SELECT by path (P1 08) is refused", "00A4080C020001 => 6A86", "docs/fidelity.md"))
-c.append(case("SEL-009", "SELECT MF after a cold reset answers 6A86", "reset\n00A40000 => 6A86", "§2.2"))
-c.append(case("SEL-010", "SELECT MF with an AP current is a no-op", f"{SELECT_AP} => 9000\n00A40000 => 9000\n{sel('000A')}", "§2.2"))
-c.append(case("SEL-011", "SELECT 3F00 by FID answers 6A82", "00A4000C023F00 => 6A82\n00A4020C023F00 => 6A82", "§2.2"))
-c.append(case("SEL-012", "the ISD AID restores the power-on state", f"{SELECT_AP} => 9000\n00A4040C07A0000001510000 => 9000\n00A40000 => 6A86", "§2.1"))
-c.append(case("SEL-013", "MF-level EFs 2F10/2F11 are absent", "reset\n00A4020C022F10 => 6A82\n00A4020C022F11 => 6A82", "§2.2"))
-c.append(case("SEL-014", "MF-level EF 001E is selectable but internal", "reset\n00A4020C02001E => 9000\n00B0000001 => 6981", "§2.2"))
+c.append(case("SEL-009", "SELECT MF after a cold reset answers 6A86", "reset\n00A40000 => 6A86", "card reference §mf"))
+c.append(case("SEL-010", "SELECT MF with an AP current is a no-op", f"{SELECT_AP} => 9000\n00A40000 => 9000\n{sel('000A')}", "card reference §mf"))
+c.append(case("SEL-011", "SELECT 3F00 by FID answers 6A82", "00A4000C023F00 => 6A82\n00A4020C023F00 => 6A82", "card reference §mf"))
+c.append(case("SEL-012", "the ISD AID restores the power-on state", f"{SELECT_AP} => 9000\n00A4040C07A0000001510000 => 9000\n00A40000 => 6A86", "card reference §applications"))
+c.append(case("SEL-013", "MF-level EFs 2F10/2F11 are absent", "reset\n00A4020C022F10 => 6A82\n00A4020C022F11 => 6A82", "card reference §mf"))
+c.append(case("SEL-014", "MF-level EF 001E is selectable but internal", "reset\n00A4020C02001E => 9000\n00B0000001 => 6981", "card reference §mf"))
 foreign = ["627601FF000000", "A0000000010101", "E82B0601040181C31F0201", "D23300000045737445494420763335", "A000000308000010000100",
            "A00000011 6DB00".replace(" ", ""), "A0000000791000", "A0000000790100", "A0000000790101", "A0000000790102", "F276A288BCFBA69D34F31001",
            "A0000003974254465900", "D392100031000101040899", "A0000000030000", "A000000063504B43532D3135"]
 for i, aid in enumerate(foreign, 15):
     n = len(aid) // 2
-    c.append(case(f"SEL-{i:03}", f"a foreign AID {aid} is refused (keeps OpenSC's other drivers off)", f"00A4040C{n:02X}{aid} => 6A82", "Part A 7"))
+    c.append(case(f"SEL-{i:03}", f"a foreign AID {aid} is refused (keeps OpenSC's other drivers off)", f"00A4040C{n:02X}{aid} => 6A82", "card reference §decision-status-words"))
 n0 = len(c)
 for i, fid in enumerate(["0002", "0006", "0008", "000A", "000B", "0017", "0018", "0001", "001A", "001B", "0009", "0016"], n0 + 1):
-    c.append(case(f"SEL-{i:03}", f"SELECT EF {fid} in the JPKI AP", f"{SELECT_AP} => 9000\n{sel(fid)}", "§3.1"))
+    c.append(case(f"SEL-{i:03}", f"SELECT EF {fid} in the JPKI AP", f"{SELECT_AP} => 9000\n{sel(fid)}", "card reference §jpki-files"))
 n0 = len(c)
 for i, fid in enumerate(["0003", "0004", "0007", "000C", "0011", "001F", "2F01", "5015"], n0 + 1):
-    c.append(case(f"SEL-{i:03}", f"EF {fid} does not exist in the JPKI AP", f"{SELECT_AP} => 9000\n00A4020C02{fid} => 6A82", "§2.3"))
+    c.append(case(f"SEL-{i:03}", f"EF {fid} does not exist in the JPKI AP", f"{SELECT_AP} => 9000\n00A4020C02{fid} => 6A82", "card reference §select"))
 c.append(case(f"SEL-{len(c)+1:03}", "a failed EF SELECT keeps the current EF", f"{SELECT_AP} => 9000\n{sel('0008')}\n00A4020C020004 => 6A82\n00B0000003 => 8F8F00 9000", "ISO 7816-4"))
 c.append(case(f"SEL-{len(c)+1:03}", "a failed AP SELECT keeps the current AP", f"{SELECT_AP} => 9000\n00A4040C0AD392F000260100000099 => 6A82\n{sel('000A')}", "ISO 7816-4"))
-total += write(SUITE, "01-select.apdu", "# JPKI suite 1: ATR and SELECT (card spec §1–2.3, Part A 1, 7)", c)
+total += write(SUITE, "01-select.apdu", "# JPKI suite 1: ATR and SELECT (card reference §atr, §applications, §mf, §select, §decision-atr, §decision-status-words)", c)
 
 # ---------------------------------------------------------------- 02 read binary
 c = []
-r = lambda cid, t, b, req="§2.3 READ BINARY": c.append(case(cid, t, b, req))
+r = lambda cid, t, b, req="card reference §read-binary": c.append(case(cid, t, b, req))
 r("RB-001", "READ BINARY with no current EF answers 6986", f"{SELECT_AP} => 9000\n00B0000004 => 6986")
 r("RB-002", "auth certificate header is a DER SEQUENCE with a 2-byte length", f"{SELECT_AP} => 9000\n{sel('000A')}\n00B0000004 => 3082 [len:2] 9000")
 r("RB-003", "auth certificate read by its header length (read-ef)", f"{SELECT_AP} => 9000\n{sel('000A')}\nread-ef cert\nexpect cert = 3082 *")
 r("RB-004", "auth CA certificate read by its header length", f"{SELECT_AP} => 9000\n{sel('000B')}\nread-ef ca\nexpect ca = 3082 *")
 r("RB-005", "sign CA certificate read by its header length", f"{SELECT_AP} => 9000\n{sel('0002')}\nread-ef ca\nexpect ca = 3082 *")
 r("RB-006", "token info is 160 bytes: Le 00 gives the short answer with 9000", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B0000000 => 4A504B494150494343544F4B454E32 2020202020202020202020202020202020 [rest:128] 9000")
-r("RB-007", "token info label JPKIAPICCTOKEN2 in the first 32 bytes", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B0000020 => 4A504B4941504943 43544F4B454E3220 2020202020202020 2020202020202020 9000", "Part A 5")
+r("RB-007", "token info label JPKIAPICCTOKEN2 in the first 32 bytes", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B0000020 => 4A504B4941504943 43544F4B454E3220 2020202020202020 2020202020202020 9000", "card reference §decision-jpki-files")
 for i, le in enumerate([1, 0x14, 0x20, 0x9F, 0xA0], 8):
     r(f"RB-{i:03}", f"token info with Le {le} returns {min(le,160)} bytes", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B00000{le:02X} => [d:{min(le,160)}] 9000")
 r("RB-013", "token info: last byte at offset 159", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B0009F10 => .. 9000")
 r("RB-014", "token info: offset 160 (the end) answers 6B00", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B000A001 => 6B00")
 r("RB-015", "offset far past the end answers 6B00", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B07FFF01 => 6B00")
-r("RB-016", "EF 0008 is 8F 8F 00 on a card with a signature certificate", f"{SELECT_AP} => 9000\n{sel('0008')}\n00B0000000 => 8F8F00 9000", "Part A 5")
+r("RB-016", "EF 0008 is 8F 8F 00 on a card with a signature certificate", f"{SELECT_AP} => 9000\n{sel('0008')}\n00B0000000 => 8F8F00 9000", "card reference §decision-jpki-files")
 r("RB-017", "the 256-byte boundary: offset 0100", f"{SELECT_AP} => 9000\n{sel('000A')}\n00B0000000 => [a:256] 9000\n00B0010010 => [b:16] 9000")
-r("RB-018", "extended Le 0000 reads the whole certificate", f"{SELECT_AP} => 9000\n{sel('000A')}\n00B0000004 => 3082 [len:2] 9000\n00B00000000000 => 3082 $len * 9000", "§1.5")
-r("RB-019", "extended Le of the exact length", f"{SELECT_AP} => 9000\n{sel('000A')}\n00B0000004 => 3082 [len:2] 9000\n00B0000000${{len+4:2}} => 3082 $len * 9000", "§1.5")
+r("RB-018", "extended Le 0000 reads the whole certificate", f"{SELECT_AP} => 9000\n{sel('000A')}\n00B0000004 => 3082 [len:2] 9000\n00B00000000000 => 3082 $len * 9000", "card reference §extended-length")
+r("RB-019", "extended Le of the exact length", f"{SELECT_AP} => 9000\n{sel('000A')}\n00B0000004 => 3082 [len:2] 9000\n00B0000000${{len+4:2}} => 3082 $len * 9000", "card reference §extended-length")
 r("RB-020", "the last byte of the certificate, then past the end", f"{SELECT_AP} => 9000\n{sel('000A')}\n00B0000004 => 3082 [len:2] 9000\n00B0${{len+3:2}}01 => .. 9000\n00B0${{len+4:2}}01 => 6B00")
 r("RB-021", "Le beyond the end returns the remaining bytes with 9000", f"{SELECT_AP} => 9000\n{sel('000A')}\n00B0000004 => 3082 [len:2] 9000\n00B0${{len+1:2}}FF => [tail:3] 9000")
 sfis = [("0002", 0x82), ("0006", 0x86), ("0008", 0x88), ("000A", 0x8A), ("000B", 0x8B)]
 for i, (fid, p1) in enumerate(sfis, 22):
-    r(f"RB-{i:03}", f"READ BINARY by short EF id {p1 & 0x1F:02X} (EF {fid})", f"{SELECT_AP} => 9000\n00B0{p1:02X}0001 => .. 9000", "§2.3 SFI")
-r("RB-027", "READ BINARY by SFI makes the EF current", f"{SELECT_AP} => 9000\n00B08A0004 => 3082 .. .. 9000\n00B0000004 => 3082 .. .. 9000", "§2.3 SFI")
-r("RB-028", "READ BINARY by SFI with extended Le", f"{SELECT_AP} => 9000\n00B08A00000000 => 3082 * 9000", "§1.5 (EXT)")
+    r(f"RB-{i:03}", f"READ BINARY by short EF id {p1 & 0x1F:02X} (EF {fid})", f"{SELECT_AP} => 9000\n00B0{p1:02X}0001 => .. 9000", "card reference §read-binary")
+r("RB-027", "READ BINARY by SFI makes the EF current", f"{SELECT_AP} => 9000\n00B08A0004 => 3082 .. .. 9000\n00B0000004 => 3082 .. .. 9000", "card reference §read-binary")
+r("RB-028", "READ BINARY by SFI with extended Le", f"{SELECT_AP} => 9000\n00B08A00000000 => 3082 * 9000", "card reference §extended-length")
 r("RB-029", "READ BINARY by SFI of an absent EF answers 6A82", f"{SELECT_AP} => 9000\n00B0830001 => 6A82")
 r("RB-030", "READ BINARY P1 with bits 6-7 set is refused", f"{SELECT_AP} => 9000\n00B0A00001 => 6A86")
 r("RB-031", "READ BINARY by SFI 0 is refused", f"{SELECT_AP} => 9000\n00B0800001 => 6A86")
 r("RB-032", "READ BINARY without Le (case 1) is wrong length", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B00000 => 6700")
 r("RB-033", "READ BINARY with data (case 3) is wrong length", f"{SELECT_AP} => 9000\n{sel('0006')}\n00B000000101 => 6700")
 for i, fid in enumerate(["0017", "0018", "001A", "001B", "0016"], 34):
-    r(f"RB-{i:03}", f"reading internal EF {fid} answers 6981", f"{SELECT_AP} => 9000\n{sel(fid)}\n00B0000001 => 6981", "§2.3 (IEF)")
-r("RB-039", "protected EF 0009 answers 6982", f"{SELECT_AP} => 9000\n{sel('0009')}\n00B0000001 => 6982", "§3.1")
-r("RB-040", "the signature certificate needs the password: 6982", f"{SELECT_AP} => 9000\n{sel('0001')}\n00B0000004 => 6982", "Part A 5")
-r("RB-041", "the auth PIN does not open the signature certificate", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\n{sel('0001')}\n00B0000004 => 6982", "Part A 4")
-r("RB-042", "after the password the signature certificate is readable", f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000\n{sel('0001')}\nread-ef cert\nexpect cert = 3082 *", "Part A 5")
+    r(f"RB-{i:03}", f"reading internal EF {fid} answers 6981", f"{SELECT_AP} => 9000\n{sel(fid)}\n00B0000001 => 6981", "card reference §read-binary")
+r("RB-039", "protected EF 0009 answers 6982", f"{SELECT_AP} => 9000\n{sel('0009')}\n00B0000001 => 6982", "card reference §jpki-files")
+r("RB-040", "the signature certificate needs the password: 6982", f"{SELECT_AP} => 9000\n{sel('0001')}\n00B0000004 => 6982", "card reference §decision-jpki-files")
+r("RB-041", "the auth PIN does not open the signature certificate", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\n{sel('0001')}\n00B0000004 => 6982", "card reference §decision-security-state")
+r("RB-042", "after the password the signature certificate is readable", f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000\n{sel('0001')}\nread-ef cert\nexpect cert = 3082 *", "card reference §decision-jpki-files")
 c.append(case("RB-043", "Le sweep 1..256 on the auth certificate: each answer has exactly Le bytes",
-              f"{SELECT_AP} => 9000\n{sel('000A')}\nfor le in 1..255\n  00B00000${{le}} => [d:*] 9000\nend\n00B0000000 => [d256:256] 9000", "§2.3"))
-c.append(case("RB-044", "P1 sweep: offsets 0000..0400 by 0x100 all answer data", f"{SELECT_AP} => 9000\n{sel('000A')}\nfor p1 in 0..4\n  00B0${{p1}}0010 => [d:16] 9000\nend", "§2.3"))
-total += write(SUITE, "02-read-binary.apdu", "# JPKI suite 2: READ BINARY (card spec §2.3, §3.1, Part A 5)", c)
+              f"{SELECT_AP} => 9000\n{sel('000A')}\nfor le in 1..255\n  00B00000${{le}} => [d:*] 9000\nend\n00B0000000 => [d256:256] 9000", "card reference §read-binary"))
+c.append(case("RB-044", "P1 sweep: offsets 0000..0400 by 0x100 all answer data", f"{SELECT_AP} => 9000\n{sel('000A')}\nfor p1 in 0..4\n  00B0${{p1}}0010 => [d:16] 9000\nend", "card reference §read-binary"))
+total += write(SUITE, "02-read-binary.apdu", "# JPKI suite 2: READ BINARY (card reference §read-binary, §jpki-files, §decision-jpki-files)", c)
 
 # ---------------------------------------------------------------- 03 verify
 c = []
-v = lambda cid, t, b, req="§2.3 VERIFY, Part A 3", attrs="": c.append(case(cid, t, b, req, attrs))
+v = lambda cid, t, b, req="card reference §verify, §decision-verify", attrs="": c.append(case(cid, t, b, req, attrs))
 v("VER-001", "retry query on the auth PIN: 63C3", f"{SELECT_AP} => 9000\n{sel('0018')}\n00200080 => 63C3")
 v("VER-002", "retry query on the sign password: 63C5", f"{SELECT_AP} => 9000\n{sel('001B')}\n00200080 => 63C5")
 v("VER-003", "retry query by SFI 18", f"{SELECT_AP} => 9000\n00200098 => 63C3")
@@ -118,7 +118,7 @@ v("VER-011", "the counter survives a cold reset and re-select", f"{SELECT_AP} =>
 v("VER-012", "auth PIN life cycle: 63C2, 63C1, 63C0, then 6984, even for the right PIN", f"{SELECT_AP} => 9000\n00200098 04 30303030 => 63C2\n00200098 04 30303030 => 63C1\n00200098 04 30303030 => 63C0\n00200098 04 30303030 => 6984\n00200098 04 $AUTH_PIN => 6984\n00200098 => 63C0", attrs="disposable")
 v("VER-013", "sign password life cycle: five tries then blocked", f"{SELECT_AP} => 9000\n" + "\n".join(f"0020009B 06 585858585858 => 63C{n}" for n in (4, 3, 2, 1, 0)) + "\n0020009B 06 585858585858 => 6984\n0020009B => 63C0", attrs="disposable")
 v("VER-014", "a blocked auth PIN leaves the sign password alone", f"{SELECT_AP} => 9000\nrepeat 3\n  00200098 04 30303030 => 63C?\nend\n0020009B => 63C5\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000", attrs="disposable")
-v("VER-015", "the sign password is case-sensitive", f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW_LOWER):1}} $SIGN_PW_LOWER => 63C4\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000", "§6.3", "destructive")
+v("VER-015", "the sign password is case-sensitive", f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW_LOWER):1}} $SIGN_PW_LOWER => 63C4\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000", "card reference §host-validation", "destructive")
 v("VER-016", "a PIN of the wrong length counts as wrong", f"{SELECT_AP} => 9000\n00200098 05 3132333435 => 63C2\n00200098 04 $AUTH_PIN => 9000", attrs="destructive")
 v("VER-017", "VERIFY P2 80 with no current EF answers 6986", f"{SELECT_AP} => 9000\n00200080 => 6986", "docs/fidelity.md")
 v("VER-018", "VERIFY P2 80 on a certificate EF answers 6A88", f"{SELECT_AP} => 9000\n{sel('000A')}\n00200080 => 6A88", "docs/fidelity.md")
@@ -127,15 +127,15 @@ v("VER-020", "VERIFY with P1 01 answers 6A86", f"{SELECT_AP} => 9000\n00200198 =
 v("VER-021", "VERIFY with P2 A0 answers 6A86", f"{SELECT_AP} => 9000\n002000A0 => 6A86")
 v("VER-022", "VERIFY with Le (case 2) is wrong length", f"{SELECT_AP} => 9000\n0020009800 => 6700")
 v("VER-023", "VERIFY with data and Le (case 4) is wrong length", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN 00 => 6700")
-v("VER-024", "re-selecting the AP clears the verified state", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\n{SELECT_AP} => 9000\n00A4020C020017 => 9000\n802A0080 33 3031300D060960864801650304020105000420 {'AB'*32} 00 => 6982", "Part A 4")
-v("VER-025", "a cold reset clears the verified state", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\nreset\n{SELECT_AP} => 9000\n802A0097 33 3031300D060960864801650304020105000420 {'AB'*32} 00 => 6982", "Part A 4")
-v("VER-026", "the verified state survives EF selects in the same AP", f"{SELECT_AP} => 9000\n{sel('0018')}\n00200080 04 $AUTH_PIN => 9000\n{sel('000A')}\n{sel('0017')}\n802A0080 33 3031300D060960864801650304020105000420 {'AB'*32} 00 => [s:256] 9000", "§2.4")
+v("VER-024", "re-selecting the AP clears the verified state", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\n{SELECT_AP} => 9000\n00A4020C020017 => 9000\n802A0080 33 3031300D060960864801650304020105000420 {'AB'*32} 00 => 6982", "card reference §decision-security-state")
+v("VER-025", "a cold reset clears the verified state", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\nreset\n{SELECT_AP} => 9000\n802A0097 33 3031300D060960864801650304020105000420 {'AB'*32} 00 => 6982", "card reference §decision-security-state")
+v("VER-026", "the verified state survives EF selects in the same AP", f"{SELECT_AP} => 9000\n{sel('0018')}\n00200080 04 $AUTH_PIN => 9000\n{sel('000A')}\n{sel('0017')}\n802A0080 33 3031300D060960864801650304020105000420 {'AB'*32} 00 => [s:256] 9000", "card reference §security-state")
 v("VER-027", "a failed VERIFY withdraws an earlier success", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\n00200098 04 30303030 => 63C2\n802A0097 33 3031300D060960864801650304020105000420 {'AB'*32} 00 => 6982\n00200098 04 $AUTH_PIN => 9000", "ISO 7816-4", "destructive")
-total += write(SUITE, "03-verify.apdu", "# JPKI suite 3: VERIFY and the security state (card spec §2.3–2.4, Part A 3–4)", c)
+total += write(SUITE, "03-verify.apdu", "# JPKI suite 3: VERIFY and the security state (card reference §verify, §security-state, §decision-verify, §decision-security-state)", c)
 
 # ---------------------------------------------------------------- 04 change reference data
 c = []
-ch = lambda cid, t, b, attrs="disposable": c.append(case(cid, t, b, "§2.3 CHANGE REFERENCE DATA", attrs))
+ch = lambda cid, t, b, attrs="disposable": c.append(case(cid, t, b, "card reference §change-reference-data", attrs))
 ch("CRD-001", "change without VERIFY answers 6982", f"{SELECT_AP} => 9000\n{sel('0018')}\n0024018004 39393939 => 6982", "")
 ch("CRD-002", "change the auth PIN, the old one then fails and the new one works", f"{SELECT_AP} => 9000\n{sel('0018')}\n00200080 04 $AUTH_PIN => 9000\n0024018004 39393939 => 9000\n{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 63C2\n00200098 04 39393939 => 9000")
 ch("CRD-003", "a 3-digit auth PIN is refused with 6A80", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\n0024019803 393939 => 6A80", "")
@@ -147,14 +147,14 @@ for i, (bad, why) in enumerate([("414243444546", "letters only"), ("313233343536
     ch(f"CRD-{i:03}", f"a sign password of {why} is refused with 6A80", f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000\n0024019B {len(bad)//2:02X} {bad} => 6A80", "")
 ch("CRD-013", "CHANGE KEY (80 32) is not for the JPKI credentials: 6985", f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000\n8032009804 39393939 => 6985", "")
 ch("CRD-014", "CHANGE REFERENCE DATA on a non-credential EF: 6A88", f"{SELECT_AP} => 9000\n{sel('000A')}\n0024018004 39393939 => 6A88", "")
-total += write(SUITE, "04-change.apdu", "# JPKI suite 4: CHANGE REFERENCE DATA (card spec §2.3, §6.1)", c)
+total += write(SUITE, "04-change.apdu", "# JPKI suite 4: CHANGE REFERENCE DATA (card reference §change-reference-data, §credentials)", c)
 
 # ---------------------------------------------------------------- 05 signatures
 c = []
 DI = {"SHA-1": "3021300906052B0E03021A05000414", "SHA-256": "3031300D060960864801650304020105000420",
       "SHA-384": "3041300D060960864801650304020205000430", "SHA-512": "3051300D060960864801650304020305000440"}
 HL = {"SHA-1": 20, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64}
-s = lambda cid, t, b, req="§3.3, Part A 6", attrs="": c.append(case(cid, t, b, req, attrs))
+s = lambda cid, t, b, req="card reference §jpki-sign, §decision-signature", attrs="": c.append(case(cid, t, b, req, attrs))
 def sig(p1, p2, data): return f"802A{p1:02X}{p2:02X} {len(data)//2:02X} {data} 00"
 login = f"{SELECT_AP} => 9000\n00200098 04 $AUTH_PIN => 9000"
 for i, name in enumerate(DI, 1):
@@ -167,14 +167,14 @@ s("SIG-009", "sign key signs with the password (P2 9A)", f"{SELECT_AP} => 9000\n
 s("SIG-010", "sign key after SELECT 001A (P2 80)", f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000\n{sel('001A')}\n{sig(0,0x80,DI['SHA-256']+'22'*32)} => [s:256] 9000")
 s("SIG-011", "without the PIN the auth key answers 6982", f"{SELECT_AP} => 9000\n{sel('0017')}\n{sig(0,0x80,DI['SHA-256']+'33'*32)} => 6982")
 s("SIG-012", "without the password the sign key answers 6982", f"{SELECT_AP} => 9000\n{sig(0,0x9A,DI['SHA-256']+'33'*32)} => 6982")
-s("SIG-013", "the auth PIN does not open the sign key", f"{login}\n{sig(0,0x9A,DI['SHA-256']+'33'*32)} => 6982", "Part A 4")
-s("SIG-014", "the sign password does not open the auth key", f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000\n{sig(0,0x97,DI['SHA-256']+'33'*32)} => 6982", "Part A 4")
+s("SIG-013", "the auth PIN does not open the sign key", f"{login}\n{sig(0,0x9A,DI['SHA-256']+'33'*32)} => 6982", "card reference §decision-security-state")
+s("SIG-014", "the sign password does not open the auth key", f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000\n{sig(0,0x97,DI['SHA-256']+'33'*32)} => 6982", "card reference §decision-security-state")
 for i, p1 in enumerate([1, 3, 5], 15):
-    s(f"SIG-{i:03}", f"P1 {p1:02X}: the card hashes the message", f"{login}\n{sig(p1,0x97,'6D796E6173696D')} => [s:256] 9000", "§3.3 (SOL)")
-s("SIG-018", "P1 02 takes a 32-byte hash", f"{login}\n{sig(2,0x97,'44'*32)} => [s:256] 9000", "§3.3 (SOL)")
-s("SIG-019", "P1 04 (PSS) takes a 32-byte hash", f"{login}\n{sig(4,0x97,'44'*32)} => [s:256] 9000", "§3.3 (SOL)")
-s("SIG-020", "P1 02 with 31 bytes is wrong length", f"{login}\n{sig(2,0x97,'44'*31)} => 6700", "§3.3")
-s("SIG-021", "P1 04 with 33 bytes is wrong length", f"{login}\n{sig(4,0x97,'44'*33)} => 6700", "§3.3")
+    s(f"SIG-{i:03}", f"P1 {p1:02X}: the card hashes the message", f"{login}\n{sig(p1,0x97,'6D796E6173696D')} => [s:256] 9000", "card reference §jpki-sign")
+s("SIG-018", "P1 02 takes a 32-byte hash", f"{login}\n{sig(2,0x97,'44'*32)} => [s:256] 9000", "card reference §jpki-sign")
+s("SIG-019", "P1 04 (PSS) takes a 32-byte hash", f"{login}\n{sig(4,0x97,'44'*32)} => [s:256] 9000", "card reference §jpki-sign")
+s("SIG-020", "P1 02 with 31 bytes is wrong length", f"{login}\n{sig(2,0x97,'44'*31)} => 6700", "card reference §jpki-sign")
+s("SIG-021", "P1 04 with 33 bytes is wrong length", f"{login}\n{sig(4,0x97,'44'*33)} => 6700", "card reference §jpki-sign")
 s("SIG-022", "P1 06 is refused", f"{login}\n{sig(6,0x97,'44'*32)} => 6A86")
 s("SIG-023", "P1 80 is refused", f"{login}\n{sig(0x80,0x97,'44'*32)} => 6A86")
 s("SIG-024", "245 bytes is the most P1 00 pads", f"{login}\n{sig(0,0x97,'01'*245)} => [s:256] 9000")
@@ -186,14 +186,14 @@ s("SIG-029", "P2 naming the PIN EF answers 6A88", f"{login}\n{sig(0,0x98,'01'*20
 s("SIG-030", "P2 00 (no default key in the JPKI AP) answers 6A86", f"{login}\n{sig(0,0x00,'01'*20)} => 6A86")
 s("SIG-031", "P2 C0 answers 6A86", f"{login}\n{sig(0,0xC0,'01'*20)} => 6A86")
 s("SIG-032", "Le shorter than the signature is wrong length", f"{login}\n802A0097 14 {'01'*20} 10 => 6700", "docs/fidelity.md")
-s("SIG-033", "the signature needs CLA 80: CLA 00 answers 6D00", f"{login}\n002A0097 14 {'01'*20} 00 => 6D00", "Part A 7")
-s("SIG-034", "INTERNAL AUTHENTICATE is not answered by the JPKI keys", f"{login}\n00880097 04 01020304 00 => 6985", "§2.3")
+s("SIG-033", "the signature needs CLA 80: CLA 00 answers 6D00", f"{login}\n002A0097 14 {'01'*20} 00 => 6D00", "card reference §decision-status-words")
+s("SIG-034", "INTERNAL AUTHENTICATE is not answered by the JPKI keys", f"{login}\n00880097 04 01020304 00 => 6985", "card reference §internal-authenticate")
 s("SIG-035", "a signature within 500 ms in-process", f"{login}\n{sig(0,0x97,DI['SHA-256']+'77'*32)} => [s:256] 9000 within 500ms", "harness timing")
-total += write(SUITE, "05-sign.apdu", "# JPKI suite 5: COMPUTE DIGITAL SIGNATURE (card spec §3.3, Part A 6)", c)
+total += write(SUITE, "05-sign.apdu", "# JPKI suite 5: COMPUTE DIGITAL SIGNATURE (card reference §jpki-sign, §decision-signature)", c)
 
 # ---------------------------------------------------------------- 06 generic
 c = []
-g = lambda cid, t, b, req="Part A 7": c.append(case(cid, t, b, req))
+g = lambda cid, t, b, req="card reference §decision-status-words": c.append(case(cid, t, b, req))
 for i, (apdu, sw, why) in enumerate([
         ("00CB3FFF00", "6D00", "unknown INS CB"), ("00DA000000", "6D00", "unknown INS DA (PUT DATA)"), ("00E2000000", "6D00", "unknown INS E2"),
         ("80A4040C0AD392F000260100000001", "6D00", "SELECT under CLA 80"), ("A0A4040C0AD392F000260100000001", "6E00", "CLA A0"),
@@ -205,20 +205,20 @@ for i, (apdu, sw, why) in enumerate([
     g(f"GEN-{i:03}", f"{why} answers {sw}", f"{apdu} => {sw}")
 n0 = len(c)
 for i, (le, n) in enumerate([("01", 1), ("08", 8), ("10", 16), ("80", 128), ("FF", 255), ("00", 256)], n0 + 1):
-    g(f"GEN-{i:03}", f"GET CHALLENGE of {n} bytes", f"008400{'00'}{le} => [r:{n}] 9000", "§2.3 GET CHALLENGE")
+    g(f"GEN-{i:03}", f"GET CHALLENGE of {n} bytes", f"008400{'00'}{le} => [r:{n}] 9000", "card reference §get-challenge")
 n0 = len(c)
-g(f"GEN-{n0+1:03}", "GET CHALLENGE with extended Le answers 6985", "00840000000010 => 6985", "§2.3 GET CHALLENGE")
-g(f"GEN-{n0+2:03}", "GET CHALLENGE with P1 01 answers 6A86", "0084010008 => 6A86", "§2.3")
-g(f"GEN-{n0+3:03}", "GET CHALLENGE without Le is wrong length", "00840000 => 6700", "§2.3")
-g(f"GEN-{n0+4:03}", "GET CHALLENGE inside the JPKI AP", f"{SELECT_AP} => 9000\n0084000008 => [r:8] 9000", "§2.3")
-g(f"GEN-{n0+5:03}", "two challenges differ", "0084000010 => [a:16] 9000\n0084000010 => [b:16] 9000\nexpect a = *", "§2.3")
+g(f"GEN-{n0+1:03}", "GET CHALLENGE with extended Le answers 6985", "00840000000010 => 6985", "card reference §get-challenge")
+g(f"GEN-{n0+2:03}", "GET CHALLENGE with P1 01 answers 6A86", "0084010008 => 6A86", "card reference §get-challenge, §decision-status-words")
+g(f"GEN-{n0+3:03}", "GET CHALLENGE without Le is wrong length", "00840000 => 6700", "card reference §get-challenge, §decision-status-words")
+g(f"GEN-{n0+4:03}", "GET CHALLENGE inside the JPKI AP", f"{SELECT_AP} => 9000\n0084000008 => [r:8] 9000", "card reference §get-challenge")
+g(f"GEN-{n0+5:03}", "two challenges differ", "0084000010 => [a:16] 9000\n0084000010 => [b:16] 9000\nexpect a = *", "card reference §get-challenge")
 g(f"GEN-{n0+6:03}", "Lc smaller than the data is wrong length", "00A4040C02D392F00026 => 6700")
 g(f"GEN-{n0+7:03}", "Lc larger than the data is wrong length", "00A4040C10D392 => 6700")
 g(f"GEN-{n0+8:03}", "extended Lc with a short body is wrong length", "00A4040C00000AD392 => 6700")
-g(f"GEN-{n0+9:03}", "READ RECORD on a transparent EF answers 6981", f"{SELECT_AP} => 9000\n{sel('0008')}\n00B2010400 => 6981", "§2.3 READ RECORD")
-g(f"GEN-{n0+10:03}", "READ RECORD 'to the last' answers 6A81", f"{SELECT_AP} => 9000\n{sel('0008')}\n00B2010500 => 6A81", "§2.3 READ RECORD")
-g(f"GEN-{n0+11:03}", "READ RECORD by the SFI of an absent EF answers 6A82", f"{SELECT_AP} => 9000\n00B2011C00 => 6A82", "§2.3 READ RECORD")
-total += write(SUITE, "06-generic.apdu", "# JPKI suite 6: generic status words (Part A 7), GET CHALLENGE, READ RECORD", c)
+g(f"GEN-{n0+9:03}", "READ RECORD on a transparent EF answers 6981", f"{SELECT_AP} => 9000\n{sel('0008')}\n00B2010400 => 6981", "card reference §read-record")
+g(f"GEN-{n0+10:03}", "READ RECORD 'to the last' answers 6A81", f"{SELECT_AP} => 9000\n{sel('0008')}\n00B2010500 => 6A81", "card reference §read-record")
+g(f"GEN-{n0+11:03}", "READ RECORD by the SFI of an absent EF answers 6A82", f"{SELECT_AP} => 9000\n00B2011C00 => 6A82", "card reference §read-record")
+total += write(SUITE, "06-generic.apdu", "# JPKI suite 6: generic status words (card reference §decision-status-words), GET CHALLENGE, READ RECORD", c)
 
 with open(os.path.join(SUITE, "include/credentials.apdu") if os.path.isdir(os.path.join(SUITE, "include")) else (os.makedirs(os.path.join(SUITE, "include")) or os.path.join(SUITE, "include/credentials.apdu")), "w") as f:
     f.write("""# Credentials of the card under test, as hex of their ASCII bytes. These are the shipped persona
@@ -245,20 +245,20 @@ for i, (name, fn) in enumerate(messages.items(), 1):
     msg = f"mynasim known-answer vector {name}".encode()
     di = bytes.fromhex(DI[name]) + fn(msg).digest()
     expected = openssl_sign(auth_key, di)
-    c.append(case(f"KAT-{i:03}", f"auth key, {name} DigestInfo of '{msg.decode()}'", f"{login}\n{sig(0,0x97,H(di))} => {H(expected)} 9000", "§3.3 P1 00"))
+    c.append(case(f"KAT-{i:03}", f"auth key, {name} DigestInfo of '{msg.decode()}'", f"{login}\n{sig(0,0x97,H(di))} => {H(expected)} 9000", "card reference §jpki-sign"))
 for i, (name, fn) in enumerate(messages.items(), 5):
     msg = f"mynasim signature-key vector {name}".encode()
     di = bytes.fromhex(DI[name]) + fn(msg).digest()
     expected = openssl_sign(sign_key, di)
     c.append(case(f"KAT-{i:03}", f"sign key, {name} DigestInfo of '{msg.decode()}'",
-                  f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000\n{sig(0,0x9A,H(di))} => {H(expected)} 9000", "§3.3 P1 00"))
+                  f"{SELECT_AP} => 9000\n0020009B ${{len(SIGN_PW):1}} $SIGN_PW => 9000\n{sig(0,0x9A,H(di))} => {H(expected)} 9000", "card reference §jpki-sign"))
 msg = b"mynasim P1 sweep"
 h = hashlib.sha256(msg).digest()
 for i, (p1, data, tbs) in enumerate([(1, msg, h), (2, h, bytes.fromhex(DI["SHA-256"]) + h), (3, msg, bytes.fromhex(DI["SHA-256"]) + h)], 9):
-    c.append(case(f"KAT-{i:03}", f"P1 {p1:02X} over '{msg.decode()}'", f"{login}\n{sig(p1,0x97,H(data))} => {H(openssl_sign(auth_key, tbs))} 9000", "§3.3 (SOL)"))
+    c.append(case(f"KAT-{i:03}", f"P1 {p1:02X} over '{msg.decode()}'", f"{login}\n{sig(p1,0x97,H(data))} => {H(openssl_sign(auth_key, tbs))} 9000", "card reference §jpki-sign"))
 for i, (fid, f) in enumerate([("000A", "auth.pem"), ("000B", "auth-ca.pem"), ("0002", "sign-ca.pem")], 12):
     der = subprocess.run(["openssl", "x509", "-in", os.path.join(PERSONA, f), "-outform", "DER"], check=True, capture_output=True).stdout
-    c.append(case(f"KAT-{i:03}", f"EF {fid} holds exactly {f}", f"{SELECT_AP} => 9000\n{sel(fid)}\nread-ef cert\nexpect cert = {H(der)}", "§3.1"))
+    c.append(case(f"KAT-{i:03}", f"EF {fid} holds exactly {f}", f"{SELECT_AP} => 9000\n{sel(fid)}\nread-ef cert\nexpect cert = {H(der)}", "card reference §jpki-files"))
 os.makedirs(os.path.join(KAT, "include"), exist_ok=True)
 with open(os.path.join(KAT, "include/credentials.apdu"), "w") as f:
     f.write("# The KAT suite belongs to vectors/personas/yamada-taro.\nlet AUTH_PIN = 31323334\nlet SIGN_PW = 5441524F32303236\n")

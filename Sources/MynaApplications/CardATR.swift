@@ -1,6 +1,6 @@
 import ISO7816
 
-/// The ATRs real My Number cards answer with (card spec §1.2–1.3, Part A 1), selectable by name
+/// The ATRs real My Number cards answer with (card reference §atr-contact, §atr-contactless, §decision-atr), selectable by name
 /// so clients can be tested against every variant.
 public enum CardATR: String, CaseIterable, Sendable, Codable {
     /// `3B E0 00 FF 81 31 FE 45 14`, the one OpenSC's jpki driver matches (default).

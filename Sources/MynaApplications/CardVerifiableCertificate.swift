@@ -1,6 +1,6 @@
 import ISO7816
 
-/// An RSA public key as the card writes one: `90` the exponent, `91` the modulus (spec §4.2).
+/// An RSA public key as the card writes one: `90` the exponent, `91` the modulus (card reference §tlv-encoding).
 /// The verification operations are in `MynaCard`; this is the value and its encoding.
 public struct RSAPublicKey: Hashable, Sendable {
     /// Big-endian, without leading zeros.
@@ -29,7 +29,7 @@ public struct RSAPublicKey: Hashable, Sendable {
     }
 }
 
-/// A card-verifiable (CV) certificate of the 券面 APs (spec §4.2, §5.2): `7F 21` { `5F 4E` body:
+/// A card-verifiable (CV) certificate of the 券面 APs (card reference §cv-certificates): `7F 21` { `5F 4E` body:
 /// certifier key id ‖ subject key id ‖ the subject's public key; `5F 37` the certifier's
 /// RSASSA-PKCS1-v1_5 SHA-256 signature over the body }.
 public struct CardVerifiableCertificate: Hashable, Sendable {
@@ -72,7 +72,7 @@ public struct CardVerifiableCertificate: Hashable, Sendable {
     }
 
     /// A 16-byte key id: 7 ASCII digits ‖ `08 05` ‖ 3 ASCII digits ‖ 4 padding bytes. Production
-    /// certifiers start with `5`, J-LIS test keys with `6` (Part A 10).
+    /// certifiers start with `5`, J-LIS test keys with `6` (card reference §cv-certificates, §decision-test-pki).
     public static func keyID(_ seven: String, _ three: String) -> [UInt8] {
         Array(seven.utf8) + [0x08, 0x05] + Array(three.utf8) + [0x00, 0x00, 0x00, 0x00]
     }

@@ -60,7 +60,7 @@ public struct CredentialPolicy: Hashable, Sendable {
 public enum ChangeCommand: Sendable, Hashable {
     /// CHANGE REFERENCE DATA `00 24 01 80|SFI`.
     case changeReferenceData
-    /// JICSAP CHANGE KEY `80 32 00 80|SFI`.
+    /// JICSAP CHANGE KEY `80 32 00 80|SFI` (card reference §change-key).
     case changeKey
     /// Cannot be changed by a host.
     case none

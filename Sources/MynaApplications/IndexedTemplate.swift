@@ -1,6 +1,6 @@
 import ISO7816
 
-/// The layout both 券面 APs use for EF 0002 (spec §4.2, §5.2): `FF 20` { `DF 21` the big-endian
+/// The layout both 券面 APs use for EF 0002 (card reference §text-formats, §visual-formats): `FF 20` { `DF 21` the big-endian
 /// u16 file offset of each object; the objects }, every length in the card's `82` form from 128 bytes.
 public enum IndexedTemplate {
     /// The encoded template holding `objects`.

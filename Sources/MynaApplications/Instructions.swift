@@ -1,18 +1,18 @@
 import ISO7816
 
-/// The card's proprietary (CLA `80`, JICSAP) instructions.
+/// The card's proprietary (CLA `80`, JICSAP, card reference §src-jicsap) instructions.
 public enum ProprietaryInstruction {
     /// COMPUTE DIGITAL SIGNATURE `80 2A`.
     public static let computeDigitalSignature: UInt8 = 0x2A
     /// CHANGE KEY `80 32` (the 共通AP and 住基AP's PINs).
     public static let changeKey: UInt8 = 0x32
-    /// SET SESSION KEY `80 AE` (secure messaging in the text AP, spec §4.3).
+    /// SET SESSION KEY `80 AE` (secure messaging in the text AP, card reference §text-secure-messaging).
     public static let setSessionKey: UInt8 = 0xAE
-    /// Terminal authentication with a CV certificate `80 A2` (spec §3.3).
+    /// Terminal authentication with a CV certificate `80 A2` (card reference §jpki-terminal-auth).
     public static let verifyCertificate: UInt8 = 0xA2
 }
 
-/// What COMPUTE DIGITAL SIGNATURE's P1 asks the card to do with the data (spec §3.3, Part A 6).
+/// What COMPUTE DIGITAL SIGNATURE's P1 asks the card to do with the data (card reference §jpki-sign, §decision-signature).
 public enum SignatureInput: UInt8, Sendable, CaseIterable {
     /// Pad exactly the bytes given (hosts send a DigestInfo).
     case digestInfo = 0x00
@@ -46,7 +46,7 @@ public enum DigestInfo {
     /// A SHA-256 DigestInfo around `digest`.
     public static func sha256(_ digest: some Sequence<UInt8>) -> [UInt8] { sha256Prefix + digest }
 
-    /// The visual AP's non-standard DigestInfo (spec §5.2): the SHA-256 AlgorithmIdentifier over
+    /// The visual AP's non-standard DigestInfo (card reference §visual-face-signature): the SHA-256 AlgorithmIdentifier over
     /// an OCTET STRING of three concatenated SHA-256 digests (`30 71 … 04 60 H1‖H2‖H3`).
     public static func threeDigests(_ digests: [[UInt8]]) -> [UInt8] {
         BERTLV(tag: 0x30, value: sha256Algorithm + BERTLV(tag: 0x04, value: digests.flatMap { $0 }).encoded()).encoded()

@@ -1,8 +1,8 @@
 import ISO7816
 
 /// The 公的個人認証AP (JPKI AP, public personal authentication application): the authentication
-/// and signature certificates, their keys and the PIN and password that guard them (spec §3,
-/// Part A 5, 9).
+/// and signature certificates, their keys and the PIN and password that guard them (card reference §jpki,
+/// §decision-jpki-files, §decision-face-auth).
 public enum JPKIApplication {
     public static let aid: [UInt8] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]
 
@@ -42,13 +42,13 @@ public enum JPKIApplication {
     /// The token label in EF 0006, space-padded to 32 bytes.
     public static let tokenLabel = "JPKIAPICCTOKEN2"
 
-    /// EF 0008 for a card with and without a signature certificate (Part A 5, 9).
+    /// EF 0008 for a card with and without a signature certificate (card reference §decision-jpki-files, §decision-face-auth).
     public static func certificateAvailability(hasSignatureCertificate: Bool) -> [UInt8] {
         hasSignatureCertificate ? [0x8F, 0x8F, 0x00] : [0x00, 0x8F, 0x00]
     }
 
     /// The AP's files; without a signature certificate (a minor's or a face-authentication card)
-    /// EF 0001, 001A and 001B are absent (Part A 9).
+    /// EF 0001, 001A and 001B are absent (card reference §decision-face-auth).
     public static func layout(hasSignatureCertificate: Bool) -> ApplicationLayout {
         var files: [FileLayout] = [
             .transparent(File.signCACertificate), .transparent(File.tokenInfo), .transparent(File.certificateAvailability),
@@ -69,7 +69,7 @@ public enum JPKIApplication {
             ])
     }
 
-    /// EF `0006`: PKCS#11 CK_TOKEN_INFO, 160 bytes, 32-bit big-endian CK_ULONGs (spec §3.1).
+    /// EF `0006`: PKCS#11 CK_TOKEN_INFO, 160 bytes, 32-bit big-endian CK_ULONGs (card reference §jpki-token-info).
     public static func tokenInfo(serialNumber: String) -> [UInt8] {
         func text(_ s: String, _ width: Int) -> [UInt8] {
             Array(Array(s.utf8).prefix(width)) + [UInt8](repeating: 0x20, count: max(0, width - s.utf8.count))

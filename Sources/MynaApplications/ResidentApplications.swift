@@ -1,6 +1,6 @@
 import ISO7816
 
-/// The 共通AP (common AP), spec §8: a record with the card's serial number, municipality code and
+/// The 共通AP (common AP), card reference §common-ap: a record with the card's serial number, municipality code and
 /// expiry, a key reference, an INTERNAL AUTHENTICATE key and the resident-registry PIN.
 public enum CommonApplication {
     public static let aid: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00]
@@ -50,7 +50,7 @@ public enum CommonApplication {
     }
 }
 
-/// The 住基AP (resident-registry AP), spec §8: the key reference and its own copy of the
+/// The 住基AP (resident-registry AP), card reference §juki-ap: the key reference and its own copy of the
 /// resident-registry PIN (same initial value, changed separately).
 public enum JukiApplication {
     public static let aid: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01]
@@ -72,7 +72,7 @@ public enum JukiApplication {
 }
 
 /// What the card holds outside its applications: the MF's files and the objects GET DATA answers
-/// in the MF state (spec §2.2).
+/// in the MF state (card reference §mf, §get-data).
 public enum MasterFile {
     /// Selectable EFs of unknown purpose directly under the MF.
     public static let layout: [FileLayout] = FileLayout.opaque([0x001E])

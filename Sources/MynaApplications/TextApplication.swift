@@ -1,6 +1,6 @@
 import ISO7816
 
-/// The 券面事項入力補助AP (card-info input support AP, "text AP"), spec §4: the My Number and
+/// The 券面事項入力補助AP (card-info input support AP, "text AP"), card reference §text-ap: the My Number and
 /// the four basic attributes (基本4情報) as TLV, their integrity record signed by the CV issuer,
 /// and a card key that signs challenges without a credential.
 public enum TextApplication {
@@ -55,11 +55,11 @@ public enum TextApplication {
     public static let pin = CredentialPolicy(
         id: CredentialID("text.pin"), file: 0x0011, maxTries: 3, format: .digits(4), change: .changeReferenceData,
         label: "券面事項入力補助用暗証番号 (text AP PIN)")
-    /// EF 0012: a PIN-like key that is blocked on every card (spec §4.1).
+    /// EF 0012: a PIN-like key that is blocked on every card (card reference §text-files).
     public static let blockedKey = CredentialPolicy(
         id: CredentialID("text.blocked-0012"), file: 0x0012, maxTries: 3, format: .digits(4), change: .none,
         label: "EF 0012 (blocked on every card)")
-    /// 照合番号A: the My Number itself opens EF 0001 (retry limit unknown: Part A 8).
+    /// 照合番号A: the My Number itself opens EF 0001 (retry limit unknown: card reference §decision-retry-limits).
     public static let verificationA = CredentialPolicy(
         id: CredentialID("text.verification-number-a"), file: 0x0014, maxTries: verificationNumberTries, format: .digits(12), change: .none,
         label: "照合番号A (verification number A: the My Number)")
@@ -68,10 +68,10 @@ public enum TextApplication {
         id: CredentialID("text.verification-number-b"), file: 0x0015, maxTries: verificationNumberTries, format: .digits(14), change: .none,
         label: "照合番号B (verification number B)")
 
-    /// Part A 8: the retry limits of 照合番号A/B and the birth-date key are unknown; 10 is the documented assumption.
+    /// card reference §decision-retry-limits: the retry limits of 照合番号A/B and the birth-date key are unknown; 10 is the documented assumption.
     public static let verificationNumberTries = 10
 
-    /// The AP's files and who may read them (spec §4.1).
+    /// The AP's files and who may read them (card reference §text-files).
     public static var layout: ApplicationLayout {
         let anyCredential: AccessRule = .anyOf(pin, verificationA, verificationB)
         return ApplicationLayout(
@@ -88,7 +88,7 @@ public enum TextApplication {
                 .signingKey(File.cardKey, use: .always),
             ] + FileLayout.opaque(File.unknownPurpose),
             defaultSigningKey: File.cardKey,
-            // Secure messaging is not implemented (Part A 11): SET SESSION KEY answers as without the PIN.
+            // Secure messaging is not implemented (card reference §decision-secure-messaging): SET SESSION KEY answers as without the PIN.
             refusedInstructions: [ProprietaryInstruction.setSessionKey: .securityStatusNotSatisfied])
     }
 
@@ -115,7 +115,7 @@ public enum TextApplication {
         IndexedTemplate.encode(objects) + [UInt8](repeating: 0xFF, count: 16)
     }
 
-    /// What EF 0003's two digests cover (spec §4.2): the physical EF 0001, and EF 0002's
+    /// What EF 0003's two digests cover (card reference §text-integrity): the physical EF 0001, and EF 0002's
     /// DF22…DF25 objects as encoded.
     public static func digestInputs(myNumberFile: [UInt8], attributes: [BERTLV]) -> (myNumber: [UInt8], attributes: [UInt8]) {
         (myNumberFile, attributes.encoded(Tag.attributeTags))

@@ -1,6 +1,6 @@
 import ISO7816
 
-/// The 券面事項確認AP (card-face AP, "visual AP"), spec §5: the birth date for age checks, the card
+/// The 券面事項確認AP (card-face AP, "visual AP"), card reference §visual-ap: the birth date for age checks, the card
 /// face (attributes, name/address/security-code images and the face photo) under the issuer's
 /// three-group signature, the rendered My Number, and a card key that signs challenges without a
 /// credential.
@@ -21,7 +21,7 @@ public enum VisualApplication {
         public static let myNumber: FileID = 0x0005
         /// 16 × `FF`.
         public static let reserved: FileID = 0x0006
-        /// The card key (one of the AP's selectable EFs of unknown purpose, spec §5.1).
+        /// The card key (one of the AP's selectable EFs of unknown purpose, card reference §visual-files).
         public static let cardKey: FileID = 0x001A
         /// Selectable files of unknown purpose.
         public static let unknownPurpose: [FileID] = [0x001C, 0x001E]
@@ -65,7 +65,7 @@ public enum VisualApplication {
         id: CredentialID("visual.verification-number-a"), file: 0x0013, maxTries: TextApplication.verificationNumberTries,
         format: .digits(12), change: .none, label: "照合番号A (verification number A: the My Number)")
 
-    /// The AP's files and who may read them (spec §5.1).
+    /// The AP's files and who may read them (card reference §visual-files).
     public static var layout: ApplicationLayout {
         let either: AccessRule = .anyOf(verificationA, verificationB)
         return ApplicationLayout(
@@ -130,7 +130,7 @@ public enum VisualApplication {
         }
     }
 
-    /// The three groups the card-face signature covers (spec §5.2): DF22‖DF23‖DF24, DF25‖DF26 and
+    /// The three groups the card-face signature covers (card reference §visual-face-signature): DF22‖DF23‖DF24, DF25‖DF26 and
     /// DF27, as encoded objects. DF29 (expiry) and DF2A (security code) are not signed. The issuer
     /// signs `DigestInfo.threeDigests` of their SHA-256 digests.
     public static func faceSignatureGroups(_ objects: [BERTLV]) -> [[UInt8]] {
@@ -143,7 +143,7 @@ public enum VisualApplication {
     // MARK: EF 0003, 0005
 
     /// EF 0003: AP basic information. `DF 35` holds a key id and 256 bytes whose meaning is unknown
-    /// (spec §5.2), given by the issuer.
+    /// (card reference §visual-formats), given by the issuer.
     public static func basicInfoFile(issuerKeyID: [UInt8], municipalityCode: String, opaqueKeyID: [UInt8], opaque: [UInt8]) -> [UInt8] {
         let value = [
             BERTLV(tag: 0xDF31, value: [0x06, 0x03, 0x0E, 0x01]),

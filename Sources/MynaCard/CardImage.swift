@@ -14,7 +14,7 @@ public struct CardImage: Sendable {
     public var masterFiles: [ElementaryFile]
     /// Every credential the card holds, with its initial value.
     public var credentials: [Credential]
-    /// Card-level data objects answered by GET DATA in the MF state (spec §2.2), by tag. `5F51`
+    /// Card-level data objects answered by GET DATA in the MF state (card reference §get-data), by tag. `5F51`
     /// (the ATR without TS) is added by the card itself and also answers inside an AP.
     public var dataObjects: [UInt16: [UInt8]]
 
@@ -43,7 +43,7 @@ public struct Application: Sendable {
     /// The key COMPUTE DIGITAL SIGNATURE uses with P2 `00` (the 券面 APs' card key).
     public var defaultSigningKey: FileID?
     /// Proprietary (CLA `80`) instructions the application knows but refuses here, with the status
-    /// word a real card answers (SET SESSION KEY `AE`, terminal authentication `A2`; spec §3.3, §4.3).
+    /// word a real card answers (SET SESSION KEY `AE`, terminal authentication `A2`; card reference §jpki-terminal-auth, §text-secure-messaging).
     public var refusedInstructions: [UInt8: StatusWord]
 
     /// The application `layout` defines, holding `contents`: the bytes of every transparent EF,

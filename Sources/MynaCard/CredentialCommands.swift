@@ -1,7 +1,7 @@
 import ISO7816
 import MynaApplications
 
-/// VERIFY, CHANGE REFERENCE DATA and CHANGE KEY, with retry counters as Part A 3 decides.
+/// VERIFY, CHANGE REFERENCE DATA and CHANGE KEY, with retry counters as card reference §decision-verify decides.
 extension VirtualCard {
     /// Tries left for `id` (the durable value, or the limit for a fresh card).
     public func triesLeft(_ id: CredentialID) -> Int {

@@ -1,7 +1,7 @@
 import ISO7816
 import MynaApplications
 
-/// SELECT, READ BINARY and READ RECORD: the file system as §2.2–2.3 of the card spec describe.
+/// SELECT, READ BINARY and READ RECORD: the file system as card reference §mf, §get-data, §select, §read-binary, §read-record describe.
 extension VirtualCard {
     /// Files of the current DF (the selected application, or the MF).
     var currentDirectory: [ElementaryFile] {
@@ -64,7 +64,7 @@ extension VirtualCard {
         guard matches.count == 1, let index = matches.first else { throw CardRefusal(.fileNotFound) }
         session.application = index
         session.currentFile = nil
-        session.verified = [] // any application SELECT clears the security state (Part A 4)
+        session.verified = [] // any application SELECT clears the security state (card reference §decision-security-state)
     }
 
     private mutating func selectFile(_ fid: FileID) throws(CardRefusal) {
@@ -90,11 +90,11 @@ extension VirtualCard {
         guard case .transparent(let content) = file.content else { throw CardRefusal(.incompatibleWithFileStructure) }
         guard file.readAccess.isSatisfied(by: session.verified) else { throw CardRefusal(.securityStatusNotSatisfied) }
         guard offset < content.count else { throw CardRefusal(.wrongParametersOffset) }
-        // Le beyond the end: the rest of the file with 9000 (JICSAP "read to end within limit").
+        // Le beyond the end: the rest of the file with 9000 (JICSAP "read to end within limit", card reference §read-binary).
         return Array(content[offset..<min(content.count, offset + ne)])
     }
 
-    /// GET DATA `00 CA tag Le` (spec §2.2): card-level objects in the MF state only (`5F51` also in
+    /// GET DATA `00 CA tag Le` (card reference §get-data): card-level objects in the MF state only (`5F51` also in
     /// an AP); a large object needs an extended Le (`6700` otherwise); a small one answers `6Cxx`
     /// when Le is too short; an absent object `6A88`.
     mutating func getData(_ command: CommandAPDU) throws(CardRefusal) -> [UInt8] {

@@ -2,7 +2,7 @@ import Crypto
 import ISO7816
 import MynaApplications
 
-/// COMPUTE DIGITAL SIGNATURE, INTERNAL AUTHENTICATE and GET CHALLENGE (§2.3, §3.3).
+/// COMPUTE DIGITAL SIGNATURE, INTERNAL AUTHENTICATE and GET CHALLENGE (card reference §commands, §jpki-sign).
 extension VirtualCard {
     /// The key P2 names: `80` current EF, `80|SFI` by short EF id, `00` the AP's default key.
     private func referencedKey(p2: UInt8) throws(CardRefusal) -> CardKey {

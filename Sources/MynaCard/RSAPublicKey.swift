@@ -4,7 +4,7 @@ import Foundation
 import MynaApplications
 
 /// The raw public operation a verifier needs: the 券面 APs sign DigestInfo structures no library
-/// helper builds (the visual AP's three-digest one, spec §5.2), so the padded block is recovered
+/// helper builds (the visual AP's three-digest one, card reference §visual-face-signature), so the padded block is recovered
 /// and compared.
 extension RSAPublicKey {
     /// s^e mod n, left-padded to the modulus length; nil when the signature is not below n.

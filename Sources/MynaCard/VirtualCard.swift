@@ -62,7 +62,7 @@ public struct VirtualCard {
         let cla = try CommandClass(command.cla)
         if command.isExtended && !image.supportsExtendedLength { throw CardRefusal(.wrongLength) }
         if cla.secureMessaging {
-            // Outside a secure-messaging session (none is implemented), Part A 7 / §2.3.
+            // Outside a secure-messaging session (none is implemented), card reference §secure-messaging-cla.
             throw CardRefusal(command.ins == Instruction.select ? .secureMessagingNotSupported : .secureMessagingSessionInvalid)
         }
         switch (cla.proprietary, command.ins) {
@@ -105,9 +105,9 @@ extension StatusWord {
     var bytes: [UInt8] { [sw1, sw2] }
 }
 
-/// The CLA byte, classified as the card sees it (Part A 7, §2.3).
+/// The CLA byte, classified as the card sees it (card reference §decision-status-words, §secure-messaging-cla).
 struct CommandClass {
-    /// `8x`: proprietary (JICSAP) commands.
+    /// `8x`: proprietary (JICSAP, card reference §src-jicsap) commands.
     var proprietary: Bool
     /// SM indication bits set (`x4`, `x8`, `xC`).
     var secureMessaging: Bool

@@ -124,7 +124,7 @@ public struct CardReader<Channel: CardChannel> {
         for credential in [TextApplication.pin, TextApplication.verificationA, TextApplication.verificationB] {
             try recordCounter(.text, credential, &report)
         }
-        // The PIN opens both files; 照合番号A only the My Number, 照合番号B only the attributes (spec §4.1).
+        // The PIN opens both files; 照合番号A only the My Number, 照合番号B only the attributes (card reference §text-files).
         if let pin = credentials.textPIN {
             try verify(TextApplication.pin, pin, force: credentials.force)
         } else {
@@ -187,7 +187,7 @@ public struct CardReader<Channel: CardChannel> {
         return certificate.key
     }
 
-    /// Card presence (spec §5.2): GET CHALLENGE, then the AP's card key signs it with no credential;
+    /// Card presence (card reference §card-key-signing): GET CHALLENGE, then the AP's card key signs it with no credential;
     /// the signature must verify under the card key the issuer signed.
     mutating func provePresence(_ application: CardApplicationID, cardKey: RSAPublicKey?, _ report: inout CardReport) throws {
         let challenge = try channel.transmit(.getChallenge(length: 16))

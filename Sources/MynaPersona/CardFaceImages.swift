@@ -3,7 +3,7 @@ import Foundation
 import MynaApplications
 import MynaCard
 
-/// The images the 券面事項確認AP (card-face AP, "visual AP") carries (spec §5.2): the name, address,
+/// The images the 券面事項確認AP (card-face AP, "visual AP") carries (card reference §visual-formats): the name, address,
 /// security code and My Number as 1-bit PNG rendered from the persona's text, and a synthetic face
 /// photo as greyscale JPEG 2000 in a JP2 container. They live beside `persona.yaml` so a persona
 /// directory loads without any image tool; only issuing them needs one (`CardFaceRenderer`).

@@ -4,7 +4,7 @@ import MynaCard
 import SwiftASN1
 import X509
 
-/// Issues a persona's two JPKI end-entity certificates from the test PKI (§7.2, Part A 10).
+/// Issues a persona's two JPKI end-entity certificates from the test PKI (card reference §jpki-end-entity-certificates, §decision-test-pki).
 public enum CertificateIssuer {
     /// Policy OIDs J-LIS uses (registered in public OID lists).
     static let authenticationPolicy: ASN1ObjectIdentifier = [1, 2, 392, 200149, 8, 5, 1, 3, 30]

@@ -65,11 +65,11 @@ public struct Persona: Codable, Hashable, Sendable {
         public var securityCode: String
         /// The chip's 15-digit serial number (製造番号).
         public var serialNumber: String
-        /// Which ATR the card answers with (Part A 1).
+        /// Which ATR the card answers with (card reference §decision-atr).
         public var atr: CardATR
-        /// Extended-length APDUs accepted (Part A 2).
+        /// Extended-length APDUs accepted (card reference §decision-extended-length).
         public var extendedLength: Bool
-        /// 顔認証マイナンバーカード: no PINs, no signature certificate (Part A 9).
+        /// 顔認証マイナンバーカード: no PINs, no signature certificate (card reference §decision-face-auth).
         public var faceAuthentication: Bool
         /// Whether the card carries a signature certificate (not for minors under 15 by default).
         public var signatureCertificate: Bool
@@ -159,13 +159,13 @@ public struct Persona: Codable, Hashable, Sendable {
         return out
     }
 
-    /// 照合番号B: era `YYMMDD` birth date + expiry year + security code (spec §6.2).
+    /// 照合番号B: era `YYMMDD` birth date + expiry year + security code (card reference §verification-number-b).
     public var verificationNumberB: String {
         let era = birthDate.japaneseEra
         return String(format: "%02d%02d%02d", era.year, birthDate.month, birthDate.day)
             + String(format: "%04d", card.expiry.year) + card.securityCode
     }
 
-    /// The electronic certificates' expiry: the 5th birthday after issue (spec §7.2).
+    /// The electronic certificates' expiry: the 5th birthday after issue (card reference §jpki-end-entity-certificates).
     public var certificateExpiry: CalendarDate { birthDate.nthBirthday(5, after: card.issued) }
 }

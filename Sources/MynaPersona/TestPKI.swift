@@ -7,8 +7,8 @@ import X509
 import _CryptoExtras
 
 /// The project's own stand-in for J-LIS: an authentication CA and a signature CA with the DN
-/// shape and extensions of §7.1, and an organisation that says plainly it is a test CA (Part A
-/// 10). Nothing here verifies against production roots, by design.
+/// shape and extensions of card reference §jpki-ca-certificates, and an organisation that says plainly it is a test CA (card reference
+/// §decision-test-pki). Nothing here verifies against production roots, by design.
 public struct TestPKI: Sendable {
     /// One CA: its key and self-signed certificate.
     public struct Authority: Sendable {
@@ -18,7 +18,7 @@ public struct TestPKI: Sendable {
 
     public var authentication: Authority
     public var signature: Authority
-    /// The CV hierarchies of the 券面 APs (spec §4.2, §5.2): a test root and an issuing key per AP.
+    /// The CV hierarchies of the 券面 APs (card reference §cv-certificates): a test root and an issuing key per AP.
     public var cardVerifiable: CardVerifiableKeys
 
     /// One AP's CV hierarchy: the root (certifier), the issuing key it certified, and the issuer's

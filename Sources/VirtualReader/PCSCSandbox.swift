@@ -2,7 +2,7 @@ import Foundation
 
 /// A private PC/SC world: our simulator, and a pcscd of its own that loads our IFD handler and
 /// listens on a private socket, so a test or a user's command runs against virtual cards with
-/// no system changes (../shared/spec/pcsc-stack.md §2.3). As root the daemon is handed its
+/// no system changes. As root the daemon is handed its
 /// socket by `systemd-socket-activate`; as another user it also runs in a user and mount
 /// namespace (`unshare -rm`) with a private /run, because pcscd always writes /run/pcscd.
 public final class PCSCSandbox: @unchecked Sendable {

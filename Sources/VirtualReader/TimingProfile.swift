@@ -37,9 +37,9 @@ public struct TimingProfile: Codable, Hashable, Sendable {
     public static let instant = TimingProfile(name: "instant", delayMicros: [:], perByteMicros: 0)
 
     /// A contact card behind a CCID reader after PPS to 115 200 bit/s (≈ 87 µs per byte at 10
-    /// bits per character), with on-card processing times typical of JICSAP cards: an RSA-2048
+    /// bits per character), with on-card processing times typical of JICSAP cards (assumed, card reference §src-jicsap): an RSA-2048
     /// signature dominates at about half a second. No public measurement exists for the My Number
-    /// card (card spec §10); every figure is configurable.
+    /// card (card reference §timing); every figure is configurable.
     public static let realistic = TimingProfile(
         name: "realistic",
         delayMicros: [.powerOn: 60_000, .select: 4_000, .read: 6_000, .verify: 25_000, .sign: 450_000, .challenge: 8_000, .other: 4_000],

@@ -5,7 +5,7 @@ import MynaCard
 import Testing
 import TestSupport
 
-@Suite("Generic status words (Part A 7)")
+@Suite("Generic status words (card reference §decision-status-words)")
 struct GenericCommandTests {
     @Test(arguments: [
         ("00CB3FFF00", "6D00"), // unknown INS

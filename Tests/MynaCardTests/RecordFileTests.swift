@@ -4,7 +4,7 @@ import MynaCard
 import Testing
 import TestSupport
 
-/// READ RECORD on a record EF, the structure the 共通AP uses (spec §2.3, §8).
+/// READ RECORD on a record EF, the structure the 共通AP uses (card reference §read-record, §common-ap).
 @Suite("READ RECORD")
 struct RecordFileTests {
     func card() throws -> VirtualCard {

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// 100 000 random and mutated APDUs: the card never traps and always answers with a status
-/// word the spec allows.
+/// word the card reference §status-words table lists.
 @Suite("Robustness")
 struct RobustnessTests {
     static let allowed: Set<String> = Set([

@@ -6,7 +6,7 @@ import MynaPersona
 import Testing
 import TestSupport
 
-/// The 券面事項入力補助AP (text AP), 共通AP and 住基AP, checked against spec §4 and §8 with
+/// The 券面事項入力補助AP (text AP), 共通AP and 住基AP, checked against card reference §text-ap, §common-ap, §juki-ap with
 /// openssl as the judge of every signature.
 @Suite("Text AP, 共通AP and 住基AP")
 struct TextAPTests {
@@ -19,7 +19,7 @@ struct TextAPTests {
 
     func verify(_ p2: String, _ value: String) -> String { JPKIAPDU.verify(p2, value) }
 
-    /// (credential P2 and value, or nil for none) → which EFs open. Spec §4.1.
+    /// (credential P2 and value, or nil for none) → which EFs open. card reference §text-files.
     @Test(arguments: [
         ("none", ["0004", "0005"], ["0001", "0002", "0003", "0006", "0007"]),
         ("pin", ["0001", "0002", "0003", "0004", "0005", "0006", "0007"], [String]()),
@@ -45,9 +45,9 @@ struct TextAPTests {
         #expect(card.sw("00200091") == "63C3")
         #expect(card.sw("00200092") == "63C0") // 0012: blocked on every card
         #expect(card.sw(verify("92", "1234")) == "6984")
-        #expect(card.sw("00200094") == "63CA") // 照合番号A: 10 tries (Part A 8)
+        #expect(card.sw("00200094") == "63CA") // 照合番号A: 10 tries (card reference §decision-retry-limits)
         #expect(card.sw(verify("94", "123456789017")) == "63C9")
-        #expect(card.sw(verify("95", "55021720352285")) == "9000") // spec §6.2's own example (昭和55)
+        #expect(card.sw(verify("95", "55021720352285")) == "9000") // card reference §verification-number-b's own example (昭和55)
         // Verifying B does not open the My Number (A's file).
         _ = card.send("00A4020C020001")
         #expect(card.sw("00B0000011") == "6982")
@@ -128,7 +128,7 @@ struct TextAPTests {
         let r = card.exchange(CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0, p2: 0, data: digestInfo, ne: 256).bytes)
         #expect(r.sw == "9000")
         #expect(try Oracle.verifyMessage(challenge, signature: r.data, privateKeyFile: directory.url.appendingPathComponent("card.key.pem").path))
-        #expect(card.sw("00880093040102030400") == "6985") // INTERNAL AUTHENTICATE: not with the 券面 key (spec §2.3)
+        #expect(card.sw("00880093040102030400") == "6985") // INTERNAL AUTHENTICATE: not with the 券面 key (card reference §internal-authenticate)
     }
 
     @Test func commonAndJukiAPs() throws {

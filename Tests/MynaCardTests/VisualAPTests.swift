@@ -6,7 +6,7 @@ import MynaPersona
 import Testing
 import TestSupport
 
-/// The 券面事項確認AP (visual AP), checked against spec §5 with openssl judging every signature and
+/// The 券面事項確認AP (visual AP), checked against card reference §visual-ap with openssl judging every signature and
 /// ImageMagick's `identify` judging every image.
 @Suite("Visual AP (券面事項確認AP)")
 struct VisualAPTests {
@@ -17,7 +17,7 @@ struct VisualAPTests {
 
     func verify(_ p2: String, _ value: String) -> String { JPKIAPDU.verify(p2, value) }
 
-    /// (credential → EFs that open, EFs answering `6982`). Spec §5.1.
+    /// (credential → EFs that open, EFs answering `6982`). card reference §visual-files.
     @Test(arguments: [
         ("none", ["0003", "0004"], ["0001", "0002", "0005", "0006"]),
         ("birth", ["0001", "0003", "0004"], ["0002", "0005", "0006"]),
@@ -40,12 +40,12 @@ struct VisualAPTests {
     @Test func keysAndCounters() throws {
         var card = try Fixtures.card()
         _ = card.send(Self.visualAP)
-        for p2 in ["91", "92", "93"] { #expect(card.sw("002000" + p2) == "63CA") } // Part A 8: 10 tries
+        for p2 in ["91", "92", "93"] { #expect(card.sw("002000" + p2) == "63CA") } // card reference §decision-retry-limits: 10 tries
         #expect(card.sw(verify("91", "19800217")) == "63C9") // a Gregorian date is a wrong value (and costs a try)
         #expect(card.sw(verify("91", "800217")) == "63C8")   // so is Gregorian YYMMDD: the key is era-based
         #expect(card.sw(verify("91", "550217")) == "9000")
         #expect(card.sw("00200091") == "63CA")                // reset by the success
-        #expect(card.sw(verify("92", "55021720352285")) == "9000") // spec §6.2's example 照合番号B
+        #expect(card.sw(verify("92", "55021720352285")) == "9000") // card reference §verification-number-b's example 照合番号B
         #expect(card.sw("00A4020C020014") == "6A82")          // not a file of this AP
         // The security state is per AP selection.
         _ = card.send(Self.visualAP)

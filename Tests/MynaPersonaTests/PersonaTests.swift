@@ -18,7 +18,7 @@ struct PersonaRuleTests {
 
     @Test func certificateExpiryIsTheFifthBirthdayAfterIssue() {
         let born = CalendarDate("1980-02-17")!
-        #expect(born.nthBirthday(5, after: CalendarDate("2025-10-27")!) == CalendarDate("2030-02-17")!) // spec §7.2 example
+        #expect(born.nthBirthday(5, after: CalendarDate("2025-10-27")!) == CalendarDate("2030-02-17")!) // card reference §jpki-end-entity-certificates example
         #expect(born.nthBirthday(5, after: CalendarDate("2025-02-17")!) == CalendarDate("2030-02-17")!) // issued on the birthday
         #expect(born.nthBirthday(5, after: CalendarDate("2025-02-16")!) == CalendarDate("2029-02-17")!)
         let leap = CalendarDate("2000-02-29")!
@@ -27,7 +27,7 @@ struct PersonaRuleTests {
     }
 
     @Test func verificationNumberBUsesTheJapaneseEra() throws {
-        // Spec §6.2: born 1980-02-17 (昭和55), expiry 2035, security code 2285.
+        // card reference §verification-number-b: born 1980-02-17 (昭和55), expiry 2035, security code 2285.
         let taro = try Fixtures.persona("yamada-taro").persona
         #expect(taro.verificationNumberB == "55021720352285")
         // Heisei: born 1990-05-03 = 平成2年.

@@ -47,7 +47,7 @@ EXIT_BAD_SIGNATURE = 11   # the signature does not verify against the certificat
 EXIT_INTERRUPTED = 130    # Ctrl-C
 
 # --------------------------------------------------------------------------------------------
-# Card constants (spec §3).
+# Card constants (card reference §applications, §jpki-files).
 
 JPKI_AID = bytes.fromhex("D392F000260100000001")
 COMMON_AID = bytes.fromhex("D3921000310001010100")      # 共通AP
@@ -503,7 +503,7 @@ def verify(card: Card, secret: bytes) -> int:
 
 
 def digest_info(message: bytes) -> bytes:
-    """DER DigestInfo of SHA-256(message), as the card expects for P1=00 (spec §3.3)."""
+    """DER DigestInfo of SHA-256(message), as the card expects for P1=00 (card reference §jpki-sign)."""
     return SHA256_DIGEST_INFO_PREFIX + hashlib.sha256(message).digest()
 
 

@@ -20,7 +20,7 @@ extension PersonaDirectory {
         )
     }
 
-    /// The MF-level objects GET DATA answers (spec §2.2). `7F21` (absent on older cards) is left out.
+    /// The MF-level objects GET DATA answers (card reference §get-data). `7F21` (absent on older cards) is left out.
     func dataObjects() -> [UInt16: [UInt8]] {
         typealias Object = MasterFile.DataObject
         return [

@@ -3,7 +3,7 @@ import ISO7816
 import MynaApplications
 import MynaCard
 
-/// One 券面 AP's card-verifiable (CV) hierarchy in the test PKI (spec §4.2, §5.2, Part A 10): a
+/// One 券面 AP's card-verifiable (CV) hierarchy in the test PKI (card reference §cv-certificates, §decision-test-pki): a
 /// test root that certifies the AP's issuing key, which signs the AP's integrity data. Key ids start
 /// with `7`: neither production (`5`) nor J-LIS test (`6`). Production ids are `5000033`/`5000023`
 /// (certifiers of the text and visual AP).

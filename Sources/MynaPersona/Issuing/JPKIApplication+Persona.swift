@@ -4,7 +4,7 @@ import MynaCard
 /// The JPKI AP of a persona's card: its keys, certificates and credentials.
 extension JPKIApplication {
     /// The credentials with the persona's values. On a face-authentication card the PIN answers as
-    /// blocked (Part A 9); without a signature certificate there is no password.
+    /// blocked (card reference §decision-face-auth); without a signature certificate there is no password.
     static func credentials(for persona: Persona) -> [Credential] {
         var out = [Credential(authPIN, initialValue: Array(persona.credentials.authPIN.utf8), blockedAtIssue: persona.card.faceAuthentication)]
         if persona.card.hasSignatureCertificate {

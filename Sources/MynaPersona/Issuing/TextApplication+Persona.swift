@@ -7,7 +7,7 @@ import MynaCard
 /// signed over them, and the card key.
 extension TextApplication {
     /// The PIN and the verification numbers with the persona's values; EF 0012 is blocked on every
-    /// card (spec §4.1), the PIN on a face-authentication card.
+    /// card (card reference §text-files), the PIN on a face-authentication card.
     static func credentials(for persona: Persona) -> [Credential] {
         [
             Credential(pin, initialValue: Array(persona.credentials.textPIN.utf8), blockedAtIssue: persona.card.faceAuthentication),
@@ -22,7 +22,7 @@ extension TextApplication {
         attributeObjects(name: persona.name, address: persona.address, birthDate: persona.birthDate.compact, sex: persona.sex.code)
     }
 
-    /// SHA-256 of what EF 0003's two digests cover (spec §4.2).
+    /// SHA-256 of what EF 0003's two digests cover (card reference §text-integrity).
     static func digests(_ persona: Persona) -> (myNumber: [UInt8], attributes: [UInt8]) {
         let inputs = digestInputs(myNumberFile: myNumberFile(myNumber: persona.myNumber), attributes: attributeObjects(persona))
         return (Array(SHA256.hash(data: inputs.myNumber)), Array(SHA256.hash(data: inputs.attributes)))
@@ -41,7 +41,7 @@ extension TextApplication {
         return cardKeyFile(publicKey: cardKey.publicKey, signature: signature)
     }
 
-    /// The AP with the persona's files (access matrix of spec §4.1).
+    /// The AP with the persona's files (access matrix of card reference §text-files).
     static func make(_ directory: PersonaDirectory) -> Application {
         let persona = directory.persona, issued = directory.issuerData
         func hex(_ text: String) -> FileSource { .bytes((try? Hex.decode(text)) ?? []) }
@@ -51,7 +51,7 @@ extension TextApplication {
             File.integrity: hex(issued.textIntegrity),
             File.cvCertificate: hex(issued.textCVCertificate),
             File.basicInfo: .bytes(basicInfoFile(issuerKeyID: CVHierarchy.text.issuerKeyID)),
-            // The SM key-delivery key: the card key's public half (secure messaging is not implemented, Part A 11).
+            // The SM key-delivery key: the card key's public half (secure messaging is not implemented, card reference §decision-secure-messaging).
             File.secureMessagingKey: .bytes(secureMessagingKeyFile(publicKey: directory.cardKey.publicKey)),
             File.cardKeyCertificate: hex(issued.textCardKey),
             File.reserved: .bytes(reservedFile),
@@ -60,7 +60,7 @@ extension TextApplication {
     }
 }
 
-/// The 共通AP and 住基AP of a persona's card (spec §8).
+/// The 共通AP and 住基AP of a persona's card (card reference §common-ap, §juki-ap).
 extension CommonApplication {
     /// Both resident APs hold the same initial PIN and change it separately with CHANGE KEY.
     static func credentials(for persona: Persona) -> [Credential] {

@@ -65,7 +65,7 @@ extension VisualApplication {
         return Hex.encode(Array(SHA256.hash(data: signed)))
     }
 
-    /// EF 0003's `DF 35`: a key id and 256 bytes whose meaning is unknown (spec §5.2); mynasim
+    /// EF 0003's `DF 35`: a key id and 256 bytes whose meaning is unknown (card reference §visual-formats); mynasim
     /// fills them from a digest of the municipality code.
     static func basicInfoFile(_ persona: Persona) -> [UInt8] {
         var opaque: [UInt8] = []
@@ -74,7 +74,7 @@ extension VisualApplication {
                              opaqueKeyID: CardVerifiableCertificate.keyID("7900025", "001"), opaque: Array(opaque.prefix(256)))
     }
 
-    /// The AP with the persona's files (access matrix of spec §5.1).
+    /// The AP with the persona's files (access matrix of card reference §visual-files).
     static func make(_ directory: PersonaDirectory) -> Application {
         let persona = directory.persona, cardKey = directory.visualCardKey, images = directory.faceImages
         let signatures = directory.issuerData.visualSignatures
