@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := pcscd libpcsclite-dev libssl-dev libsqlite3-dev openssl opensc opensc-pkcs11 pcsc-tools python3-pyscard systemd valgrind gcc make \
                 pkg-config xxd imagemagick fonts-ipafont-gothic curl chromium wrk
 
-.PHONY: all build deps handler demo demo-kakunin test test-swift test-handler test-e2e bench bench-service install uninstall clean
+.PHONY: all build deps handler demo demo-kakunin test lint format test-swift test-handler test-e2e bench bench-service install uninstall clean
 
 all: build handler
 
@@ -26,9 +26,18 @@ demo: deps build handler
 demo-kakunin: deps build handler
 	@scripts/demo-kakunin.sh
 
-## Everything CI runs: Swift tests, the IFD handler's tests (with valgrind), and the end-to-end
+## Everything CI runs: the format and citation checks, Swift tests, the IFD handler's tests (with valgrind), and the end-to-end
 ## tests through a private pcscd with OpenSC, pcsc-tools and pyscard.
-test: test-swift test-handler test-e2e
+test: lint test-swift test-handler test-e2e
+
+## swift-format (.swift-format) over every Swift file, and every card-reference citation resolves.
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Benchmarks Package.swift
+	scripts/check-citations.py
+
+## Rewrites the Swift sources in the project's format.
+format:
+	$(SWIFT) format format -i -r Sources Tests Benchmarks Package.swift
 
 test-swift: build
 	$(SWIFT) test

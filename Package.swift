@@ -120,11 +120,13 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "TestSupport"]),
+        .testTarget(
+            name: "HarnessTests", dependencies: ["Harness", "ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "TestSupport"]),
         .testTarget(
             name: "QualificationServiceTests",
             dependencies: [
-                "QualificationService", "QualificationAPI", "MynaClient", "MynaApplications", "MynaCard", "MynaPersona", "ISO7816", "TestSupport",
+                "QualificationService", "QualificationAPI", "MynaClient", "MynaApplications", "MynaCard", "MynaPersona", "ISO7816",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Yams", package: "Yams"),

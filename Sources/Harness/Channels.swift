@@ -50,7 +50,8 @@ struct ResponseFollowUp {
         var data: [UInt8] = []
         var rounds = 0
         while response.count >= 2, rounds < limit {
-            let sw1 = response[response.count - 2], sw2 = response[response.count - 1]
+            let sw1 = response[response.count - 2]
+            let sw2 = response[response.count - 1]
             if sw1 == 0x61 && getResponse {
                 data += response.dropLast(2)
                 response = try channel.transmit([command[0] & 0x80 == 0 ? 0x00 : command[0], 0xC0, 0x00, 0x00, sw2])

@@ -16,7 +16,8 @@ public final class PCSCTestChannel: TestChannel {
         channel = try PCSCChannel(reader: reader)
         let prefix = "mynasim Virtual Reader 00 "
         if channel.readerName.hasPrefix(prefix), let slot = Int(channel.readerName.dropFirst(prefix.count), radix: 16),
-            ProcessInfo.processInfo.environment["MYNASIM_SOCKET"] != nil {
+            ProcessInfo.processInfo.environment["MYNASIM_SOCKET"] != nil
+        {
             simulatorSlot = slot
             isRealCard = false
         } else {

@@ -7,18 +7,20 @@ public enum Reports {
 
     /// One line per case as it finishes: coloured verdicts on a terminal, plain otherwise.
     public static func consoleLine(_ result: CaseResult, color: Bool) -> String {
-        let (label, code): (String, String) = switch result.verdict {
-        case .pass: ("PASS", "32")
-        case .fail: ("FAIL", "31")
-        case .skipped: ("SKIP", "33")
-        case .notApplicable: ("N/A ", "36")
-        case .inconclusive: ("INC ", "35")
-        }
+        let (label, code): (String, String) =
+            switch result.verdict {
+            case .pass: ("PASS", "32")
+            case .fail: ("FAIL", "31")
+            case .skipped: ("SKIP", "33")
+            case .notApplicable: ("N/A ", "36")
+            case .inconclusive: ("INC ", "35")
+            }
         let verdict = color ? "\u{1B}[\(code)m\(label)\u{1B}[0m" : label
         var line = "\(verdict) \(result.id)  \(result.title)  (\(formatMicros(result.micros)))"
         if let message = result.message, result.verdict != .pass { line += "\n       \(message)" }
         if result.verdict == .fail, let failed = result.steps.last(where: { !$0.passed }), let exchange = failed.exchange {
-            line += "\n       command  \(exchange.command)\n       expected \(failed.expected ?? "-")  \(failed.expectedMeaning.map { "(\($0))" } ?? "")"
+            line +=
+                "\n       command  \(exchange.command)\n       expected \(failed.expected ?? "-")  \(failed.expectedMeaning.map { "(\($0))" } ?? "")"
             line += "\n       actual   \(exchange.response)  (\(exchange.status) \(exchange.statusMeaning))"
         }
         return line
@@ -26,7 +28,11 @@ public enum Reports {
 
     public static func consoleSummary(_ run: RunResult) -> String {
         let counts = run.counts
-        var lines = ["", "\(run.name) on \(run.channel): " + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")]
+        var lines = [
+            "",
+            "\(run.name) on \(run.channel): "
+                + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", "),
+        ]
         lines.append("timing per command class (µs)     count    min    p50    p95    max")
         for (name, t) in run.timingByCommandClass.sorted(by: { $0.key < $1.key }) {
             lines.append(row(name, t))
@@ -34,13 +40,15 @@ public enum Reports {
         if let t = run.timingByCase {
             lines.append(row("per case", t))
         }
-        let passed = counts[.pass, default: 0], failed = counts[.fail, default: 0] + counts[.inconclusive, default: 0]
+        let passed = counts[.pass, default: 0]
+        let failed = counts[.fail, default: 0] + counts[.inconclusive, default: 0]
         lines.append("\(passed) passed, \(failed) failed, \(counts[.skipped, default: 0] + counts[.notApplicable, default: 0]) skipped")
         return lines.joined(separator: "\n")
     }
 
     static func row(_ name: String, _ t: TimingSummary) -> String {
-        "  " + name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%7d %6d %6d %6d %6d", t.count, t.min, t.p50, t.p95, t.max)
+        "  " + name.padding(toLength: 28, withPad: " ", startingAt: 0)
+            + String(format: "%7d %6d %6d %6d %6d", t.count, t.min, t.p50, t.p95, t.max)
     }
 
     static func formatMicros(_ us: Int) -> String { us >= 10_000 ? String(format: "%.1f ms", Double(us) / 1000) : "\(us) µs" }
@@ -61,12 +69,15 @@ public enum Reports {
         let failures = run.cases.filter { $0.verdict == .fail }.count
         let errors = run.cases.filter { $0.verdict == .inconclusive }.count
         let skipped = run.cases.filter { $0.verdict == .skipped || $0.verdict == .notApplicable }.count
-        xml += "<testsuites name=\"\(escape(run.name))\" tests=\"\(run.cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(run.cases.map(\.micros).reduce(0, +)))\">\n"
+        xml +=
+            "<testsuites name=\"\(escape(run.name))\" tests=\"\(run.cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(run.cases.map(\.micros).reduce(0, +)))\">\n"
         for (file, cases) in byFile.sorted(by: { $0.key < $1.key }) {
             let suite = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-            xml += "  <testsuite name=\"\(escape(suite))\" file=\"\(escape(file))\" tests=\"\(cases.count)\" failures=\"\(cases.filter { $0.verdict == .fail }.count)\" errors=\"\(cases.filter { $0.verdict == .inconclusive }.count)\" skipped=\"\(cases.filter { $0.verdict == .skipped || $0.verdict == .notApplicable }.count)\" time=\"\(seconds(cases.map(\.micros).reduce(0, +)))\">\n"
+            xml +=
+                "  <testsuite name=\"\(escape(suite))\" file=\"\(escape(file))\" tests=\"\(cases.count)\" failures=\"\(cases.filter { $0.verdict == .fail }.count)\" errors=\"\(cases.filter { $0.verdict == .inconclusive }.count)\" skipped=\"\(cases.filter { $0.verdict == .skipped || $0.verdict == .notApplicable }.count)\" time=\"\(seconds(cases.map(\.micros).reduce(0, +)))\">\n"
             for c in cases {
-                xml += "    <testcase classname=\"\(escape(suite))\" name=\"\(escape(c.id + " " + c.title))\" time=\"\(seconds(c.micros))\">\n"
+                xml +=
+                    "    <testcase classname=\"\(escape(suite))\" name=\"\(escape(c.id + " " + c.title))\" time=\"\(seconds(c.micros))\">\n"
                 switch c.verdict {
                 case .fail:
                     xml += "      <failure message=\"\(escape(c.message ?? "failed"))\">\(escape(failureDetail(c)))</failure>\n"
@@ -77,7 +88,9 @@ public enum Reports {
                 case .pass:
                     break
                 }
-                let log = c.steps.compactMap { $0.exchange.map { "\($0.command) -> \($0.response) (\($0.status) \($0.statusMeaning)) \($0.micros) µs" } }
+                let log = c.steps.compactMap {
+                    $0.exchange.map { "\($0.command) -> \($0.response) (\($0.status) \($0.statusMeaning)) \($0.micros) µs" }
+                }
                 if !log.isEmpty { xml += "      <system-out>\(escape(log.joined(separator: "\n")))</system-out>\n" }
                 xml += "    </testcase>\n"
             }
@@ -90,7 +103,8 @@ public enum Reports {
         guard let step = c.steps.last(where: { !$0.passed }) else { return c.message ?? "" }
         var text = "at \(step.location)\n"
         if let e = step.exchange {
-            text += "command:  \(e.command)\nexpected: \(step.expected ?? "-") \(step.expectedMeaning ?? "")\nactual:   \(e.response) (\(e.status) \(e.statusMeaning))\n"
+            text +=
+                "command:  \(e.command)\nexpected: \(step.expected ?? "-") \(step.expectedMeaning ?? "")\nactual:   \(e.response) (\(e.status) \(e.statusMeaning))\n"
         }
         return text + (step.message ?? "")
     }
@@ -119,22 +133,30 @@ public enum Reports {
     public static func html(_ run: RunResult) -> String {
         let counts = run.counts
         var body = "<h1>\(escape(run.name))</h1><p>\(escape(run.channel)) · started \(escape(run.started)) · "
-        body += Verdict.allCases.compactMap { v in counts[v].map { "<span class=\"v \(cssClass(v))\">\($0) \(v.rawValue)</span>" } }.joined(separator: " ") + "</p>"
-        body += "<h2>Timing per command class</h2><table><tr><th>class</th><th>count</th><th>min</th><th>p50</th><th>p95</th><th>max</th><th>histogram (µs, log₂ buckets)</th></tr>"
+        body +=
+            Verdict.allCases.compactMap { v in counts[v].map { "<span class=\"v \(cssClass(v))\">\($0) \(v.rawValue)</span>" } }.joined(
+                separator: " ") + "</p>"
+        body +=
+            "<h2>Timing per command class</h2><table><tr><th>class</th><th>count</th><th>min</th><th>p50</th><th>p95</th><th>max</th><th>histogram (µs, log₂ buckets)</th></tr>"
         for (name, t) in run.timingByCommandClass.sorted(by: { $0.key < $1.key }) {
-            body += "<tr><td>\(escape(name))</td><td>\(t.count)</td><td>\(t.min)</td><td>\(t.p50)</td><td>\(t.p95)</td><td>\(t.max)</td><td>\(svgHistogram(t))</td></tr>"
+            body +=
+                "<tr><td>\(escape(name))</td><td>\(t.count)</td><td>\(t.min)</td><td>\(t.p50)</td><td>\(t.p95)</td><td>\(t.max)</td><td>\(svgHistogram(t))</td></tr>"
         }
         body += "</table><h2>Cases</h2>"
         for c in run.cases {
-            body += "<details class=\"case\"\(c.verdict == .fail ? " open" : "")><summary><span class=\"v \(cssClass(c.verdict))\">\(c.verdict.rawValue)</span> <b>\(escape(c.id))</b> \(escape(c.title)) <small>\(formatMicros(c.micros))\(c.requirement.map { " · " + escape($0) } ?? "")</small></summary>"
+            body +=
+                "<details class=\"case\"\(c.verdict == .fail ? " open" : "")><summary><span class=\"v \(cssClass(c.verdict))\">\(c.verdict.rawValue)</span> <b>\(escape(c.id))</b> \(escape(c.title)) <small>\(formatMicros(c.micros))\(c.requirement.map { " · " + escape($0) } ?? "")</small></summary>"
             if let m = c.message { body += "<p class=\"msg\">\(escape(m))</p>" }
-            body += "<table class=\"steps\"><tr><th>where</th><th>command</th><th>response</th><th>status</th><th>expected</th><th>µs</th></tr>"
+            body +=
+                "<table class=\"steps\"><tr><th>where</th><th>command</th><th>response</th><th>status</th><th>expected</th><th>µs</th></tr>"
             for s in c.steps {
                 let cls = s.passed ? "" : " class=\"bad\""
                 if let e = s.exchange {
-                    body += "<tr\(cls)><td>\(escape(shortLocation(s.location)))</td><td><code>\(escape(e.command))</code></td><td><code>\(escape(e.response))</code></td><td>\(e.status) \(escape(e.statusMeaning))</td><td><code>\(escape(s.expected ?? ""))</code> \(escape(s.expectedMeaning ?? ""))</td><td>\(e.micros)</td></tr>"
+                    body +=
+                        "<tr\(cls)><td>\(escape(shortLocation(s.location)))</td><td><code>\(escape(e.command))</code></td><td><code>\(escape(e.response))</code></td><td>\(e.status) \(escape(e.statusMeaning))</td><td><code>\(escape(s.expected ?? ""))</code> \(escape(s.expectedMeaning ?? ""))</td><td>\(e.micros)</td></tr>"
                 } else {
-                    body += "<tr\(cls)><td>\(escape(shortLocation(s.location)))</td><td colspan=\"3\">\(s.atr.map { "reset, ATR <code>\(escape($0))</code>" } ?? escape(s.message ?? ""))</td><td><code>\(escape(s.expected ?? ""))</code></td><td></td></tr>"
+                    body +=
+                        "<tr\(cls)><td>\(escape(shortLocation(s.location)))</td><td colspan=\"3\">\(s.atr.map { "reset, ATR <code>\(escape($0))</code>" } ?? escape(s.message ?? ""))</td><td><code>\(escape(s.expected ?? ""))</code></td><td></td></tr>"
                 }
             }
             body += "</table></details>"
@@ -166,13 +188,15 @@ public enum Reports {
     }
 
     static func svgHistogram(_ t: TimingSummary) -> String {
-        let width = 240, height = 40
+        let width = 240
+        let height = 40
         let peak = max(1, t.histogram.map(\.count).max() ?? 1)
         let barWidth = max(4, width / max(1, t.histogram.count))
         var bars = ""
         for (i, bucket) in t.histogram.enumerated() {
             let h = max(1, bucket.count * (height - 2) / peak)
-            bars += "<rect x=\"\(i * barWidth)\" y=\"\(height - h)\" width=\"\(barWidth - 1)\" height=\"\(h)\" fill=\"#47a\"><title>≤\(bucket.upToMicros) µs: \(bucket.count)</title></rect>"
+            bars +=
+                "<rect x=\"\(i * barWidth)\" y=\"\(height - h)\" width=\"\(barWidth - 1)\" height=\"\(h)\" fill=\"#47a\"><title>≤\(bucket.upToMicros) µs: \(bucket.count)</title></rect>"
         }
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\">\(bars)</svg>"
     }

@@ -5,10 +5,10 @@ import ISO7816
 /// variable's bytes, and `|` between alternatives.
 public struct ResponsePattern: Sendable, CustomStringConvertible {
     public enum Element: Sendable, Equatable {
-        case byte(value: UInt8, mask: UInt8)    // mask F0/0F/00 for `?` nibbles, FF exact
+        case byte(value: UInt8, mask: UInt8)  // mask F0/0F/00 for `?` nibbles, FF exact
         case anyByte
         case anyRun
-        case capture(name: String, count: Int?) // nil count: a run
+        case capture(name: String, count: Int?)  // nil count: a run
         case variable(String)
     }
     public var alternatives: [[Element]]
@@ -24,7 +24,9 @@ public struct ResponsePattern: Sendable, CustomStringConvertible {
         return nil
     }
 
-    private static func match(_ pattern: ArraySlice<Element>, _ bytes: ArraySlice<UInt8>, _ variables: [String: [UInt8]], _ captures: inout [String: [UInt8]]) -> Bool {
+    private static func match(
+        _ pattern: ArraySlice<Element>, _ bytes: ArraySlice<UInt8>, _ variables: [String: [UInt8]], _ captures: inout [String: [UInt8]]
+    ) -> Bool {
         guard let first = pattern.first else { return bytes.isEmpty }
         let rest = pattern.dropFirst()
         switch first {
@@ -58,7 +60,9 @@ public struct ResponsePattern: Sendable, CustomStringConvertible {
     /// The status words this pattern accepts, when they are fixed (for reports).
     public var statusWords: [String] {
         alternatives.compactMap { alt in
-            guard alt.count >= 2, case .byte(let a, 0xFF) = alt[alt.count - 2], case .byte(let b, 0xFF) = alt[alt.count - 1] else { return nil }
+            guard alt.count >= 2, case .byte(let a, 0xFF) = alt[alt.count - 2], case .byte(let b, 0xFF) = alt[alt.count - 1] else {
+                return nil
+            }
             return Hex.encode([a, b])
         }
     }

@@ -2,7 +2,9 @@ import ISO7816
 
 /// The outcome of a test case.
 public enum Verdict: String, Codable, Sendable, CaseIterable {
-    case pass, fail, skipped, notApplicable = "not applicable", inconclusive
+    case pass, fail, skipped
+    case notApplicable = "not applicable"
+    case inconclusive
 }
 
 /// One command and its response, timed.
@@ -66,7 +68,10 @@ public struct TimingSummary: Codable, Sendable {
         max = sorted[sorted.count - 1]
         var bounds: [Int] = []
         var bound = 1
-        while bound < max * 2 || bounds.isEmpty { bounds.append(bound); bound *= 2 }
+        while bound < max * 2 || bounds.isEmpty {
+            bounds.append(bound)
+            bound *= 2
+        }
         var counts = [Int](repeating: 0, count: bounds.count)
         for v in sorted { counts[bounds.firstIndex { v <= $0 } ?? bounds.count - 1] += 1 }
         let first = counts.firstIndex { $0 > 0 } ?? 0

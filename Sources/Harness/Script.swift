@@ -73,8 +73,8 @@ public struct ByteTemplate: Sendable, CustomStringConvertible {
 public struct Expression: Sendable {
     public enum Term: Sendable {
         case number(Int)
-        case variable(String)   // big-endian value of the variable's bytes
-        case length(String)     // len(NAME)
+        case variable(String)  // big-endian value of the variable's bytes
+        case length(String)  // len(NAME)
     }
     public var terms: [(sign: Int, term: Term)]
     /// A lone variable reference (its bytes are used as they are).

@@ -44,7 +44,8 @@ public struct ScriptParser {
     mutating func parseFile() throws(ScriptError) -> Script {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ScriptError(location: SourceLocation(file: path, line: 0, column: 0), message: "cannot read: \(error.localizedDescription)")
+            throw ScriptError(
+                location: SourceLocation(file: path, line: 0, column: 0), message: "cannot read: \(error.localizedDescription)")
         }
         return try parse(text: text)
     }
@@ -59,8 +60,11 @@ public struct ScriptParser {
         if script.cases.isEmpty {
             // A plain (scriptor) script: one case named after the file.
             let id = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            script.cases = [TestCase(id: id, title: id, requirement: nil, profile: nil, destructive: false, disposable: false,
-                                     body: topLevel, location: SourceLocation(file: path, line: 1, column: 1))]
+            script.cases = [
+                TestCase(
+                    id: id, title: id, requirement: nil, profile: nil, destructive: false, disposable: false,
+                    body: topLevel, location: SourceLocation(file: path, line: 1, column: 1))
+            ]
         } else {
             // In a file with cases, statements outside them (e.g. an included `let`) run before
             // every case, ahead of `setup`.
@@ -84,11 +88,15 @@ public struct ScriptParser {
                 pending = (body, index + 1, indent)
             }
             if !continues, let (text, start, firstIndent) = pending {
-                if !text.trimmingCharacters(in: .whitespaces).isEmpty { out.append(Line(text: text, number: start, file: file, indent: firstIndent)) }
+                if !text.trimmingCharacters(in: .whitespaces).isEmpty {
+                    out.append(Line(text: text, number: start, file: file, indent: firstIndent))
+                }
                 pending = nil
             }
         }
-        if let (text, start, firstIndent) = pending, !text.isEmpty { out.append(Line(text: text, number: start, file: file, indent: firstIndent)) }
+        if let (text, start, firstIndent) = pending, !text.isEmpty {
+            out.append(Line(text: text, number: start, file: file, indent: firstIndent))
+        }
         return out
     }
 
@@ -106,7 +114,8 @@ public struct ScriptParser {
 
     // MARK: blocks
 
-    private mutating func parseTopLevel(_ line: Line, _ lines: inout ArraySlice<Line>, into topLevel: inout [Statement]) throws(ScriptError) {
+    private mutating func parseTopLevel(_ line: Line, _ lines: inout ArraySlice<Line>, into topLevel: inout [Statement]) throws(ScriptError)
+    {
         let words = try Self.words(line)
         switch words.first?.lowercased() {
         case "case":
@@ -127,7 +136,8 @@ public struct ScriptParser {
 
     private mutating func include(_ words: [String], line: Line, into topLevel: inout [Statement]) throws(ScriptError) {
         guard words.count == 2 else { throw ScriptError(location: line.location(), message: "expected `include \"FILE\"`") }
-        let target = URL(fileURLWithPath: words[1], relativeTo: URL(fileURLWithPath: line.file).deletingLastPathComponent()).standardizedFileURL.path
+        let target = URL(fileURLWithPath: words[1], relativeTo: URL(fileURLWithPath: line.file).deletingLastPathComponent())
+            .standardizedFileURL.path
         guard !includeStack.contains(target) else { throw ScriptError(location: line.location(), message: "include cycle: \(target)") }
         guard let text = try? String(contentsOfFile: target, encoding: .utf8) else {
             throw ScriptError(location: line.location(8), message: "cannot read included file \(target)")
@@ -144,7 +154,9 @@ public struct ScriptParser {
             let first = line.text.split(separator: " ").first.map { $0.lowercased() }
             if first == "end" { return body }
             if first == "case" || first == "setup" || first == "teardown" || first == "proc" {
-                throw ScriptError(location: line.location(), message: "`\(first!)` inside a block; close the block opened at line \(opener.number) with `end` first")
+                throw ScriptError(
+                    location: line.location(),
+                    message: "`\(first!)` inside a block; close the block opened at line \(opener.number) with `end` first")
             }
             body.append(try parseStatement(line, &lines))
         }
@@ -153,14 +165,20 @@ public struct ScriptParser {
 
     private func parseCaseHeader(_ words: [String], line: Line, body: [Statement]) throws(ScriptError) -> TestCase {
         guard words.count >= 2 else { throw ScriptError(location: line.location(), message: "expected `case ID \"title\" …`") }
-        var testCase = TestCase(id: words[1], title: words[1], requirement: nil, profile: nil, destructive: false, disposable: false,
-                                body: body, location: line.location())
+        var testCase = TestCase(
+            id: words[1], title: words[1], requirement: nil, profile: nil, destructive: false, disposable: false,
+            body: body, location: line.location())
         var index = 2
-        if index < words.count, line.text.contains("\"") { testCase.title = words[index]; index += 1 }
+        if index < words.count, line.text.contains("\"") {
+            testCase.title = words[index]
+            index += 1
+        }
         while index < words.count {
             switch words[index].lowercased() {
             case "destructive": testCase.destructive = true
-            case "disposable": testCase.disposable = true; testCase.destructive = true
+            case "disposable":
+                testCase.disposable = true
+                testCase.destructive = true
             case "requirement", "req":
                 guard index + 1 < words.count else { throw ScriptError(location: line.location(), message: "`requirement` needs a value") }
                 index += 1
@@ -170,7 +188,9 @@ public struct ScriptParser {
                 index += 1
                 testCase.profile = words[index]
             default:
-                throw ScriptError(location: line.location(), message: "unknown case attribute '\(words[index])' (requirement, profile, destructive, disposable)")
+                throw ScriptError(
+                    location: line.location(),
+                    message: "unknown case attribute '\(words[index])' (requirement, profile, destructive, disposable)")
             }
             index += 1
         }
@@ -191,13 +211,16 @@ public struct ScriptParser {
         case "exit", "quit":
             return .exit
         case "let":
-            guard words.count >= 4, words[2] == "=" else { throw ScriptError(location: line.location(), message: "expected `let NAME = BYTES`") }
+            guard words.count >= 4, words[2] == "=" else {
+                throw ScriptError(location: line.location(), message: "expected `let NAME = BYTES`")
+            }
             try Self.checkName(words[1], line: line)
             let value = line.text.components(separatedBy: "=").dropFirst().joined(separator: "=")
             return .assign(name: words[1], value: try Self.template(value, line: line, column: 1), location: line.location())
         case "repeat":
             guard words.count == 2 else { throw ScriptError(location: line.location(), message: "expected `repeat COUNT`") }
-            return .repeatLoop(count: try Self.expression(words[1], line: line), body: try parseBlock(&lines, opener: line), location: line.location())
+            return .repeatLoop(
+                count: try Self.expression(words[1], line: line), body: try parseBlock(&lines, opener: line), location: line.location())
         case "for":
             // for NAME in FROM..TO [width N]
             guard words.count >= 4, words[2] == "in", words[3].contains("..") else {
@@ -206,10 +229,14 @@ public struct ScriptParser {
             try Self.checkName(words[1], line: line)
             let bounds = words[3].components(separatedBy: "..")
             var width = 1
-            if words.count == 6, words[4] == "width", let w = Int(words[5]), (1...4).contains(w) { width = w }
-            else if words.count != 4 { throw ScriptError(location: line.location(), message: "expected `for NAME in FROM..TO [width N]`") }
-            return .forLoop(variable: words[1], from: try Self.expression(bounds[0], line: line), to: try Self.expression(bounds[1], line: line),
-                            width: width, body: try parseBlock(&lines, opener: line), location: line.location())
+            if words.count == 6, words[4] == "width", let w = Int(words[5]), (1...4).contains(w) {
+                width = w
+            } else if words.count != 4 {
+                throw ScriptError(location: line.location(), message: "expected `for NAME in FROM..TO [width N]`")
+            }
+            return .forLoop(
+                variable: words[1], from: try Self.expression(bounds[0], line: line), to: try Self.expression(bounds[1], line: line),
+                width: width, body: try parseBlock(&lines, opener: line), location: line.location())
         case "call":
             guard words.count == 2 else { throw ScriptError(location: line.location(), message: "expected `call NAME`") }
             return .call(name: words[1], location: line.location())
@@ -228,9 +255,12 @@ public struct ScriptParser {
             }
             return .budget(duration, location: line.location())
         case "expect":
-            guard words.count >= 4, words[2] == "=" else { throw ScriptError(location: line.location(), message: "expected `expect NAME = PATTERN`") }
+            guard words.count >= 4, words[2] == "=" else {
+                throw ScriptError(location: line.location(), message: "expected `expect NAME = PATTERN`")
+            }
             let pattern = line.text.components(separatedBy: "=").dropFirst().joined(separator: "=")
-            return .expectVariable(name: words[1], pattern: try Self.pattern(pattern, line: line, column: 1, requireStatus: false), location: line.location())
+            return .expectVariable(
+                name: words[1], pattern: try Self.pattern(pattern, line: line, column: 1, requireStatus: false), location: line.location())
         case "end":
             throw ScriptError(location: line.location(), message: "`end` without a block")
         default:
@@ -249,7 +279,8 @@ public struct ScriptParser {
             if let range = text.range(of: " within ") {
                 let value = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
                 guard let d = Self.duration(value) else {
-                    throw ScriptError(location: line.location(parts[0].count + 3), message: "'\(value)' is not a duration (e.g. 50ms, 2s, 800us)")
+                    throw ScriptError(
+                        location: line.location(parts[0].count + 3), message: "'\(value)' is not a duration (e.g. 50ms, 2s, 800us)")
                 }
                 within = d
                 text = String(text[..<range.lowerBound])
@@ -268,7 +299,11 @@ public struct ScriptParser {
         var inQuote = false
         var quoted = false
         for c in line.text {
-            if c == "\"" { inQuote.toggle(); quoted = true; continue }
+            if c == "\"" {
+                inQuote.toggle()
+                quoted = true
+                continue
+            }
             if c.isWhitespace && !inQuote {
                 if !current.isEmpty || quoted { out.append(current) }
                 current = ""
@@ -359,7 +394,8 @@ public struct ScriptParser {
                     i = end
                 }
             } else {
-                throw ScriptError(location: line.location(column + i), message: "unexpected '\(c)' in an APDU (hex, $name or ${expression})")
+                throw ScriptError(
+                    location: line.location(column + i), message: "unexpected '\(c)' in an APDU (hex, $name or ${expression})")
             }
         }
         try flushHex()
@@ -375,10 +411,13 @@ public struct ScriptParser {
             let t = token.trimmingCharacters(in: .whitespaces)
             token = ""
             guard !t.isEmpty else { throw ScriptError(location: line.location(), message: "incomplete expression '\(text)'") }
-            if let n = Int(t) { terms.append((sign, .number(n))) }
-            else if t.hasPrefix("0x"), let n = Int(t.dropFirst(2), radix: 16) { terms.append((sign, .number(n))) }
-            else if t.hasPrefix("len("), t.hasSuffix(")") { terms.append((sign, .length(String(t.dropFirst(4).dropLast())))) }
-            else {
+            if let n = Int(t) {
+                terms.append((sign, .number(n)))
+            } else if t.hasPrefix("0x"), let n = Int(t.dropFirst(2), radix: 16) {
+                terms.append((sign, .number(n)))
+            } else if t.hasPrefix("len("), t.hasSuffix(")") {
+                terms.append((sign, .length(String(t.dropFirst(4).dropLast()))))
+            } else {
                 try checkName(t, line: line)
                 terms.append((sign, .variable(t)))
             }
@@ -407,19 +446,36 @@ public struct ScriptParser {
             var i = 0
             while i < chars.count {
                 let c = chars[i]
-                if c == " " || c == "\t" { i += 1; continue }
-                if c == "*" { elements.append(.anyRun); i += 1; continue }
-                if c == ".", i + 1 < chars.count, chars[i + 1] == "." { elements.append(.anyByte); i += 2; continue }
+                if c == " " || c == "\t" {
+                    i += 1
+                    continue
+                }
+                if c == "*" {
+                    elements.append(.anyRun)
+                    i += 1
+                    continue
+                }
+                if c == ".", i + 1 < chars.count, chars[i + 1] == "." {
+                    elements.append(.anyByte)
+                    i += 2
+                    continue
+                }
                 if c == "[" {
                     guard let close = chars[i...].firstIndex(of: "]") else {
                         throw ScriptError(location: line.location(column + i), message: "`[` without `]`")
                     }
                     let inner = String(chars[(i + 1)..<close]).split(separator: ":").map(String.init)
-                    guard inner.count == 2 else { throw ScriptError(location: line.location(column + i), message: "a capture is [NAME:COUNT] or [NAME:*]") }
+                    guard inner.count == 2 else {
+                        throw ScriptError(location: line.location(column + i), message: "a capture is [NAME:COUNT] or [NAME:*]")
+                    }
                     try checkName(inner[0], line: line)
-                    if inner[1] == "*" { elements.append(.capture(name: inner[0], count: nil)) }
-                    else if let n = Int(inner[1]), n >= 0 { elements.append(.capture(name: inner[0], count: n)) }
-                    else { throw ScriptError(location: line.location(column + i), message: "capture count '\(inner[1])' is not a number or *") }
+                    if inner[1] == "*" {
+                        elements.append(.capture(name: inner[0], count: nil))
+                    } else if let n = Int(inner[1]), n >= 0 {
+                        elements.append(.capture(name: inner[0], count: n))
+                    } else {
+                        throw ScriptError(location: line.location(column + i), message: "capture count '\(inner[1])' is not a number or *")
+                    }
                     i = close + 1
                     continue
                 }
@@ -430,8 +486,9 @@ public struct ScriptParser {
                     continue
                 }
                 guard i + 1 < chars.count, isHex(c) || c == "?", isHex(chars[i + 1]) || chars[i + 1] == "?" else {
-                    throw ScriptError(location: line.location(column + i),
-                                      message: "unexpected '\(c)' in an expected response (hex, .., ?, *, [name:N], $name, |)")
+                    throw ScriptError(
+                        location: line.location(column + i),
+                        message: "unexpected '\(c)' in an expected response (hex, .., ?, *, [name:N], $name, |)")
                 }
                 var value: UInt8 = 0
                 var mask: UInt8 = 0
@@ -443,10 +500,18 @@ public struct ScriptParser {
                 i += 2
             }
             if requireStatus {
-                let fixedTail = elements.suffix(2).allSatisfy { if case .byte = $0 { return true }; if case .anyByte = $0 { return true }; return false }
+                let fixedTail = elements.suffix(2).allSatisfy {
+                    if case .byte = $0 { return true }
+                    if case .anyByte = $0 { return true }
+                    return false
+                }
                 guard elements.count >= 2, fixedTail else {
                     let lead = alternative.prefix { $0 == " " || $0 == "\t" }.count
-                    throw ScriptError(location: line.location(column + lead), message: "an expected response ends in a 2-byte status word (e.g. `* 9000`, `63C?`), got '\(alternative.trimmingCharacters(in: .whitespaces))'")
+                    throw ScriptError(
+                        location: line.location(column + lead),
+                        message:
+                            "an expected response ends in a 2-byte status word (e.g. `* 9000`, `63C?`), got '\(alternative.trimmingCharacters(in: .whitespaces))'"
+                    )
                 }
             }
             alternatives.append(elements)

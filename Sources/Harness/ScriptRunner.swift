@@ -51,8 +51,9 @@ public struct ScriptRunner {
     }
 
     func run<C: TestChannel>(_ testCase: TestCase, of script: Script, on channel: inout C) -> CaseResult {
-        var result = CaseResult(id: testCase.id, title: testCase.title, requirement: testCase.requirement, file: script.path,
-                                verdict: .pass, message: nil, steps: [], micros: 0)
+        var result = CaseResult(
+            id: testCase.id, title: testCase.title, requirement: testCase.requirement, file: script.path,
+            verdict: .pass, message: nil, steps: [], micros: 0)
         if let profile = testCase.profile, !options.profiles.contains(profile) {
             result.verdict = .notApplicable
             result.message = "profile '\(profile)' is not active (--profile \(profile))"
@@ -84,8 +85,12 @@ public struct ScriptRunner {
             try execute(testCase.body, &execution)
         } catch let stop as Stop {
             switch stop {
-            case .failed(let message): result.verdict = .fail; result.message = message
-            case .inconclusive(let message): result.verdict = .inconclusive; result.message = message
+            case .failed(let message):
+                result.verdict = .fail
+                result.message = message
+            case .inconclusive(let message):
+                result.verdict = .inconclusive
+                result.message = message
             case .exit: break
             }
         } catch {
@@ -125,8 +130,9 @@ public struct ScriptRunner {
                 try exchange(command, expected: expected, within: within, location: location, &x)
             case .reset(let expected, let location):
                 let atr = try x.channel.reset()
-                var step = StepRecord(location: location.description, exchange: nil, atr: Hex.encode(atr), expected: expected?.text,
-                                      expectedMeaning: nil, passed: true, message: nil)
+                var step = StepRecord(
+                    location: location.description, exchange: nil, atr: Hex.encode(atr), expected: expected?.text,
+                    expectedMeaning: nil, passed: true, message: nil)
                 if let expected, expected.match(atr, variables: x.variables) == nil {
                     step.passed = false
                     step.message = "ATR \(Hex.encode(atr)) does not match \(expected.text)"
@@ -142,7 +148,8 @@ public struct ScriptRunner {
                 let n = try evaluate(count, x.variables, location)
                 for _ in 0..<max(0, n) { try execute(body, &x) }
             case .forLoop(let variable, let from, let to, let width, let body, let location):
-                let a = try evaluate(from, x.variables, location), b = try evaluate(to, x.variables, location)
+                let a = try evaluate(from, x.variables, location)
+                let b = try evaluate(to, x.variables, location)
                 for value in stride(from: a, through: b, by: a <= b ? 1 : -1) {
                     x.variables[variable] = Self.bytes(value, width: width)
                     try execute(body, &x)
@@ -162,8 +169,11 @@ public struct ScriptRunner {
             case .expectVariable(let name, let pattern, let location):
                 guard let value = x.variables[name] else { throw Stop.inconclusive("\(location): no variable '\(name)'") }
                 let ok = pattern.match(value, variables: x.variables) != nil
-                x.steps.append(StepRecord(location: location.description, exchange: nil, atr: nil, expected: pattern.text, expectedMeaning: nil,
-                                          passed: ok, message: ok ? "\(name) = \(Hex.encode(value))" : "\(name) = \(Hex.encode(value)) does not match \(pattern.text)"))
+                x.steps.append(
+                    StepRecord(
+                        location: location.description, exchange: nil, atr: nil, expected: pattern.text, expectedMeaning: nil,
+                        passed: ok,
+                        message: ok ? "\(name) = \(Hex.encode(value))" : "\(name) = \(Hex.encode(value)) does not match \(pattern.text)"))
                 if !ok { throw Stop.failed("\(location): \(name) = \(Hex.encode(value)) does not match \(pattern.text)") }
             }
         }
@@ -171,19 +181,25 @@ public struct ScriptRunner {
 
     /// One exchange: send, time, check, record.
     @discardableResult
-    func exchange<C: TestChannel>(_ command: [UInt8], expected: ResponsePattern?, within: Duration?, location: SourceLocation,
-                                  _ x: inout Execution<C>) throws -> [UInt8] {
+    func exchange<C: TestChannel>(
+        _ command: [UInt8], expected: ResponsePattern?, within: Duration?, location: SourceLocation,
+        _ x: inout Execution<C>
+    ) throws -> [UInt8] {
         if x.guardCounters { try guardRetryCounter(command, location, &x) }
         let started = ContinuousClock.now
         let response = try x.followUp.exchange(command, on: &x.channel)
         let elapsed = ContinuousClock.now - started
         guard response.count >= 2 else { throw Stop.inconclusive("\(location): a response without a status word") }
         let status = StatusWord(response[response.count - 2], response[response.count - 1])
-        let record = ExchangeRecord(command: Hex.encode(command), response: Hex.encode(response), status: status.description,
-                                    statusMeaning: status.meaning, micros: Self.micros(elapsed), commandClass: CommandClassName.of(command))
-        var step = StepRecord(location: location.description, exchange: record, atr: nil, expected: expected?.text,
-                              expectedMeaning: expected.map { $0.statusWords.map { "\($0) \(StatusWord(UInt16($0, radix: 16)!).meaning)" }.joined(separator: " | ") },
-                              passed: true, message: nil)
+        let record = ExchangeRecord(
+            command: Hex.encode(command), response: Hex.encode(response), status: status.description,
+            statusMeaning: status.meaning, micros: Self.micros(elapsed), commandClass: CommandClassName.of(command))
+        var step = StepRecord(
+            location: location.description, exchange: record, atr: nil, expected: expected?.text,
+            expectedMeaning: expected.map {
+                $0.statusWords.map { "\($0) \(StatusWord(UInt16($0, radix: 16)!).meaning)" }.joined(separator: " | ")
+            },
+            passed: true, message: nil)
         if let expected {
             if let captures = expected.match(response, variables: x.variables) {
                 x.variables.merge(captures) { $1 }
@@ -251,7 +267,9 @@ public struct ScriptRunner {
             switch term {
             case .number(let n): value = n
             case .variable(let name):
-                guard let bytes = variables[name], bytes.count <= 8 else { throw Stop.inconclusive("\(location): no numeric variable '\(name)'") }
+                guard let bytes = variables[name], bytes.count <= 8 else {
+                    throw Stop.inconclusive("\(location): no numeric variable '\(name)'")
+                }
                 value = bytes.reduce(0) { $0 << 8 | Int($1) }
             case .length(let name):
                 guard let bytes = variables[name] else { throw Stop.inconclusive("\(location): no variable '\(name)'") }

@@ -50,7 +50,10 @@ public final class RecordingChannel<Base: TestChannel>: TestChannel {
 public final class ReplayChannel: TestChannel {
     public enum Mode: String, Sendable, CaseIterable { case strict, skipping }
 
-    struct Exchange { var command: [UInt8]; var response: [UInt8] }
+    struct Exchange {
+        var command: [UInt8]
+        var response: [UInt8]
+    }
     let exchanges: [Exchange]
     let atr: [UInt8]
     let mode: Mode
@@ -66,7 +69,8 @@ public final class ReplayChannel: TestChannel {
         let mine = events.filter { $0.slot == chosen }
         exchanges = mine.compactMap { event in
             guard event.event == .transmit, let c = event.command, let r = event.response,
-                let command = try? Hex.decode(c), let response = try? Hex.decode(r) else { return nil }
+                let command = try? Hex.decode(c), let response = try? Hex.decode(r)
+            else { return nil }
             return Exchange(command: command, response: response)
         }
         guard !exchanges.isEmpty else { throw .empty(path) }
@@ -113,7 +117,8 @@ public enum ReplayError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unreadable(let path): return "\(path): cannot read the trace"
         case .trace(let error): return error.description
         case .empty(let path): return "\(path): the trace holds no exchanges"
-        case .mismatch(let index, let recorded, let sent): return "replay: exchange \(index) was recorded for \(recorded), but \(sent) was sent"
+        case .mismatch(let index, let recorded, let sent):
+            return "replay: exchange \(index) was recorded for \(recorded), but \(sent) was sent"
         case .exhausted(let command): return "replay: no recorded exchange left for \(command)"
         }
     }

@@ -8,7 +8,10 @@ public struct ATR: Hashable, Sendable, CustomStringConvertible {
         public var tc: UInt8?
         public var td: UInt8?
         public init(ta: UInt8? = nil, tb: UInt8? = nil, tc: UInt8? = nil, td: UInt8? = nil) {
-            self.ta = ta; self.tb = tb; self.tc = tc; self.td = td
+            self.ta = ta
+            self.tb = tb
+            self.tc = tc
+            self.td = td
         }
     }
 
@@ -42,9 +45,18 @@ public struct ATR: Hashable, Sendable, CustomStringConvertible {
         for g in groups {
             var y: UInt8 = 0
             var b: [UInt8] = []
-            if let ta = g.ta { y |= 0x1; b.append(ta) }
-            if let tb = g.tb { y |= 0x2; b.append(tb) }
-            if let tc = g.tc { y |= 0x4; b.append(tc) }
+            if let ta = g.ta {
+                y |= 0x1
+                b.append(ta)
+            }
+            if let tb = g.tb {
+                y |= 0x2
+                b.append(tb)
+            }
+            if let tc = g.tc {
+                y |= 0x4
+                b.append(tc)
+            }
             if g.td != nil { y |= 0x8 }
             yBits.append(y)
             groupBytes.append(b)

@@ -48,9 +48,9 @@ public struct CommandAPDU: Hashable, Sendable {
         var extended = false
         switch body.count {
         case 0:
-            break // case 1
+            break  // case 1
         case 1:
-            ne = Self.shortNe(body[body.startIndex]) // case 2 short
+            ne = Self.shortNe(body[body.startIndex])  // case 2 short
         default:
             let first = body[body.startIndex]
             if first != 0 {
@@ -72,7 +72,7 @@ public struct CommandAPDU: Hashable, Sendable {
                 let value = Int(body[body.startIndex + 1]) << 8 | Int(body[body.startIndex + 2])
                 let rest = body.count - 3
                 if rest == 0 {
-                    ne = value == 0 ? 65_536 : value // extended case 2
+                    ne = value == 0 ? 65_536 : value  // extended case 2
                 } else {
                     guard value != 0 else { throw .zeroLc }
                     if rest == value {
@@ -120,7 +120,8 @@ public struct CommandAPDU: Hashable, Sendable {
 
 /// The four ISO/IEC 7816-3 command cases.
 public enum APDUCase: Int, Sendable {
-    case case1 = 1, case2, case3, case4
+    case case1 = 1
+    case case2, case3, case4
 }
 
 /// Why a byte string is not a well-formed command APDU. A card answers all of these with `6700`.

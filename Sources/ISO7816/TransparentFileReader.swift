@@ -22,7 +22,9 @@ public struct TransparentFileReader: Sendable {
     public func read(_ transmit: (CommandAPDU) throws -> ResponseAPDU) throws -> [UInt8] {
         func chunk(at offset: Int, length: Int) throws -> ResponseAPDU {
             let response = try transmit(.readBinary(offset: offset, length: length))
-            guard response.data.count <= length else { throw FileReadError.overlongAnswer(offset: offset, asked: length, got: response.data.count) }
+            guard response.data.count <= length else {
+                throw FileReadError.overlongAnswer(offset: offset, asked: length, got: response.data.count)
+            }
             return response
         }
         let head = try chunk(at: 0, length: Self.headLength)
@@ -62,7 +64,8 @@ public enum FileReadError: Error, Hashable, Sendable, CustomStringConvertible {
         case .status(let offset, let status): return "READ BINARY at offset \(offset) answered \(status) (\(status.meaning))"
         case .implausibleLength(let n, let limit):
             return "its header claims \(n) bytes (more than \(limit)); not reading past what the card can hold"
-        case .overlongAnswer(let offset, let asked, let got): return "READ BINARY at offset \(offset) asked for \(asked) bytes and got \(got)"
+        case .overlongAnswer(let offset, let asked, let got):
+            return "READ BINARY at offset \(offset) asked for \(asked) bytes and got \(got)"
         case .endedEarly(let at, let expected): return "the file ends at \(at) bytes, but its header claims \(expected)"
         }
     }

@@ -1,6 +1,10 @@
 /// The My Number card's five applications, by name; each application's file holds the rest.
 public enum CardApplicationID: String, Codable, Hashable, Sendable, CaseIterable {
-    case jpki = "JPKI", text = "TEXT", visual = "VISUAL", common = "COMMON", juki = "JUKI"
+    case jpki = "JPKI"
+    case text = "TEXT"
+    case visual = "VISUAL"
+    case common = "COMMON"
+    case juki = "JUKI"
 
     /// The application identifier (DF name).
     public var aid: [UInt8] {

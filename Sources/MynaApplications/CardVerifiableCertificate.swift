@@ -54,8 +54,11 @@ public struct CardVerifiableCertificate: Hashable, Sendable {
 
     /// The encoded certificate.
     public static func encode(body: [UInt8], signature: [UInt8]) -> [UInt8] {
-        BERTLV(tag: Tag.certificate, children: [BERTLV(tag: Tag.body, value: body), BERTLV(tag: Tag.signature, value: signature)], lengthForm: .card)
-            .encoded(lengthForm: .card)
+        BERTLV(
+            tag: Tag.certificate, children: [BERTLV(tag: Tag.body, value: body), BERTLV(tag: Tag.signature, value: signature)],
+            lengthForm: .card
+        )
+        .encoded(lengthForm: .card)
     }
 
     /// Parses a `7F 21` certificate; nil when it is not one.

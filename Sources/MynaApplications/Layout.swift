@@ -29,7 +29,9 @@ public struct FileLayout: Hashable, Sendable {
     }
 
     /// A transparent EF.
-    public static func transparent(_ fid: FileID, readAccess: AccessRule = .always) -> FileLayout { FileLayout(fid, .transparent, readAccess: readAccess) }
+    public static func transparent(_ fid: FileID, readAccess: AccessRule = .always) -> FileLayout {
+        FileLayout(fid, .transparent, readAccess: readAccess)
+    }
     /// The internal EF holding `credential`.
     public static func credential(_ credential: CredentialPolicy) -> FileLayout { FileLayout(credential.file, .credential(credential.id)) }
     /// A signing key.
@@ -47,10 +49,12 @@ public struct ApplicationLayout: Hashable, Sendable {
     /// The key COMPUTE DIGITAL SIGNATURE uses with P2 `00` (the 券面 APs' card key).
     public var defaultSigningKey: FileID?
     /// Proprietary (CLA `80`) instructions the application knows but refuses, with the status
-    /// word a real card answers (card reference §secure-messaging).
+    /// word a real card answers (card reference §other-instructions).
     public var refusedInstructions: [UInt8: StatusWord]
 
-    public init(id: CardApplicationID, files: [FileLayout], defaultSigningKey: FileID? = nil, refusedInstructions: [UInt8: StatusWord] = [:]) {
+    public init(
+        id: CardApplicationID, files: [FileLayout], defaultSigningKey: FileID? = nil, refusedInstructions: [UInt8: StatusWord] = [:]
+    ) {
         self.id = id
         self.files = files.sorted { $0.fid < $1.fid }
         self.defaultSigningKey = defaultSigningKey

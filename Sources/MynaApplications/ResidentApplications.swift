@@ -108,13 +108,16 @@ public enum MasterFile {
 public enum CardLayout {
     /// The five applications in the order the card lists them.
     public static func applications(hasSignatureCertificate: Bool) -> [ApplicationLayout] {
-        [JPKIApplication.layout(hasSignatureCertificate: hasSignatureCertificate), TextApplication.layout, VisualApplication.layout,
-         CommonApplication.layout, JukiApplication.layout]
+        [
+            JPKIApplication.layout(hasSignatureCertificate: hasSignatureCertificate), TextApplication.layout, VisualApplication.layout,
+            CommonApplication.layout, JukiApplication.layout,
+        ]
     }
 
     /// Every credential any application defines.
     public static let credentials: [CredentialPolicy] = [
-        JPKIApplication.authPIN, JPKIApplication.signPassword, TextApplication.pin, TextApplication.blockedKey, TextApplication.verificationA,
+        JPKIApplication.authPIN, JPKIApplication.signPassword, TextApplication.pin, TextApplication.blockedKey,
+        TextApplication.verificationA,
         TextApplication.verificationB, VisualApplication.birthDateKey, VisualApplication.verificationA, VisualApplication.verificationB,
         CommonApplication.pin, JukiApplication.pin,
     ]

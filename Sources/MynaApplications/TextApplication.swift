@@ -152,9 +152,11 @@ public enum TextApplication {
 
     /// EF 0005 (256 bytes): AP basic information naming the issuing key.
     public static func basicInfoFile(issuerKeyID: [UInt8]) -> [UInt8] {
-        let value = BERTLV(tag: 0xDF41, value: [0x01, 0x03, 0x0E, 0x01]).encoded(lengthForm: .card)
+        let value =
+            BERTLV(tag: 0xDF41, value: [0x01, 0x03, 0x0E, 0x01]).encoded(lengthForm: .card)
             + BERTLV(tag: 0xDF42, value: issuerKeyID).encoded(lengthForm: .card)
-            + BERTLV(tag: 0xDF43, value: [UInt8](repeating: 0x00, count: 32) + [UInt8](repeating: 0xFF, count: 96)).encoded(lengthForm: .card)
+            + BERTLV(tag: 0xDF43, value: [UInt8](repeating: 0x00, count: 32) + [UInt8](repeating: 0xFF, count: 96)).encoded(
+                lengthForm: .card)
         let object = BERTLV(tag: Tag.basicInfo, value: value).encoded(lengthForm: .card)
         return object + [UInt8](repeating: 0xFF, count: 256 - object.count)
     }

@@ -49,7 +49,9 @@ public enum VisualApplication {
         public static let myNumberCardKey: UInt32 = 0xDF42
         public static let myNumberSignature: UInt32 = 0xDF43
         /// DF22…DF2A in file order.
-        public static let faceTags: [UInt32] = [birthDate, sex, cardKey, nameImage, addressImage, photo, faceSignature, expiry, securityCodeImage]
+        public static let faceTags: [UInt32] = [
+            birthDate, sex, cardKey, nameImage, addressImage, photo, faceSignature, expiry, securityCodeImage,
+        ]
     }
 
     /// 生年月日: the birth date as Japanese-era `YYMMDD` opens the age record.
@@ -110,8 +112,10 @@ public enum VisualApplication {
         public var expiry: String
         public var securityCodeImage: [UInt8]
 
-        public init(birthDate: String, sex: String, cardKey: RSAPublicKey, nameImage: [UInt8], addressImage: [UInt8], photo: [UInt8],
-                    expiry: String, securityCodeImage: [UInt8]) {
+        public init(
+            birthDate: String, sex: String, cardKey: RSAPublicKey, nameImage: [UInt8], addressImage: [UInt8], photo: [UInt8],
+            expiry: String, securityCodeImage: [UInt8]
+        ) {
             self.birthDate = birthDate
             self.sex = sex
             self.cardKey = cardKey
@@ -124,8 +128,10 @@ public enum VisualApplication {
 
         /// DF22…DF2A in file order, with `signature` as DF28.
         public func objects(signature: [UInt8]) -> [BERTLV] {
-            let values: [[UInt8]] = [Array(birthDate.utf8), Array(sex.utf8), cardKey.encoded, nameImage, addressImage, photo, signature,
-                                     Array(expiry.utf8), securityCodeImage]
+            let values: [[UInt8]] = [
+                Array(birthDate.utf8), Array(sex.utf8), cardKey.encoded, nameImage, addressImage, photo, signature,
+                Array(expiry.utf8), securityCodeImage,
+            ]
             return zip(Tag.faceTags, values).map { BERTLV(tag: $0, value: $1) }
         }
     }
@@ -134,7 +140,10 @@ public enum VisualApplication {
     /// DF27, as encoded objects. DF29 (expiry) and DF2A (security code) are not signed. The issuer
     /// signs `DigestInfo.threeDigests` of their SHA-256 digests.
     public static func faceSignatureGroups(_ objects: [BERTLV]) -> [[UInt8]] {
-        [objects.encoded([Tag.birthDate, Tag.sex, Tag.cardKey]), objects.encoded([Tag.nameImage, Tag.addressImage]), objects.encoded([Tag.photo])]
+        [
+            objects.encoded([Tag.birthDate, Tag.sex, Tag.cardKey]), objects.encoded([Tag.nameImage, Tag.addressImage]),
+            objects.encoded([Tag.photo]),
+        ]
     }
 
     /// EF 0002: the indexed template of DF22…DF2A.

@@ -107,7 +107,10 @@ public enum DurableFile {
             var offset = 0
             while offset < buffer.count {
                 let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
                 offset += n
             }
             return true
@@ -115,7 +118,10 @@ public enum DurableFile {
         ok = ok && fsync(fd) == 0
         let reason = String(cString: strerror(errno))
         close(fd)
-        guard ok else { unlink(tmp); throw .unwritable(path: path, reason: reason) }
+        guard ok else {
+            unlink(tmp)
+            throw .unwritable(path: path, reason: reason)
+        }
         guard rename(tmp, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(tmp)
@@ -141,10 +147,12 @@ public enum CardStateError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .unreadable(let path, let reason): return "\(path): cannot read card state: \(reason)"
         case .corrupt(let path, let reason):
-            return "\(path): card state is corrupt (\(reason)); refusing to reset the counters. Fix or delete the file to start with a fresh card"
+            return
+                "\(path): card state is corrupt (\(reason)); refusing to reset the counters. Fix or delete the file to start with a fresh card"
         case .unsupportedVersion(let path, let version): return "\(path): card state version \(version) is not supported"
         case .unwritable(let path, let reason): return "\(path): cannot write card state: \(reason)"
-        case .locked(let path): return "\(path): the card is in use by another process (mynasim serve or apdu); stop it or remove the card first"
+        case .locked(let path):
+            return "\(path): the card is in use by another process (mynasim serve or apdu); stop it or remove the card first"
         }
     }
 }

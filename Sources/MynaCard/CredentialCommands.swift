@@ -17,7 +17,8 @@ extension VirtualCard {
 
     /// The credential P2 names: `80` the current EF, `80|SFI` by short EF id.
     func referencedCredential(p2: UInt8) throws(CardRefusal) -> Credential {
-        guard let target = try referencedFile(p2: p2), case .credential(let id) = target.content, let credential = image.credential(id) else {
+        guard let target = try referencedFile(p2: p2), case .credential(let id) = target.content, let credential = image.credential(id)
+        else {
             throw CardRefusal(.referencedDataNotFound)
         }
         return credential

@@ -64,7 +64,7 @@ extension VirtualCard {
         guard matches.count == 1, let index = matches.first else { throw CardRefusal(.fileNotFound) }
         session.application = index
         session.currentFile = nil
-        session.verified = [] // any application SELECT clears the security state (card reference §decision-security-state)
+        session.verified = []  // any application SELECT clears the security state (card reference §decision-security-state)
     }
 
     private mutating func selectFile(_ fid: FileID) throws(CardRefusal) {
@@ -119,7 +119,7 @@ extension VirtualCard {
         guard command.case == .case2, let ne = command.ne else { throw CardRefusal(.wrongLength) }
         switch command.p2 & 0x07 {
         case 0x04: break
-        case 0x05: throw CardRefusal(StatusWord(0x6A81)) // "from record to last": not supported
+        case 0x05: throw CardRefusal(StatusWord(0x6A81))  // "from record to last": not supported
         default: throw CardRefusal(.incorrectP1P2)
         }
         let sfi = command.p2 >> 3

@@ -1,7 +1,7 @@
 import Crypto
-import _CryptoExtras
 import Foundation
 import MynaApplications
+import _CryptoExtras
 
 /// An RSA private key with the raw operations a smart card performs: PKCS#1 v1.5 type-01
 /// padding of exactly the bytes given (the card does not hash), and PSS over a SHA-256 digest.
@@ -63,7 +63,7 @@ public struct RSAPrivateKey: Sendable {
     public func signPSS(sha256Digest digest: [UInt8]) throws(RSAOperationError) -> [UInt8] {
         let hashLength = SHA256.byteCount
         guard digest.count == hashLength else { throw .inputLength(digest.count, max: hashLength) }
-        let emLength = modulusLength // emBits = modBits − 1 leaves the top bit clear below
+        let emLength = modulusLength  // emBits = modBits − 1 leaves the top bit clear below
         var salt = [UInt8](repeating: 0, count: hashLength)
         var rng = SystemRandomNumberGenerator()
         for i in salt.indices { salt[i] = UInt8.random(in: 0...255, using: &rng) }

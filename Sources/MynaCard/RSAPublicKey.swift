@@ -9,7 +9,8 @@ import MynaApplications
 extension RSAPublicKey {
     /// s^e mod n, left-padded to the modulus length; nil when the signature is not below n.
     public func recover(_ signature: [UInt8]) -> [UInt8]? {
-        let n = BigUInt(Data(modulus)), s = BigUInt(Data(signature))
+        let n = BigUInt(Data(modulus))
+        let s = BigUInt(Data(signature))
         guard signature.count == modulusLength, s < n else { return nil }
         let m = Array(s.power(BigUInt(Data(exponent)), modulus: n).serialize())
         return [UInt8](repeating: 0, count: modulusLength - m.count) + m

@@ -25,7 +25,8 @@ public struct CardReader<Channel: CardChannel> {
         public var description: String {
             switch self {
             case .status(let what, let sw): return "\(what): the card answered \(sw) (\(sw.meaning))"
-            case .refused(let what, .lastTry): return "\(what): only one try left; not sending it without --force (a wrong value would block it)"
+            case .refused(let what, .lastTry):
+                return "\(what): only one try left; not sending it without --force (a wrong value would block it)"
             case .refused(let what, .blocked): return "\(what): blocked; nothing sent"
             case .file(let what, let error): return "\(what): \(error)"
             }
@@ -57,7 +58,9 @@ public struct CardReader<Channel: CardChannel> {
     /// Records a credential's retry counter in the report, without using a try.
     mutating func recordCounter(_ application: CardApplicationID, _ credential: CredentialPolicy, _ report: inout CardReport) throws {
         let counter = try channel.retryCounter(p2: credential.verifyP2)
-        if let remaining = counter.remaining { report.triesLeft["\(application.shortName) \(credential.file.hex) \(credential.label)"] = remaining }
+        if let remaining = counter.remaining {
+            report.triesLeft["\(application.shortName) \(credential.file.hex) \(credential.label)"] = remaining
+        }
     }
 
     /// VERIFY, guarded by the retry counter: refuses a blocked credential, and the last try unless forced.
@@ -77,7 +80,8 @@ public struct CardReader<Channel: CardChannel> {
         if try select(.common) {
             let record = try channel.transmit(.readRecord(1))
             if record.status.isSuccess, let fields = CommonApplication.parseCardRecord(record.data) {
-                report.commonRecord = .init(serialNumber: fields.serialNumber, municipalityCode: fields.municipalityCode, expiry: fields.expiry)
+                report.commonRecord = .init(
+                    serialNumber: fields.serialNumber, municipalityCode: fields.municipalityCode, expiry: fields.expiry)
             }
             try recordCounter(.common, CommonApplication.pin, &report)
         }
@@ -88,7 +92,10 @@ public struct CardReader<Channel: CardChannel> {
 
     mutating func readJPKI(_ credentials: ReadCredentials, _ report: inout CardReport) throws {
         typealias File = JPKIApplication.File
-        guard try select(.jpki) else { report.notes.append("no JPKI AP"); return }
+        guard try select(.jpki) else {
+            report.notes.append("no JPKI AP")
+            return
+        }
         if try select(file: File.tokenInfo) {
             let token = try channel.transmit(.readBinary(offset: 0, length: 32))
             report.tokenLabel = JPKIApplication.tokenLabel(fromTokenInfo: token.data)
@@ -102,18 +109,26 @@ public struct CardReader<Channel: CardChannel> {
             certificates[role] = certificate
             report.certificates.append(summary(fid, role, certificate, der))
         }
-        for (fid, role) in [(File.authCertificate, "authentication"), (File.authCACertificate, "authentication CA"), (File.signCACertificate, "signature CA")] {
+        for (fid, role) in [
+            (File.authCertificate, "authentication"), (File.authCACertificate, "authentication CA"),
+            (File.signCACertificate, "signature CA"),
+        ] {
             try readCertificate(fid, role)
         }
         if let password = credentials.signPassword {
             try verify(JPKIApplication.signPassword, password, force: credentials.force)
             try readCertificate(File.signCertificate, "signature")
         }
-        for (leaf, ca, anchor) in [("authentication", "authentication CA", anchors?.authCA), ("signature", "signature CA", anchors?.signCA)] {
+        for (leaf, ca, anchor) in [
+            ("authentication", "authentication CA", anchors?.authCA), ("signature", "signature CA", anchors?.signCA),
+        ] {
             guard let certificate = certificates[leaf], let issuer = anchor ?? certificates[ca] else { continue }
-            let source = anchor != nil ? "the trust anchor from \(anchors?.source ?? "")" : "the CA certificate on the card (not a trust anchor)"
-            report.checks.append(.init(what: "\(leaf) certificate signed by \(source)",
-                                       passed: issuer.publicKey.isValidSignature(certificate.signature, for: certificate)))
+            let source =
+                anchor != nil ? "the trust anchor from \(anchors?.source ?? "")" : "the CA certificate on the card (not a trust anchor)"
+            report.checks.append(
+                .init(
+                    what: "\(leaf) certificate signed by \(source)",
+                    passed: issuer.publicKey.isValidSignature(certificate.signature, for: certificate)))
         }
     }
 
@@ -134,20 +149,25 @@ public struct CardReader<Channel: CardChannel> {
         let myNumberOpen = credentials.textPIN != nil || credentials.verificationNumberA != nil
         let attributesOpen = credentials.textPIN != nil || credentials.verificationNumberB != nil
         guard myNumberOpen || attributesOpen else {
-            report.notes.append("text AP: no credential given (--text-pin, --verification-a or --verification-b); My Number and attributes not read")
+            report.notes.append(
+                "text AP: no credential given (--text-pin, --verification-a or --verification-b); My Number and attributes not read")
             return
         }
-        var myNumberFile: [UInt8]? = nil, attributes: [BERTLV]? = nil
+        var myNumberFile: [UInt8]? = nil
+        var attributes: [BERTLV]? = nil
         // EF 0001's digest covers the physical file (the object and its `FF FF` filler): one short
         // READ BINARY returns all 17 bytes.
-        if myNumberOpen, try select(file: File.myNumber), case let file = try channel.transmit(.readBinary(offset: 0, length: 256)), file.status.isSuccess {
+        if myNumberOpen, try select(file: File.myNumber), case let file = try channel.transmit(.readBinary(offset: 0, length: 256)),
+            file.status.isSuccess
+        {
             myNumberFile = file.data
             report.myNumber = TextApplication.myNumber(fromFile: file.data)
         }
         if attributesOpen, let file = try selectAndRead(File.attributes), let objects = try? IndexedTemplate.objects(in: file) {
             attributes = objects
-            report.attributes = .init(name: objects.text(Tag.name), address: objects.text(Tag.address), birthDate: objects.text(Tag.birthDate),
-                                      sex: objects.text(Tag.sex))
+            report.attributes = .init(
+                name: objects.text(Tag.name), address: objects.text(Tag.address), birthDate: objects.text(Tag.birthDate),
+                sex: objects.text(Tag.sex))
         }
         // The integrity record: the CV certificate chains to its root, the certified key signed
         // EF 0003, and EF 0003's digests match what was read.
@@ -157,15 +177,19 @@ public struct CardReader<Channel: CardChannel> {
             return
         }
         if let issuer {
-            report.checks.append(.init(what: "text AP integrity record signed by the certified issuer key",
-                                       passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
+            report.checks.append(
+                .init(
+                    what: "text AP integrity record signed by the certified issuer key",
+                    passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
         }
         let inputs = TextApplication.digestInputs(myNumberFile: myNumberFile ?? [], attributes: attributes ?? [])
         if myNumberFile != nil {
-            report.checks.append(.init(what: "My Number digest matches", passed: Array(SHA256.hash(data: inputs.myNumber)) == record.myNumberDigest))
+            report.checks.append(
+                .init(what: "My Number digest matches", passed: Array(SHA256.hash(data: inputs.myNumber)) == record.myNumberDigest))
         }
         if attributes != nil {
-            report.checks.append(.init(what: "attributes digest matches", passed: Array(SHA256.hash(data: inputs.attributes)) == record.attributesDigest))
+            report.checks.append(
+                .init(what: "attributes digest matches", passed: Array(SHA256.hash(data: inputs.attributes)) == record.attributesDigest))
         }
     }
 
@@ -180,9 +204,11 @@ public struct CardReader<Channel: CardChannel> {
         if let anchors {
             let root = anchors.cvRoots[certificate.certifier]
             let certifier = CardVerifiableCertificate.keyIDNumber(certificate.certifier)
-            report.checks.append(.init(
-                what: "\(what) CV certificate signed by CV root \(certifier) from \(anchors.source)" + (root == nil ? " (no such root there)" : ""),
-                passed: root?.isValidPKCS1v15(signature: certificate.signature, sha256Of: certificate.body) ?? false))
+            report.checks.append(
+                .init(
+                    what: "\(what) CV certificate signed by CV root \(certifier) from \(anchors.source)"
+                        + (root == nil ? " (no such root there)" : ""),
+                    passed: root?.isValidPKCS1v15(signature: certificate.signature, sha256Of: certificate.body) ?? false))
         }
         return certificate.key
     }
@@ -192,9 +218,12 @@ public struct CardReader<Channel: CardChannel> {
     mutating func provePresence(_ application: CardApplicationID, cardKey: RSAPublicKey?, _ report: inout CardReport) throws {
         let challenge = try channel.transmit(.getChallenge(length: 16))
         guard challenge.status.isSuccess, let cardKey else { return }
-        let signature = try channel.transmit(.computeDigitalSignature(keyP2: 0x00, data: DigestInfo.sha256(SHA256.hash(data: challenge.data))))
-        report.checks.append(.init(what: "\(application.shortName) card key signed a fresh challenge (card present)",
-                                   passed: signature.status.isSuccess && cardKey.isValidPKCS1v15(signature: signature.data, sha256Of: challenge.data)))
+        let signature = try channel.transmit(
+            .computeDigitalSignature(keyP2: 0x00, data: DigestInfo.sha256(SHA256.hash(data: challenge.data))))
+        report.checks.append(
+            .init(
+                what: "\(application.shortName) card key signed a fresh challenge (card present)",
+                passed: signature.status.isSuccess && cardKey.isValidPKCS1v15(signature: signature.data, sha256Of: challenge.data)))
     }
 
     mutating func readVisual(_ credentials: ReadCredentials, _ report: inout CardReport) throws {
@@ -214,43 +243,57 @@ public struct CardReader<Channel: CardChannel> {
         }
         if credentials.verificationNumberA != nil || credentials.verificationNumberB != nil, let file = try selectAndRead(File.cardFace) {
             let objects = (try? IndexedTemplate.objects(in: file)) ?? []
-            var card = CardReport.CardFace(birthDate: objects.text(Tag.birthDate), sex: objects.text(Tag.sex), expiry: objects.text(Tag.expiry), images: [:])
-            for (tag, name) in [(Tag.nameImage, "name"), (Tag.addressImage, "address"), (Tag.photo, "photo"), (Tag.securityCodeImage, "security-code")] {
+            var card = CardReport.CardFace(
+                birthDate: objects.text(Tag.birthDate), sex: objects.text(Tag.sex), expiry: objects.text(Tag.expiry), images: [:])
+            for (tag, name) in [
+                (Tag.nameImage, "name"), (Tag.addressImage, "address"), (Tag.photo, "photo"), (Tag.securityCodeImage, "security-code"),
+            ] {
                 card.imageFiles[name] = objects.value(tag)
                 card.images[name] = Self.describeImage(objects.value(tag))
             }
             cardKey = RSAPublicKey(encoded: objects.value(Tag.cardKey))
             if let issuer {
                 let digests = VisualApplication.faceSignatureGroups(objects).map { Array(SHA256.hash(data: $0)) }
-                report.checks.append(.init(what: "visual AP card face (EF 0002) signed over its three digest groups by the certified issuer key",
-                                           passed: issuer.isValidPKCS1v15(signature: objects.value(Tag.faceSignature), input: DigestInfo.threeDigests(digests))))
+                report.checks.append(
+                    .init(
+                        what: "visual AP card face (EF 0002) signed over its three digest groups by the certified issuer key",
+                        passed: issuer.isValidPKCS1v15(signature: objects.value(Tag.faceSignature), input: DigestInfo.threeDigests(digests))
+                    ))
             }
             if credentials.verificationNumberA != nil, let file = try selectAndRead(File.myNumber),
-                let record = try? VisualApplication.SignedRecord(parsing: file), record.objects.count == 2 {
+                let record = try? VisualApplication.SignedRecord(parsing: file), record.objects.count == 2
+            {
                 card.imageFiles["my-number"] = record.objects[0].value
                 card.images["my-number"] = Self.describeImage(record.objects[0].value)
                 if let issuer {
-                    report.checks.append(.init(what: "visual AP My Number image (EF 0005) signed by the certified issuer key",
-                                               passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
+                    report.checks.append(
+                        .init(
+                            what: "visual AP My Number image (EF 0005) signed by the certified issuer key",
+                            passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
                 }
             }
             face = card
         }
         if let birth = credentials.birthDateKey {
             try verify(VisualApplication.birthDateKey, birth, force: credentials.force)
-            if let file = try selectAndRead(File.ageRecord), let record = try? VisualApplication.SignedRecord(parsing: file), record.objects.count == 2 {
+            if let file = try selectAndRead(File.ageRecord), let record = try? VisualApplication.SignedRecord(parsing: file),
+                record.objects.count == 2
+            {
                 let birthDate = String(decoding: record.objects[0].value, as: UTF8.self)
                 face = face ?? CardReport.CardFace(birthDate: birthDate, sex: "", expiry: "", images: [:])
                 face?.ageRecordBirthDate = birthDate
                 cardKey = cardKey ?? RSAPublicKey(encoded: record.objects[1].value)
                 if let issuer {
-                    report.checks.append(.init(what: "visual AP age record (EF 0001) signed by the certified issuer key",
-                                               passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
+                    report.checks.append(
+                        .init(
+                            what: "visual AP age record (EF 0001) signed by the certified issuer key",
+                            passed: issuer.isValidPKCS1v15(signature: record.signature, sha256Of: record.signedPart)))
                 }
             }
         }
         if face == nil {
-            report.notes.append("visual AP: no credential given (--verification-a, --verification-b or --birth-date-key); card face not read")
+            report.notes.append(
+                "visual AP: no credential given (--verification-a, --verification-b or --birth-date-key); card face not read")
         }
         report.cardFace = face
         try provePresence(.visual, cardKey: cardKey, &report)
@@ -267,8 +310,9 @@ public struct CardReader<Channel: CardChannel> {
     }
 
     func summary(_ fid: FileID, _ role: String, _ c: Certificate, _ der: [UInt8]) -> CardReport.CertificateSummary {
-        .init(ef: fid.hex, role: role, subject: c.subject.description, issuer: c.issuer.description,
-              notValidAfter: c.notValidAfter.formatted(.iso8601), der: Hex.encode(der))
+        .init(
+            ef: fid.hex, role: role, subject: c.subject.description, issuer: c.issuer.description,
+            notValidAfter: c.notValidAfter.formatted(.iso8601), der: Hex.encode(der))
     }
 }
 

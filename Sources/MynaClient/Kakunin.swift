@@ -5,8 +5,9 @@ import MynaApplications
 import MynaCard
 import MynaPersona
 import QualificationAPI
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// What a 資格確認 app does with the card, and nothing more (it passes the `qualification-check`
@@ -31,7 +32,9 @@ public struct KakuninCardSession<Channel: CardChannel> {
             switch self {
             case .status(let what, let sw): return "\(what): the card answered \(sw) (\(sw.meaning))"
             case .hostile(let what): return "the card's answer makes no sense: \(what)"
-            case .blocked: return "the PIN is blocked (暗証番号がロックされています): the card holder must have it reset at the municipal office; use the visual method"
+            case .blocked:
+                return
+                    "the PIN is blocked (暗証番号がロックされています): the card holder must have it reset at the municipal office; use the visual method"
             case .lastTry: return "only one PIN try is left (残り1回): confirm with the patient (--force) or use the visual method"
             case .wrongPIN(let left): return "wrong PIN (暗証番号が違います); \(left) tries left"
             }
@@ -116,14 +119,17 @@ public struct QualificationServiceClient: Sendable {
         public var description: String { status == 0 ? message : "the service answered \(status): \(message)" }
     }
 
-    func call<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, _ body: Body?, headers: [String: String] = [:]) async throws -> Answer {
+    func call<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, _ body: Body?, headers: [String: String] = [:])
+        async throws -> Answer
+    {
         var request = URLRequest(url: baseURL.appendingPathComponent(path))
         request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body { request.httpBody = try JSONEncoder().encode(body) }
-        let data: Data, response: URLResponse
+        let data: Data
+        let response: URLResponse
         do { (data, response) = try await URLSession.shared.data(for: request) } catch {
             throw ServiceError(status: 0, message: "cannot reach the qualification service at \(baseURL): \(error.localizedDescription)")
         }
@@ -140,7 +146,10 @@ public struct QualificationServiceClient: Sendable {
         token = answer.token
     }
 
-    public mutating func useAPIKey(_ key: String) { token = nil; apiKey = key }
+    public mutating func useAPIKey(_ key: String) {
+        token = nil
+        apiKey = key
+    }
     var apiKey: String?
 
     var authHeaders: [String: String] { apiKey.map { ["X-API-Key": $0] } ?? [:] }
@@ -155,6 +164,7 @@ public struct QualificationServiceClient: Sendable {
     }
 
     public func register(name: String, password: String, adminToken: String) async throws -> TerminalCreated {
-        try await call("POST", "api/terminals", TerminalRegistration(name: name, password: password), headers: ["X-Admin-Token": adminToken])
+        try await call(
+            "POST", "api/terminals", TerminalRegistration(name: name, password: password), headers: ["X-Admin-Token": adminToken])
     }
 }

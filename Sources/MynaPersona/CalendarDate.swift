@@ -106,7 +106,11 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
 
 /// The modern Japanese eras (和暦), with the era code digits J-LIS uses.
 public enum JapaneseEra: Int, CaseIterable, Sendable {
-    case meiji = 1, taisho = 2, showa = 3, heisei = 4, reiwa = 5
+    case meiji = 1
+    case taisho = 2
+    case showa = 3
+    case heisei = 4
+    case reiwa = 5
 
     public var start: CalendarDate {
         switch self {

@@ -56,7 +56,9 @@ public struct CardFaceImages: Hashable, Sendable {
     public func write(to directory: URL) throws(PersonaError) {
         for (name, bytes) in zip(FileName.all, allFiles) {
             let url = directory.appendingPathComponent(name)
-            do { try DurableFile.write(Data(bytes), to: url, mode: 0o644) } catch { throw .cannotWrite(url.path, reason: error.description) }
+            do { try DurableFile.write(Data(bytes), to: url, mode: 0o644) } catch {
+                throw .cannotWrite(url.path, reason: error.description)
+            }
         }
     }
 
@@ -125,16 +127,22 @@ public struct ImageMagickRenderer: CardFaceRenderer {
                 throw .missingTool("ImageMagick `convert` (\(convert))", reason: "rendering \(file) failed: \(error); \(Self.install)")
             }
             guard let data = FileManager.default.contents(atPath: url.path), data.starts(with: signature) else {
-                throw .missingTool("ImageMagick `convert` (\(convert))", reason: "did not write a valid \(file) (is its JPEG 2000 coder installed?); \(Self.install)")
+                throw .missingTool(
+                    "ImageMagick `convert` (\(convert))",
+                    reason: "did not write a valid \(file) (is its JPEG 2000 coder installed?); \(Self.install)")
             }
             return Array(data)
         }
         let png = CardFaceImages.pngSignature
         return CardFaceImages(
             name: try produce("name.png", text(persona.name, width: 384, height: 40, points: 26), signature: png),
-            address: try produce("address.png", text(Self.wrap(persona.address, columns: 19, lines: 4), width: 384, height: 96, points: 20), signature: png),
-            photo: try produce("photo.jp2", face(seed: persona.card.serialNumber + persona.myNumber, sex: persona.sex), signature: CardFaceImages.jp2Signature),
-            securityCode: try produce("security-code.png", text(persona.card.securityCode, width: 24, height: 12, points: nil), signature: png),
+            address: try produce(
+                "address.png", text(Self.wrap(persona.address, columns: 19, lines: 4), width: 384, height: 96, points: 20), signature: png),
+            photo: try produce(
+                "photo.jp2", face(seed: persona.card.serialNumber + persona.myNumber, sex: persona.sex),
+                signature: CardFaceImages.jp2Signature),
+            securityCode: try produce(
+                "security-code.png", text(persona.card.securityCode, width: 24, height: 12, points: nil), signature: png),
             myNumber: try produce("my-number.png", text(persona.myNumber, width: 72, height: 12, points: nil), signature: png)
         )
     }
@@ -143,8 +151,10 @@ public struct ImageMagickRenderer: CardFaceRenderer {
     func text(_ text: String, width: Int, height: Int, points: Int?) -> [String] {
         ["-size", "\(width)x\(height)", "-background", "white", "-fill", "black", "-font", font]
             + (points.map { ["-pointsize", "\($0)", "-gravity", "northwest"] } ?? ["-gravity", "center"])
-            + ["label:\(text)", "-monochrome", "-strip", "-define", "png:bit-depth=1", "-define", "png:color-type=0",
-               "-define", "png:exclude-chunks=date,time"]
+            + [
+                "label:\(text)", "-monochrome", "-strip", "-define", "png:bit-depth=1", "-define", "png:color-type=0",
+                "-define", "png:exclude-chunks=date,time",
+            ]
     }
 
     /// Breaks `text` into lines of at most `columns` characters (full-width text has no spaces to break at).
@@ -162,9 +172,14 @@ public struct ImageMagickRenderer: CardFaceRenderer {
     func face(seed: String, sex: Persona.Sex) -> [String] {
         let b = Array(SHA256.hash(data: Array(seed.utf8)))
         func pick(_ i: Int, _ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(b[i]) % (range.count) }
-        let faceWidth = pick(0, 40...50), faceHeight = pick(1, 52...62)
-        let skin = pick(2, 0xC8...0xE0), hair = pick(3, 0x20...0x60), background = pick(4, 0xD8...0xF0)
-        let eyeSpread = pick(5, 15...22), eyeY = pick(6, 108...116), smile = pick(7, 0...2)
+        let faceWidth = pick(0, 40...50)
+        let faceHeight = pick(1, 52...62)
+        let skin = pick(2, 0xC8...0xE0)
+        let hair = pick(3, 0x20...0x60)
+        let background = pick(4, 0xD8...0xF0)
+        let eyeSpread = pick(5, 15...22)
+        let eyeY = pick(6, 108...116)
+        let smile = pick(7, 0...2)
         let longHair = sex == .female || b[8] & 1 == 1
         func grey(_ v: Int) -> String { String(format: "#%02x%02x%02x", v, v, v) }
         var draw: [String] = [
@@ -178,7 +193,8 @@ public struct ImageMagickRenderer: CardFaceRenderer {
             "-fill", grey(skin), "-draw", "ellipse 90,118 \(faceWidth),\(faceHeight) 0,360",
             "-draw", "ellipse \(90 - faceWidth - 2),120 7,12 0,360", "-draw", "ellipse \(90 + faceWidth + 2),120 7,12 0,360",
             "-fill", grey(hair), "-draw", "ellipse 90,\(118 - faceHeight + 26) \(faceWidth + 4),34 180,360",
-            "-fill", "#2a2a2a", "-draw", "ellipse \(90 - eyeSpread),\(eyeY) 6,3 0,360", "-draw", "ellipse \(90 + eyeSpread),\(eyeY) 6,3 0,360",
+            "-fill", "#2a2a2a", "-draw", "ellipse \(90 - eyeSpread),\(eyeY) 6,3 0,360", "-draw",
+            "ellipse \(90 + eyeSpread),\(eyeY) 6,3 0,360",
             "-stroke", "#555555", "-strokewidth", "2",
             "-draw", "line \(90 - eyeSpread - 7),\(eyeY - 10) \(90 - eyeSpread + 7),\(eyeY - 12)",
             "-draw", "line \(90 + eyeSpread - 7),\(eyeY - 12) \(90 + eyeSpread + 7),\(eyeY - 10)",
@@ -194,7 +210,8 @@ public struct ImageMagickRenderer: CardFaceRenderer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -202,7 +219,8 @@ public struct ImageMagickRenderer: CardFaceRenderer {
         let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw PersonaError.missingTool(tool, reason: String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            throw PersonaError.missingTool(
+                tool, reason: String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return String(decoding: out, as: UTF8.self)
     }

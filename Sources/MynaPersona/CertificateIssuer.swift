@@ -12,7 +12,12 @@ public enum CertificateIssuer {
 
     /// The six otherName types of the signature certificate's SAN (`1.2.392.200149.8.5.5.1`–`.6`).
     public enum SubjectAltNameField: Int, CaseIterable, Sendable {
-        case name = 1, nameAlternate, sex, birthDate, address, addressAlternate
+        case name = 1
+        case nameAlternate
+        case sex
+        case birthDate
+        case address
+        case addressAlternate
         public var oid: ASN1ObjectIdentifier { [1, 2, 392, 200149, 8, 5, 5, UInt(rawValue)] }
     }
 
@@ -94,8 +99,14 @@ public enum CertificateIssuer {
     }
 
     /// The signature certificate's CN: request time `YYYYMMDDhhmmss` + 5-digit sequence + 9-character office code.
-    public static func signatureSubjectID<R: RandomNumberGenerator>(issued: CalendarDate, municipalityCode: String, using rng: inout R) -> String {
-        let time = issued.compact + String(format: "%02d%02d%02d", Int.random(in: 9...16, using: &rng), Int.random(in: 0...59, using: &rng), Int.random(in: 0...59, using: &rng))
+    public static func signatureSubjectID<R: RandomNumberGenerator>(issued: CalendarDate, municipalityCode: String, using rng: inout R)
+        -> String
+    {
+        let time =
+            issued.compact
+            + String(
+                format: "%02d%02d%02d", Int.random(in: 9...16, using: &rng), Int.random(in: 0...59, using: &rng),
+                Int.random(in: 0...59, using: &rng))
         let office = municipalityCode + String(format: "%04d", 1)  // the municipality's first office
         return time + String(format: "%05d", Int.random(in: 0...99_999, using: &rng)) + office
     }

@@ -27,8 +27,10 @@ public struct Insurance: Codable, Hashable, Sendable {
         public var japanese: String { self == .insured ? "本人" : "家族" }
     }
 
-    public init(insurerNumber: String, insurerName: String, symbol: String, number: String, branch: String, relationship: Relationship,
-                copayRatio: Int, validFrom: CalendarDate, validTo: CalendarDate? = nil, limitCategory: String? = nil) {
+    public init(
+        insurerNumber: String, insurerName: String, symbol: String, number: String, branch: String, relationship: Relationship,
+        copayRatio: Int, validFrom: CalendarDate, validTo: CalendarDate? = nil, limitCategory: String? = nil
+    ) {
         self.insurerNumber = insurerNumber
         self.insurerName = insurerName
         self.symbol = symbol

@@ -27,7 +27,8 @@ public struct IssuerData: Codable, Hashable, Sendable {
     public static func issue(
         for persona: Persona, textCardKey: RSAPrivateKey, visualCardKey: RSAPrivateKey, images: CardFaceImages, pki: TestPKI
     ) throws -> IssuerData {
-        let text = pki.cardVerifiable.text, visual = pki.cardVerifiable.visual
+        let text = pki.cardVerifiable.text
+        let visual = pki.cardVerifiable.visual
         return IssuerData(
             textCVCertificate: Hex.encode(text.certificate),
             textIntegrity: Hex.encode(try TextApplication.issueIntegrityFile(persona, issuer: text.issuer)),
@@ -57,13 +58,17 @@ public struct IssuerData: Codable, Hashable, Sendable {
 
     static func read(_ url: URL) throws(PersonaError) -> IssuerData {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw .missingFile(url.path, reason: "missing; run `mynasim persona reissue \(url.deletingLastPathComponent().path)` to sign the 券面 AP data")
+            throw .missingFile(
+                url.path, reason: "missing; run `mynasim persona reissue \(url.deletingLastPathComponent().path)` to sign the 券面 AP data")
         }
         do {
             return try JSONDecoder().decode(IssuerData.self, from: data)
         } catch {
-            throw .invalid(file: url.path, line: nil, column: nil,
-                           message: "not issuer data of this mynasim version (\(error)); run `mynasim persona reissue \(url.deletingLastPathComponent().path)`")
+            throw .invalid(
+                file: url.path, line: nil, column: nil,
+                message:
+                    "not issuer data of this mynasim version (\(error)); run `mynasim persona reissue \(url.deletingLastPathComponent().path)`"
+            )
         }
     }
 

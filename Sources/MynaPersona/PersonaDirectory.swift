@@ -82,7 +82,8 @@ public struct PersonaDirectory: Sendable {
             signCertificate = nil
         }
         let reissue = "run `mynasim persona reissue \(url.path)`"
-        for name in [FileName.cardKey, FileName.visualCardKey, FileName.commonKey] where !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
+        for name in [FileName.cardKey, FileName.visualCardKey, FileName.commonKey]
+        where !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
             throw .missingFile(url.appendingPathComponent(name).path, reason: "missing (a persona from before the 券面 APs); \(reissue)")
         }
         cardKey = try PEMFiles.readKey(url.appendingPathComponent(FileName.cardKey))
@@ -91,8 +92,9 @@ public struct PersonaDirectory: Sendable {
         faceImages = try CardFaceImages.load(from: url, reissueHint: reissue)
         issuerData = try IssuerData.read(url.appendingPathComponent(FileName.issuerData))
         guard issuerData.matches(persona, visualCardKey: visualCardKey, images: faceImages) else {
-            throw .invalid(file: url.appendingPathComponent(FileName.issuerData).path, line: nil, column: nil,
-                           message: "the signed 券面 data no longer matches persona.yaml or the card-face images (edited since issue?); \(reissue)")
+            throw .invalid(
+                file: url.appendingPathComponent(FileName.issuerData).path, line: nil, column: nil,
+                message: "the signed 券面 data no longer matches persona.yaml or the card-face images (edited since issue?); \(reissue)")
         }
         try Self.checkKey(authKey, matches: authCertificate, file: url.appendingPathComponent(FileName.authCertificate).path)
         if let signKey, let signCertificate {

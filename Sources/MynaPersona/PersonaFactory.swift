@@ -42,8 +42,11 @@ public enum PersonaFactory {
     /// Builds a complete, valid persona from `options`.
     public static func persona<R: RandomNumberGenerator>(_ options: Options, today: CalendarDate, using rng: inout R) -> Persona {
         let sample = sampleNames.randomElement(using: &rng)!
-        let birth = options.birthDate
-            ?? CalendarDate(year: Int.random(in: 1950...2000, using: &rng), month: Int.random(in: 1...12, using: &rng), day: Int.random(in: 1...28, using: &rng))!
+        let birth =
+            options.birthDate
+            ?? CalendarDate(
+                year: Int.random(in: 1950...2000, using: &rng), month: Int.random(in: 1...12, using: &rng),
+                day: Int.random(in: 1...28, using: &rng))!
         let issued = options.issued ?? today
         let adult = birth.age(on: issued) >= 18
         func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(Int.random(in: 0...9, using: &rng))) }) }
@@ -84,7 +87,8 @@ public enum PersonaFactory {
     ) throws(PersonaError) -> PersonaDirectory {
         let yamlURL = directory.appendingPathComponent(PersonaDirectory.FileName.persona)
         if let problem = persona.problems().first {
-            throw .invalid(file: yamlURL.path, line: nil, column: nil, message: "\(problem.path.joined(separator: ".")): \(problem.message)")
+            throw .invalid(
+                file: yamlURL.path, line: nil, column: nil, message: "\(problem.path.joined(separator: ".")): \(problem.message)")
         }
         guard !FileManager.default.fileExists(atPath: yamlURL.path) else {
             throw .cannotWrite(yamlURL.path, reason: "a persona already exists here; choose another --out directory")
@@ -106,7 +110,8 @@ public enum PersonaFactory {
                 let signKey = try RSAPrivateKey.generate()
                 let signCert = try CertificateIssuer.signatureCertificate(
                     for: persona, key: signKey,
-                    subjectID: CertificateIssuer.signatureSubjectID(issued: persona.card.issued, municipalityCode: persona.municipalityCode, using: &rng),
+                    subjectID: CertificateIssuer.signatureSubjectID(
+                        issued: persona.card.issued, municipalityCode: persona.municipalityCode, using: &rng),
                     pki: pki
                 )
                 try PEMFiles.writeKey(signKey, to: path(PersonaDirectory.FileName.signKey))
@@ -157,7 +162,9 @@ public enum PersonaFactory {
 
     /// Re-renders and re-signs an existing persona's 券面 AP data (after editing persona.yaml, or for
     /// a persona made before those APs existed). X.509 certificates are left as they are.
-    public static func reissue(at directory: URL, pki: TestPKI, renderer: (any CardFaceRenderer)? = nil) throws(PersonaError) -> PersonaDirectory {
+    public static func reissue(at directory: URL, pki: TestPKI, renderer: (any CardFaceRenderer)? = nil) throws(PersonaError)
+        -> PersonaDirectory
+    {
         let document = try YAMLDocument<Persona>(url: directory.appendingPathComponent(PersonaDirectory.FileName.persona))
         if let problem = document.value.problems().first { throw document.problem(at: problem.path, problem.message) }
         try issueCardData(for: document.value, at: directory, pki: pki, renderer: try resolve(renderer))

@@ -32,8 +32,10 @@ public struct TestPKI: Sendable {
         static func generate(_ hierarchy: CVHierarchy) throws -> CardVerifiableIssuer {
             let root = try RSAPrivateKey.generate()
             let issuer = try RSAPrivateKey.generate()
-            return CardVerifiableIssuer(hierarchy: hierarchy, root: root, issuer: issuer, certificate: try CVHierarchy.certificate(
-                subjectKeyID: hierarchy.issuerKeyID, subject: issuer, certifierKeyID: hierarchy.rootKeyID, certifier: root))
+            return CardVerifiableIssuer(
+                hierarchy: hierarchy, root: root, issuer: issuer,
+                certificate: try CVHierarchy.certificate(
+                    subjectKeyID: hierarchy.issuerKeyID, subject: issuer, certifierKeyID: hierarchy.rootKeyID, certifier: root))
         }
 
         /// Loads the hierarchy's files from a PKI directory; nil when they do not exist yet.
@@ -56,7 +58,9 @@ public struct TestPKI: Sendable {
             try PEMFiles.writeText(root.publicKeyPEM + "\n", to: directory.appendingPathComponent(files.rootPublicKey), mode: 0o644)
             try PEMFiles.writeKey(issuer, to: directory.appendingPathComponent(files.issuerKey))
             let url = directory.appendingPathComponent(files.issuerCertificate)
-            do { try DurableFile.write(Data(certificate), to: url, mode: 0o644) } catch { throw .cannotWrite(url.path, reason: error.description) }
+            do { try DurableFile.write(Data(certificate), to: url, mode: 0o644) } catch {
+                throw .cannotWrite(url.path, reason: error.description)
+            }
         }
     }
 
@@ -115,10 +119,13 @@ public struct TestPKI: Sendable {
                     Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                     SubjectKeyIdentifier(hash: publicKey)
                     if isSignatureCA {
-                        SubjectAlternativeNames([.directoryName(try DistinguishedName {
-                            CountryName("JP")
-                            OrganizationName("公的個人認証サービス (テスト用 mynasim)")
-                        })])
+                        SubjectAlternativeNames([
+                            .directoryName(
+                                try DistinguishedName {
+                                    CountryName("JP")
+                                    OrganizationName("公的個人認証サービス (テスト用 mynasim)")
+                                })
+                        ])
                     }
                     try CertificateExtensions.crlDistributionPoint(directoryName: name)
                 },

@@ -88,7 +88,7 @@ public struct YAMLDocument<Value: Decodable> {
             message = "\(error)"
         }
         let mark = node(at: path, in: root)?.mark
-        let where_ = path.isEmpty ? "" : "\(path.joined(separator: ".")): "
-        return .invalid(file: file, line: mark?.line, column: mark?.column, message: where_ + message)
+        let field = path.isEmpty ? "" : "\(path.joined(separator: ".")): "
+        return .invalid(file: file, line: mark?.line, column: mark?.column, message: field + message)
     }
 }

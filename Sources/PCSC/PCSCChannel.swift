@@ -79,14 +79,20 @@ public final class PCSCChannel: CardChannel {
     public func powerOn() throws -> [UInt8] {
         if card != 0 { return try reset() }
         var handle: SCARDHANDLE = 0
-        try check(SCardConnect(context, readerName, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &handle, &activeProtocol), "SCardConnect")
+        try check(
+            SCardConnect(
+                context, readerName, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &handle, &activeProtocol),
+            "SCardConnect")
         card = handle
         return try atr()
     }
 
     public func reset() throws -> [UInt8] {
         guard card != 0 else { return try powerOn() }
-        try check(SCardReconnect(card, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), DWORD(SCARD_RESET_CARD), &activeProtocol), "SCardReconnect")
+        try check(
+            SCardReconnect(
+                card, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), DWORD(SCARD_RESET_CARD), &activeProtocol),
+            "SCardReconnect")
         return try atr()
     }
 
@@ -138,9 +144,11 @@ public enum PCSCError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .call(let function, let code, let message): return "\(function) failed: \(message) (0x\(String(code, radix: 16, uppercase: true)))"
+        case .call(let function, let code, let message):
+            return "\(function) failed: \(message) (0x\(String(code, radix: 16, uppercase: true)))"
         case .noSuchReader(let name, let available):
-            return "no reader matches '\(name)'; readers: " + (available.isEmpty ? "none" : available.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", "))
+            return "no reader matches '\(name)'; readers: "
+                + (available.isEmpty ? "none" : available.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", "))
         }
     }
 }

@@ -125,8 +125,10 @@ public struct QualificationRecord: Codable, Sendable, Hashable {
     public var validFrom: String
     public var validTo: String?
     public var limitCategory: String?
-    public init(insurerNumber: String, insurerName: String, symbol: String, number: String, branch: String, relationship: String,
-                copayRatio: Int, validFrom: String, validTo: String?, limitCategory: String?) {
+    public init(
+        insurerNumber: String, insurerName: String, symbol: String, number: String, branch: String, relationship: String,
+        copayRatio: Int, validFrom: String, validTo: String?, limitCategory: String?
+    ) {
         self.insurerNumber = insurerNumber
         self.insurerName = insurerName
         self.symbol = symbol
@@ -150,8 +152,10 @@ public struct QualificationResponse: Codable, Sendable {
     public var person: PersonInfo?
     /// The record (also the lost one, for `no-qualification`, when there is one).
     public var qualification: QualificationRecord?
-    public init(checkId: Int64, result: QualificationResult, message: String, method: IdentityMethod, checkedAt: String,
-                person: PersonInfo?, qualification: QualificationRecord?) {
+    public init(
+        checkId: Int64, result: QualificationResult, message: String, method: IdentityMethod, checkedAt: String,
+        person: PersonInfo?, qualification: QualificationRecord?
+    ) {
         self.checkId = checkId
         self.result = result
         self.message = message

@@ -17,7 +17,9 @@ public struct CertificateValidator: Sendable {
     public enum Problem: Error, CustomStringConvertible, Sendable {
         case badCRL(String)
         public var description: String {
-            switch self { case .badCRL(let message): return "revocation list: \(message)" }
+            switch self {
+            case .badCRL(let message): return "revocation list: \(message)"
+            }
         }
     }
 
@@ -42,7 +44,8 @@ public struct CertificateValidator: Sendable {
             let root = try DER.parse(der)
             guard case .constructed(let parts) = root.content else { throw Problem.badCRL("not a SEQUENCE") }
             let nodes = Array(parts)
-            guard nodes.count == 3, case .constructed(let tbsParts) = nodes[0].content, case .primitive(let bits) = nodes[2].content, bits.count > 1
+            guard nodes.count == 3, case .constructed(let tbsParts) = nodes[0].content, case .primitive(let bits) = nodes[2].content,
+                bits.count > 1
             else { throw Problem.badCRL("not a CertificateList") }
             // The signature: sha256WithRSAEncryption over tbsCertList, by the CA's key.
             let key = try _RSA.Signing.PublicKey(derRepresentation: Array(issuer.publicKey.subjectPublicKeyInfoBytes))
@@ -56,7 +59,8 @@ public struct CertificateValidator: Sendable {
                 guard case .constructed(let entries) = node.content else { continue }
                 for entry in entries {
                     guard entry.identifier == .sequence, case .constructed(let fields) = entry.content,
-                        let first = fields.first(where: { _ in true }), first.identifier == .integer, case .primitive(let serial) = first.content
+                        let first = fields.first(where: { _ in true }), first.identifier == .integer,
+                        case .primitive(let serial) = first.content
                     else { continue }
                     serials.insert(Self.normalizedSerial(Array(serial)))
                 }
@@ -88,8 +92,11 @@ public struct CertificateValidator: Sendable {
     /// Whether `signature` is sha256WithRSAEncryption over `challenge` by the certificate's key
     /// (what the card's key 0017 makes of the challenge's SHA-256 DigestInfo).
     public func isValidChallengeSignature(_ signature: [UInt8], challenge: [UInt8], certificate: Certificate) -> Bool {
-        guard let key = try? _RSA.Signing.PublicKey(derRepresentation: Array(certificate.publicKey.subjectPublicKeyInfoBytes)) else { return false }
-        return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: challenge), padding: .insecurePKCS1v1_5)
+        guard let key = try? _RSA.Signing.PublicKey(derRepresentation: Array(certificate.publicKey.subjectPublicKeyInfoBytes)) else {
+            return false
+        }
+        return key.isValidSignature(
+            _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: challenge), padding: .insecurePKCS1v1_5)
     }
 }
 

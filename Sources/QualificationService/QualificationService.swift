@@ -34,8 +34,9 @@ public struct QualificationService: Sendable {
         router.post("/api/qualifications") { request, context in try await qualify(request, context) }
         router.get("/api/checks") { request, context in try await checks(request, context) }
         router.get("/openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: QualificationAPIDocument.yaml)))
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: QualificationAPIDocument.yaml)))
         }
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console"]) }
         router.get("/console") { request, context in try console(request) }
@@ -51,7 +52,9 @@ public struct QualificationService: Sendable {
     }
 
     /// The same, also returning the audit row's id.
-    func auditedWithID<R>(_ endpoint: String, _ work: (inout QualificationStore.AuditEntry) async throws -> R) async throws -> (result: R, id: Int64) {
+    func auditedWithID<R>(_ endpoint: String, _ work: (inout QualificationStore.AuditEntry) async throws -> R) async throws -> (
+        result: R, id: Int64
+    ) {
         var entry = QualificationStore.AuditEntry(endpoint: endpoint, status: 200)
         do {
             let result = try await work(&entry)
@@ -134,7 +137,8 @@ public struct QualificationService: Sendable {
         try await audited("POST /api/login") { entry in
             let login = try await body(LoginRequest.self, request, context)
             entry.terminal = login.terminalId
-            guard let session = try store.login(terminal: login.terminalId, password: login.password, at: now(), lifetime: sessionLifetime) else {
+            guard let session = try store.login(terminal: login.terminalId, password: login.password, at: now(), lifetime: sessionLifetime)
+            else {
                 throw HTTPError(.unauthorized, message: "unknown terminal or wrong password")
             }
             return session
@@ -147,9 +151,11 @@ public struct QualificationService: Sendable {
             entry.terminal = terminal
             let value = try store.issueChallenge(terminal: terminal, at: now())
             entry.status = 201
-            return EditedResponse(status: .created, response: ChallengeResponse(
-                challenge: Data(value).base64EncodedString(),
-                expiresAt: now().addingTimeInterval(challengeLifetime).iso8601))
+            return EditedResponse(
+                status: .created,
+                response: ChallengeResponse(
+                    challenge: Data(value).base64EncodedString(),
+                    expiresAt: now().addingTimeInterval(challengeLifetime).iso8601))
         }
     }
 
@@ -167,7 +173,8 @@ public struct QualificationService: Sendable {
             let serial = CertificateValidator.serial(certificate)
             entry.certificateSerial = serial
             guard validator.isIssuedByCA(certificate) else {
-                throw HTTPError(.unprocessableContent, message: "the certificate was not issued by the JPKI authentication CA this service trusts")
+                throw HTTPError(
+                    .unprocessableContent, message: "the certificate was not issued by the JPKI authentication CA this service trusts")
             }
             switch check.method {
             case .visual:
@@ -176,28 +183,35 @@ public struct QualificationService: Sendable {
                 }
             case .pin:
                 guard let challengeText = check.challenge, let signatureText = check.signature else {
-                    throw HTTPError(.badRequest, message: "the PIN method needs 'challenge' (from POST /api/challenges) and the card's 'signature' over it")
+                    throw HTTPError(
+                        .badRequest,
+                        message: "the PIN method needs 'challenge' (from POST /api/challenges) and the card's 'signature' over it")
                 }
                 let challenge = try Self.base64(challengeText, field: "challenge")
                 let signature = try Self.base64(signatureText, field: "signature")
                 switch try store.consumeChallenge(challenge, terminal: terminal, at: now(), lifetime: challengeLifetime) {
-                case .unknown?: throw HTTPError(.unprocessableContent, message: "unknown challenge (ask POST /api/challenges with this terminal's login)")
+                case .unknown?:
+                    throw HTTPError(
+                        .unprocessableContent, message: "unknown challenge (ask POST /api/challenges with this terminal's login)")
                 case .used?: throw HTTPError(.conflict, message: "the challenge was already used; fetch a new one")
                 case .expired?: throw HTTPError(.gone, message: "the challenge expired (\(Int(challengeLifetime)) s); fetch a new one")
                 case nil: break
                 }
                 guard validator.isValidChallengeSignature(signature, challenge: challenge, certificate: certificate) else {
-                    throw HTTPError(.unprocessableContent, message: "the signature does not verify with the certificate's key (wrong card, or not over this challenge)")
+                    throw HTTPError(
+                        .unprocessableContent,
+                        message: "the signature does not verify with the certificate's key (wrong card, or not over this challenge)")
                 }
             }
             let known = try store.person(certificateSerial: serial)
             entry.personID = known?.id
             let (result, message) = judge(certificate, known: known)
             entry.result = result.rawValue
-            entry.check = QualificationResponse(checkId: 0, result: result, message: message, method: check.method,
-                                                checkedAt: now().iso8601,
-                                                person: result == .unknownCard ? nil : known?.info,
-                                                qualification: result == .qualified || result == .noQualification ? known?.record : nil)
+            entry.check = QualificationResponse(
+                checkId: 0, result: result, message: message, method: check.method,
+                checkedAt: now().iso8601,
+                person: result == .unknownCard ? nil : known?.info,
+                qualification: result == .qualified || result == .noQualification ? known?.record : nil)
             return entry.check!
         }
         // The audit row's id is the check id (the stored answer carries it too; the console shows it).
@@ -207,17 +221,27 @@ public struct QualificationService: Sendable {
     }
 
     /// The truth about a trusted certificate: revoked, expired, unknown, or the qualification.
-    func judge(_ certificate: Certificate, known: (id: Int64, info: PersonInfo, record: QualificationRecord?)?) -> (QualificationResult, String) {
-        if validator.isRevoked(certificate) { return (.revokedCertificate, "the authentication certificate is revoked; the card holder must renew it at the municipal office") }
+    func judge(_ certificate: Certificate, known: (id: Int64, info: PersonInfo, record: QualificationRecord?)?) -> (
+        QualificationResult, String
+    ) {
+        if validator.isRevoked(certificate) {
+            return (.revokedCertificate, "the authentication certificate is revoked; the card holder must renew it at the municipal office")
+        }
         if !validator.isValid(certificate, at: now()) {
-            return (.expiredCertificate, "the authentication certificate is not valid now (valid \(certificate.notValidBefore) to \(certificate.notValidAfter))")
+            return (
+                .expiredCertificate,
+                "the authentication certificate is not valid now (valid \(certificate.notValidBefore) to \(certificate.notValidAfter))"
+            )
         }
         guard let known else { return (.unknownCard, "no insured person is registered for this card") }
         guard let record = known.record else { return (.noQualification, "\(known.info.name) holds no health-insurance qualification") }
         let today = now().japanDate
         if record.validFrom > today { return (.noQualification, "the qualification starts on \(record.validFrom)") }
         if let end = record.validTo, end < today { return (.noQualification, "the qualification was lost after \(end) (資格喪失)") }
-        return (.qualified, "\(known.info.name): \(record.insurerName), \(Insurance.Relationship(rawValue: record.relationship)?.japanese ?? record.relationship)")
+        return (
+            .qualified,
+            "\(known.info.name): \(record.insurerName), \(Insurance.Relationship(rawValue: record.relationship)?.japanese ?? record.relationship)"
+        )
     }
 
     func checks(_ request: Request, _ context: BasicRequestContext) async throws -> CheckList {

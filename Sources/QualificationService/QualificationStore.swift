@@ -88,7 +88,9 @@ public final class QualificationStore: Sendable {
         var count = 0
         for name in names where !skipping.contains(name) {
             let url = directory.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: url.appendingPathComponent(PersonaDirectory.FileName.persona).path) else { continue }
+            guard FileManager.default.fileExists(atPath: url.appendingPathComponent(PersonaDirectory.FileName.persona).path) else {
+                continue
+            }
             let persona = try PersonaDirectory(url: url)
             try store(persona.persona, certificateSerial: CertificateValidator.serial(persona.authCertificate), label: name)
             count += 1
@@ -100,30 +102,37 @@ public final class QualificationStore: Sendable {
     public func store(_ persona: Persona, certificateSerial: String, label: String) throws {
         try database.write { db in
             try db.execute(sql: "DELETE FROM person WHERE certificate_serial = ?", arguments: [certificateSerial])
-            try db.execute(sql: "INSERT INTO person (certificate_serial, persona, name, kana, birth_date, sex) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [certificateSerial, label, persona.name, persona.nameKana, persona.birthDate.description, persona.sex.japanese])
+            try db.execute(
+                sql: "INSERT INTO person (certificate_serial, persona, name, kana, birth_date, sex) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [certificateSerial, label, persona.name, persona.nameKana, persona.birthDate.description, persona.sex.japanese])
             guard let insurance = persona.insurance else { return }
-            try db.execute(sql: """
-                INSERT INTO qualification (person_id, insurer_number, insurer_name, symbol, number, branch, relationship, copay_ratio,
-                                           valid_from, valid_to, limit_category) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [db.lastInsertedRowID, insurance.insurerNumber, insurance.insurerName, insurance.symbol, insurance.number,
-                                 insurance.branch, insurance.relationship.rawValue, insurance.copayRatio, insurance.validFrom.description,
-                                 insurance.validTo?.description, insurance.limitCategory])
+            try db.execute(
+                sql: """
+                    INSERT INTO qualification (person_id, insurer_number, insurer_name, symbol, number, branch, relationship, copay_ratio,
+                                               valid_from, valid_to, limit_category) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    db.lastInsertedRowID, insurance.insurerNumber, insurance.insurerName, insurance.symbol, insurance.number,
+                    insurance.branch, insurance.relationship.rawValue, insurance.copayRatio, insurance.validFrom.description,
+                    insurance.validTo?.description, insurance.limitCategory,
+                ])
         }
     }
 
     /// The person with this certificate serial, and their qualification record if any.
     public func person(certificateSerial: String) throws -> (id: Int64, info: PersonInfo, record: QualificationRecord?)? {
         try database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE certificate_serial = ?", arguments: [certificateSerial]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE certificate_serial = ?", arguments: [certificateSerial])
+            else {
                 return nil
             }
             let id: Int64 = row["id"]
             let info = PersonInfo(name: row["name"], kana: row["kana"], birthDate: row["birth_date"], sex: row["sex"])
             let record = try Row.fetchOne(db, sql: "SELECT * FROM qualification WHERE person_id = ?", arguments: [id]).map { q in
-                QualificationRecord(insurerNumber: q["insurer_number"], insurerName: q["insurer_name"], symbol: q["symbol"], number: q["number"],
-                                    branch: q["branch"], relationship: q["relationship"], copayRatio: q["copay_ratio"], validFrom: q["valid_from"],
-                                    validTo: q["valid_to"], limitCategory: q["limit_category"])
+                QualificationRecord(
+                    insurerNumber: q["insurer_number"], insurerName: q["insurer_name"], symbol: q["symbol"], number: q["number"],
+                    branch: q["branch"], relationship: q["relationship"], copayRatio: q["copay_ratio"], validFrom: q["valid_from"],
+                    validTo: q["valid_to"], limitCategory: q["limit_category"])
             }
             return (id, info, record)
         }
@@ -136,10 +145,12 @@ public final class QualificationStore: Sendable {
 
     /// Registers a terminal; returns its id and API key (the key is not stored, only its digest).
     public func registerTerminal(name: String, password: String, at now: Date) throws -> TerminalCreated {
-        let salt = Self.randomHex(16), apiKey = Self.randomHex(32)
+        let salt = Self.randomHex(16)
+        let apiKey = Self.randomHex(32)
         let id = try database.write { db in
-            try db.execute(sql: "INSERT INTO terminal (name, salt, password_hash, api_key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [name, salt, Self.digest(salt + password), Self.digest(apiKey), now.iso8601])
+            try db.execute(
+                sql: "INSERT INTO terminal (name, salt, password_hash, api_key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [name, salt, Self.digest(salt + password), Self.digest(apiKey), now.iso8601])
             return db.lastInsertedRowID
         }
         return TerminalCreated(terminalId: id, apiKey: apiKey)
@@ -148,13 +159,17 @@ public final class QualificationStore: Sendable {
     /// A session token for a terminal whose password matches, valid for `lifetime` seconds.
     public func login(terminal: Int64, password: String, at now: Date, lifetime: TimeInterval) throws -> LoginResponse? {
         try database.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT salt, password_hash FROM terminal WHERE id = ?", arguments: [terminal]) else { return nil }
-            let salt: String = row["salt"], hash: String = row["password_hash"]
+            guard let row = try Row.fetchOne(db, sql: "SELECT salt, password_hash FROM terminal WHERE id = ?", arguments: [terminal]) else {
+                return nil
+            }
+            let salt: String = row["salt"]
+            let hash: String = row["password_hash"]
             guard Self.digest(salt + password) == hash else { return nil }
             let token = Self.randomHex(32)
             let expires = now.addingTimeInterval(lifetime)
-            try db.execute(sql: "INSERT INTO session (token_hash, terminal_id, expires_at) VALUES (?, ?, ?)",
-                           arguments: [Self.digest(token), terminal, expires.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO session (token_hash, terminal_id, expires_at) VALUES (?, ?, ?)",
+                arguments: [Self.digest(token), terminal, expires.timeIntervalSince1970])
             return LoginResponse(token: token, expiresAt: expires.iso8601)
         }
     }
@@ -163,10 +178,13 @@ public final class QualificationStore: Sendable {
     public func terminal(token: String?, apiKey: String?, at now: Date) throws -> Int64? {
         try database.read { db in
             if let token {
-                return try Int64.fetchOne(db, sql: "SELECT terminal_id FROM session WHERE token_hash = ? AND expires_at > ?",
-                                          arguments: [Self.digest(token), now.timeIntervalSince1970])
+                return try Int64.fetchOne(
+                    db, sql: "SELECT terminal_id FROM session WHERE token_hash = ? AND expires_at > ?",
+                    arguments: [Self.digest(token), now.timeIntervalSince1970])
             }
-            if let apiKey { return try Int64.fetchOne(db, sql: "SELECT id FROM terminal WHERE api_key_hash = ?", arguments: [Self.digest(apiKey)]) }
+            if let apiKey {
+                return try Int64.fetchOne(db, sql: "SELECT id FROM terminal WHERE api_key_hash = ?", arguments: [Self.digest(apiKey)])
+            }
             return nil
         }
     }
@@ -174,8 +192,9 @@ public final class QualificationStore: Sendable {
     public func issueChallenge(terminal: Int64, at now: Date) throws -> [UInt8] {
         let value = (0..<32).map { _ in UInt8.random(in: 0...255) }
         try database.write { db in
-            try db.execute(sql: "INSERT INTO challenge (value, terminal_id, issued_at) VALUES (?, ?, ?)",
-                           arguments: [Hex.encode(value), terminal, now.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO challenge (value, terminal_id, issued_at) VALUES (?, ?, ?)",
+                arguments: [Hex.encode(value), terminal, now.timeIntervalSince1970])
         }
         return value
     }
@@ -185,8 +204,11 @@ public final class QualificationStore: Sendable {
 
     public func consumeChallenge(_ value: [UInt8], terminal: Int64, at now: Date, lifetime: TimeInterval) throws -> ChallengeProblem? {
         try database.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT issued_at, used FROM challenge WHERE value = ? AND terminal_id = ?",
-                                             arguments: [Hex.encode(value), terminal]) else { return .unknown }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT issued_at, used FROM challenge WHERE value = ? AND terminal_id = ?",
+                    arguments: [Hex.encode(value), terminal])
+            else { return .unknown }
             if row["used"] as Bool { return .used }
             let issued: Double = row["issued_at"]
             try db.execute(sql: "UPDATE challenge SET used = 1 WHERE value = ?", arguments: [Hex.encode(value)])
@@ -213,18 +235,23 @@ public final class QualificationStore: Sendable {
     @discardableResult
     public func audit(_ entry: AuditEntry, at now: Date) throws -> Int64 {
         try database.write { db in
-            try db.execute(sql: """
-                INSERT INTO audit (time, endpoint, http_status, terminal_id, method, result, certificate_serial, person_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [now.iso8601, entry.endpoint, entry.status, entry.terminal, entry.method,
-                                 entry.result, entry.certificateSerial, entry.personID])
+            try db.execute(
+                sql: """
+                    INSERT INTO audit (time, endpoint, http_status, terminal_id, method, result, certificate_serial, person_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    now.iso8601, entry.endpoint, entry.status, entry.terminal, entry.method,
+                    entry.result, entry.certificateSerial, entry.personID,
+                ])
             let id = db.lastInsertedRowID
             if var check = entry.check {
                 check.checkId = id
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                try db.execute(sql: "UPDATE audit SET response = ? WHERE id = ?",
-                               arguments: [String(decoding: try encoder.encode(check), as: UTF8.self), id])
+                try db.execute(
+                    sql: "UPDATE audit SET response = ? WHERE id = ?",
+                    arguments: [String(decoding: try encoder.encode(check), as: UTF8.self), id])
             }
             return id
         }
@@ -233,12 +260,17 @@ public final class QualificationStore: Sendable {
     /// Recent qualification checks, newest first.
     public func recentChecks(limit: Int) throws -> [CheckSummary] {
         try database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT audit.id, audit.time, audit.terminal_id, audit.method, audit.result, person.name FROM audit
-                LEFT JOIN person ON person.id = audit.person_id
-                WHERE audit.endpoint = 'POST /api/qualifications' AND audit.result IS NOT NULL ORDER BY audit.id DESC LIMIT ?
-                """, arguments: [limit]).map {
-                CheckSummary(checkId: $0["id"], checkedAt: $0["time"], terminalId: $0["terminal_id"], method: $0["method"], result: $0["result"], name: $0["name"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT audit.id, audit.time, audit.terminal_id, audit.method, audit.result, person.name FROM audit
+                    LEFT JOIN person ON person.id = audit.person_id
+                    WHERE audit.endpoint = 'POST /api/qualifications' AND audit.result IS NOT NULL ORDER BY audit.id DESC LIMIT ?
+                    """, arguments: [limit]
+            ).map {
+                CheckSummary(
+                    checkId: $0["id"], checkedAt: $0["time"], terminalId: $0["terminal_id"], method: $0["method"], result: $0["result"],
+                    name: $0["name"])
             }
         }
     }
@@ -254,16 +286,17 @@ public final class QualificationStore: Sendable {
     public func auditRows() throws -> [[String: String]] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id").map { row in
-                Dictionary(uniqueKeysWithValues: row.columnNames.map { column -> (String, String) in
-                    let value: DatabaseValue = row[column]
-                    switch value.storage {
-                    case .null: return (column, "")
-                    case .int64(let n): return (column, "\(n)")
-                    case .double(let d): return (column, "\(d)")
-                    case .string(let s): return (column, s)
-                    case .blob(let data): return (column, Hex.encode(Array(data)))
-                    }
-                })
+                Dictionary(
+                    uniqueKeysWithValues: row.columnNames.map { column -> (String, String) in
+                        let value: DatabaseValue = row[column]
+                        switch value.storage {
+                        case .null: return (column, "")
+                        case .int64(let n): return (column, "\(n)")
+                        case .double(let d): return (column, "\(d)")
+                        case .string(let s): return (column, s)
+                        case .blob(let data): return (column, Hex.encode(Array(data)))
+                        }
+                    })
             }
         }
     }

@@ -35,7 +35,8 @@ enum StaffConsole {
                 + "<td>\(escape(c.name ?? "—"))</td><td>\(escape((c.method.flatMap(IdentityMethod.init(rawValue:))?.japanese) ?? "—"))</td>"
                 + "<td>\(escape(QualificationResult(rawValue: c.result)?.japanese ?? c.result))</td><td>\(c.terminalId.map(String.init) ?? "—")</td></tr>"
         }.joined(separator: "\n")
-        return "<h2>最近の資格確認 (recent checks)</h2><table><tr><th>No.</th><th>日時</th><th>氏名</th><th>本人確認</th><th>結果</th><th>端末</th></tr>\n\(rows)</table>"
+        return
+            "<h2>最近の資格確認 (recent checks)</h2><table><tr><th>No.</th><th>日時</th><th>氏名</th><th>本人確認</th><th>結果</th><th>端末</th></tr>\n\(rows)</table>"
     }
 
     static func result(_ check: QualificationResponse, key: String) -> String {

@@ -36,7 +36,10 @@ public struct ControlClient: Sendable {
         do {
             let connection = try SocketConnection.connect(to: address)
             defer { connection.close() }
-            try connection.write(WireFrame(.hello, slot: 0, payload: [0, UInt8(WireProtocol.version), ConnectionRole.control.rawValue] + Array("mynasim-cli".utf8)))
+            try connection.write(
+                WireFrame(
+                    .hello, slot: 0, payload: [0, UInt8(WireProtocol.version), ConnectionRole.control.rawValue] + Array("mynasim-cli".utf8))
+            )
             let ack = try connection.readFrame(timeout: .seconds(5))
             guard ack.type == .helloAck else { throw ReaderError.controlFailed("\(address): unexpected answer to HELLO") }
             try connection.write(WireFrame(.control, slot: 0, payload: Array(try JSONEncoder().encode(request))))
@@ -46,7 +49,8 @@ public struct ControlClient: Sendable {
         } catch let error as ReaderError {
             throw error
         } catch let error as SocketError {
-            throw .controlFailed("cannot reach the simulator at \(address): \(error) (is `mynasim serve` running? set --socket or MYNASIM_SOCKET)")
+            throw .controlFailed(
+                "cannot reach the simulator at \(address): \(error) (is `mynasim serve` running? set --socket or MYNASIM_SOCKET)")
         } catch {
             throw .controlFailed("\(address): \(error)")
         }

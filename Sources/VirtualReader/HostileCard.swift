@@ -47,7 +47,8 @@ public enum HostileFault: String, Codable, Hashable, Sendable, CaseIterable {
             return [0x6C, UInt8((ne + 1) & 0xFF)]
         }
         if faults.contains(.certificateLengthLie), command?.ins == 0xB0, command?.p1 == 0, command?.p2 == 0,
-            data.count >= 4, data[0] == 0x30, data[1] == 0x82 {
+            data.count >= 4, data[0] == 0x30, data[1] == 0x82
+        {
             data[2] = 0xFF
             data[3] = 0xF0
         }

@@ -36,7 +36,8 @@ public final class PCSCSandbox: @unchecked Sendable {
     public init(_ configuration: Configuration) throws {
         self.configuration = configuration
         guard FileManager.default.isReadableFile(atPath: configuration.handlerPath) else {
-            throw ReaderError.badArgument("IFD handler not found at \(configuration.handlerPath); build it with `make handler` or pass --handler")
+            throw ReaderError.badArgument(
+                "IFD handler not found at \(configuration.handlerPath); build it with `make handler` or pass --handler")
         }
         for tool in ["pcscd", "systemd-socket-activate"] where Self.which(tool) == nil {
             throw ReaderError.badArgument("\(tool) is not installed (apt-get install pcscd systemd)")
@@ -46,11 +47,11 @@ public final class PCSCSandbox: @unchecked Sendable {
         try FileManager.default.createDirectory(at: readers, withIntermediateDirectories: true)
         let slots = configuration.simulator.slotCount
         try """
-            FRIENDLYNAME "\(configuration.readerName)"
-            DEVICENAME mynasim:\(configuration.simulator.addresses[0])@slots:\(slots)
-            LIBPATH \(configuration.handlerPath)
+        FRIENDLYNAME "\(configuration.readerName)"
+        DEVICENAME mynasim:\(configuration.simulator.addresses[0])@slots:\(slots)
+        LIBPATH \(configuration.handlerPath)
 
-            """.write(to: readers.appendingPathComponent("mynasim"), atomically: true, encoding: .utf8)
+        """.write(to: readers.appendingPathComponent("mynasim"), atomically: true, encoding: .utf8)
 
         simulator = try ReaderSimulator(configuration.simulator)
         simulator.start()

@@ -35,7 +35,7 @@ public final class ReaderSimulator: @unchecked Sendable {
                 listeners.append(try SocketListener(address: address, mode: configuration.socketMode))
             }
         } catch {
-            listeners.forEach { $0.close() }
+            for listener in listeners { listener.close() }
             throw error
         }
         self.listeners = listeners
@@ -65,8 +65,8 @@ public final class ReaderSimulator: @unchecked Sendable {
             return connections.values.map(\.0)
         }
         guard let open else { return }
-        listeners.forEach { $0.close() }
-        open.forEach { $0.close() }
+        for listener in listeners { listener.close() }
+        for connection in open { connection.close() }
         for slot in slots { try? slot.remove() }
     }
 
@@ -114,7 +114,7 @@ public final class ReaderSimulator: @unchecked Sendable {
     private func serveCommands(_ connection: SocketConnection, slot: ReaderSlot) {
         let slotByte = UInt8(slot.index)
         while let frame = try? connection.readFrame() {
-            guard frame.slot == slotByte else { return } // another slot's frame: close
+            guard frame.slot == slotByte else { return }  // another slot's frame: close
             let reply: WireFrame?
             switch frame.type {
             case .powerOn, .reset:
@@ -132,12 +132,12 @@ public final class ReaderSimulator: @unchecked Sendable {
                 case .response(let bytes): reply = WireFrame(.response, slot: slotByte, payload: bytes)
                 case .noCard: reply = .error(.noCard, slot: slotByte, "no card in slot \(slot.index)")
                 case .notPowered: reply = .error(.notPowered, slot: slotByte, "the card in slot \(slot.index) is not powered")
-                case .mute: reply = nil // the card does not answer; the handler times out
+                case .mute: reply = nil  // the card does not answer; the handler times out
                 }
             case .status:
                 reply = WireFrame(.statusReply, slot: slotByte, payload: slot.statePayload())
             default:
-                return // not allowed on a command connection
+                return  // not allowed on a command connection
             }
             if let reply {
                 do { try connection.write(reply) } catch { return }

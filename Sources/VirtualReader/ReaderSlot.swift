@@ -228,7 +228,7 @@ public final class ReaderSlot: @unchecked Sendable {
         lock.withLock {
             if let profile { self.profile = profile }
             if let faults { self.faults = faults }
-            notifyLocked() // the extended-length flag or the ATR may have changed
+            notifyLocked()  // the extended-length flag or the ATR may have changed
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A connected stream socket with frame I/O and bounded waits. Closed on deinit.
@@ -51,7 +51,10 @@ public final class SocketConnection: @unchecked Sendable {
                 let ms = Int32(timeout.wholeMilliseconds)
                 let r = poll(&pfd, 1, ms)
                 if r == 0 { throw .timeout }
-                if r < 0 { if errno == EINTR { continue }; throw .io("poll: " + String(cString: strerror(errno))) }
+                if r < 0 {
+                    if errno == EINTR { continue }
+                    throw .io("poll: " + String(cString: strerror(errno)))
+                }
             }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset, count - offset, 0) }
             if n == 0 { throw .closed }

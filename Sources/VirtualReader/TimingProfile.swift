@@ -10,7 +10,10 @@ public struct TimingProfile: Codable, Hashable, Sendable {
 
         /// The class of a command APDU (by INS).
         public init(command: [UInt8]) {
-            guard command.count >= 2 else { self = .other; return }
+            guard command.count >= 2 else {
+                self = .other
+                return
+            }
             switch command[1] {
             case 0xA4: self = .select
             case 0xB0, 0xB1, 0xB2, 0xCA: self = .read

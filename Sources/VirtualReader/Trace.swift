@@ -15,8 +15,10 @@ public struct TraceEvent: Codable, Hashable, Sendable {
     public var card: String?
     public var durationMicros: Int?
 
-    public init(time: String, slot: Int, event: Kind, command: String? = nil, response: String? = nil, atr: String? = nil,
-                card: String? = nil, durationMicros: Int? = nil) {
+    public init(
+        time: String, slot: Int, event: Kind, command: String? = nil, response: String? = nil, atr: String? = nil,
+        card: String? = nil, durationMicros: Int? = nil
+    ) {
         self.time = time
         self.slot = slot
         self.event = event
@@ -40,7 +42,9 @@ public final class TraceWriter: @unchecked Sendable {
 
     public init(path: String) throws(ReaderError) {
         if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw .badArgument("\(path): cannot create trace file") }
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw .badArgument("\(path): cannot create trace file")
+            }
         }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw .badArgument("\(path): cannot open trace file") }
         handle.seekToEndOfFile()
@@ -54,11 +58,15 @@ public final class TraceWriter: @unchecked Sendable {
         var tm = tm()
         var seconds = ts.tv_sec
         gmtime_r(&seconds, &tm)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+            ts.tv_nsec / 1000)
     }
 
-    public func record(slot: Int, _ kind: TraceEvent.Kind, command: [UInt8]? = nil, response: [UInt8]? = nil,
-                       atr: [UInt8]? = nil, card: String? = nil, duration: Duration? = nil) {
+    public func record(
+        slot: Int, _ kind: TraceEvent.Kind, command: [UInt8]? = nil, response: [UInt8]? = nil,
+        atr: [UInt8]? = nil, card: String? = nil, duration: Duration? = nil
+    ) {
         let event = TraceEvent(
             time: Self.timestamp(), slot: slot, event: kind, command: command.map { Hex.encode($0) },
             response: response.map { Hex.encode($0) }, atr: atr.map { Hex.encode($0) }, card: card,

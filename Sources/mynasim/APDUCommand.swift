@@ -52,7 +52,10 @@ struct APDUCommand: ParsableCommand {
         }
         virtualCard.powerOff()
         if json {
-            struct Output: Encodable { var atr: String?; var exchanges: [Exchange] }
+            struct Output: Encodable {
+                var atr: String?
+                var exchanges: [Exchange]
+            }
             try JSONOutput.print(Output(atr: Hex.encode(atrBytes), exchanges: exchanges))
         }
     }

@@ -58,22 +58,35 @@ struct ClientCheckCommand: ParsableCommand {
             guard command.isEmpty else { throw CLIError("give either --trace FILE or a client command after --, not both") }
             let session = ClientSession(trace: try TraceFile.read(trace), slot: slot)
             let verdicts = RuleEngine(profile: rules).evaluate(session, facts: facts)
-            result = ClientCheckRun(client: ["trace " + trace], profile: rules.profile, facts: facts, scenarios: [
-                ScenarioResult(scenario: "trace", description: "\(session.exchanges.count) exchanges from \(trace)", exitStatus: nil, timedOut: false,
-                               apduCount: session.exchanges.count, seconds: 0, rules: verdicts, expectations: [], output: "", trace: trace),
-            ])
+            result = ClientCheckRun(
+                client: ["trace " + trace], profile: rules.profile, facts: facts,
+                scenarios: [
+                    ScenarioResult(
+                        scenario: "trace", description: "\(session.exchanges.count) exchanges from \(trace)", exitStatus: nil,
+                        timedOut: false,
+                        apduCount: session.exchanges.count, seconds: 0, rules: verdicts, expectations: [], output: "", trace: trace)
+                ])
         } else {
-            guard !command.isEmpty else { throw CLIError("give the client command after --, e.g. mynasim client-check --profile jpki-generic -- pkcs15-tool -D") }
+            guard !command.isEmpty else {
+                throw CLIError("give the client command after --, e.g. mynasim client-check --profile jpki-generic -- pkcs15-tool -D")
+            }
             let selected = try ClientScenario.select(files: scenarios, directory: Self.shipped("client-scenarios").first, names: scenario)
-            let work = workDir.map { URL(fileURLWithPath: $0) }
+            let work =
+                workDir.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("mynasim-client-check-\(getpid())")
-            guard let personas = Self.shipped("personas").first else { throw CLIError("vectors/personas not found; run from the repository") }
-            var runner = ClientCheckRunner(command: command, profile: rules, facts: facts, personas: personas,
-                                           handlerPath: PCSCSandbox.locateHandler(explicit: handler, executable: CommandLine.arguments[0]),
-                                           workDirectory: work)
+            guard let personas = Self.shipped("personas").first else {
+                throw CLIError("vectors/personas not found; run from the repository")
+            }
+            var runner = ClientCheckRunner(
+                command: command, profile: rules, facts: facts, personas: personas,
+                handlerPath: PCSCSandbox.locateHandler(explicit: handler, executable: CommandLine.arguments[0]),
+                workDirectory: work)
             if !json {
                 runner.onScenarioFinished = { r in
-                    FileHandle.standardError.write(Data("\(r.passed ? "pass" : "FAIL") \(r.scenario) (\(r.apduCount) APDUs, \(String(format: "%.1f", r.seconds)) s)\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "\(r.passed ? "pass" : "FAIL") \(r.scenario) (\(r.apduCount) APDUs, \(String(format: "%.1f", r.seconds)) s)\n"
+                                .utf8))
                 }
             }
             result = ClientCheckRun(client: command, profile: rules.profile, facts: facts, scenarios: try runner.run(selected))

@@ -32,7 +32,10 @@ struct HarnessOptions: ParsableArguments {
         options.allowDestructive = allowDestructive
         var runner = ScriptRunner(options: options)
         let color = !plain && isatty(1) != 0
-        runner.onCaseFinished = { print(Reports.consoleLine($0, color: color)); fflush(nil) }
+        runner.onCaseFinished = {
+            print(Reports.consoleLine($0, color: color))
+            fflush(nil)
+        }
         let started = ISO8601DateFormatter().string(from: Date())
         let results = runner.run(scripts, on: &channel)
         let result = RunResult(name: name ?? defaultName, channel: channel.name, started: started, cases: results)
@@ -63,7 +66,8 @@ struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
         abstract: "Run scripts on a card (e.g. a real one) and record the session as a trace for --replay.",
-        discussion: "The trace is JSON lines, the format `mynasim serve --trace` writes. Example:\n  mynasim record --reader 0 --out card.trace session.apdu\n  mynasim run --replay card.trace session.apdu"
+        discussion:
+            "The trace is JSON lines, the format `mynasim serve --trace` writes. Example:\n  mynasim record --reader 0 --out card.trace session.apdu\n  mynasim run --replay card.trace session.apdu"
     )
     @OptionGroup var options: HarnessOptions
     @Option(name: .long, help: "The trace file to write.") var out: String

@@ -11,6 +11,10 @@ struct Mynasim: AsyncParsableCommand {
             Start with `mynasim persona new --out DIR`, then `mynasim apdu --card DIR …`.
             """,
         version: "0.1.0",
-        subcommands: [PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self, RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self, QualificationServiceCommand.self, KakuninCommand.self]
+        subcommands: [
+            PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self,
+            RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self,
+            QualificationServiceCommand.self, KakuninCommand.self,
+        ]
     )
 }

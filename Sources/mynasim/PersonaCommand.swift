@@ -37,10 +37,12 @@ struct PersonaCommand: ParsableCommand {
         @Option(name: .long, help: "Issue date YYYY-MM-DD (default: today in Japan).") var issued: String?
         @Option(name: .long, help: "Card expiry YYYY-MM-DD.") var expiry: String?
         @Option(name: .long, help: "4-digit security code.") var securityCode: String?
-        @Option(name: .long, help: "ATR variant: \(CardATR.allCases.map(\.rawValue).joined(separator: ", ")).") var atr: String = CardATR.jpki.rawValue
+        @Option(name: .long, help: "ATR variant: \(CardATR.allCases.map(\.rawValue).joined(separator: ", ")).") var atr: String = CardATR
+            .jpki.rawValue
         @Flag(name: .long, help: "A short-only card: extended-length APDUs answer 6700.") var shortOnly = false
         @Flag(name: .long, help: "A face-authentication card: no PINs set, no signature certificate.") var faceAuth = false
-        @Flag(name: .long, inversion: .prefixedNo, help: "Issue a signature certificate (default: if 15 or older at issue).") var signatureCertificate: Bool?
+        @Flag(name: .long, inversion: .prefixedNo, help: "Issue a signature certificate (default: if 15 or older at issue).")
+        var signatureCertificate: Bool?
         @Option(name: .long, help: "利用者証明用 PIN (4 digits).") var authPin: String?
         @Option(name: .long, help: "署名用 password (6–16 of A–Z, 0–9).") var signPin: String?
         @Option(name: .long, help: "券面事項入力補助用 PIN (4 digits).") var textPin: String?
@@ -84,7 +86,8 @@ struct PersonaCommand: ParsableCommand {
             options.residentPIN = residentPin
 
             let outURL = URL(fileURLWithPath: out).standardizedFileURL
-            let pkiURL = pki.map { URL(fileURLWithPath: $0).standardizedFileURL }
+            let pkiURL =
+                pki.map { URL(fileURLWithPath: $0).standardizedFileURL }
                 ?? outURL.deletingLastPathComponent().appendingPathComponent("test-pki")
             var rng = SystemRandomNumberGenerator()
             let today = CalendarDate.todayInJapan()
@@ -100,14 +103,17 @@ struct PersonaCommand: ParsableCommand {
     struct Reissue: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-render and re-sign a persona's 券面 AP data (after editing persona.yaml, or for an older persona).",
-            discussion: "Creates missing card keys, renders the card-face images (ImageMagick, IPA Gothic) and writes issuer-data.json from the test PKI. X.509 certificates are not re-issued."
+            discussion:
+                "Creates missing card keys, renders the card-face images (ImageMagick, IPA Gothic) and writes issuer-data.json from the test PKI. X.509 certificates are not re-issued."
         )
         @Argument(help: "Persona directory.") var directory: String
         @Option(name: .long, help: "Test PKI directory (default: <directory>/../test-pki).") var pki: String?
 
         func run() throws {
             let url = URL(fileURLWithPath: directory).standardizedFileURL
-            let pkiURL = pki.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? url.deletingLastPathComponent().appendingPathComponent("test-pki")
+            let pkiURL =
+                pki.map { URL(fileURLWithPath: $0).standardizedFileURL }
+                ?? url.deletingLastPathComponent().appendingPathComponent("test-pki")
             let testPKI = try TestPKI.load(from: pkiURL)
             let persona = try PersonaFactory.reissue(at: url, pki: testPKI)
             print("Re-issued the 券面 AP data of \(persona.url.path) from \(pkiURL.path)")

@@ -78,9 +78,10 @@ enum PersonaReport {
         certificates["sign"] = directory.signCertificate?.subject.description
         let saved = state ?? PersistentCardState()
         let credentials = Dictionary(uniqueKeysWithValues: directory.cardImage().credentials.map { ($0.id.rawValue, saved.triesLeft($0)) })
-        return try JSONOutput.string(Output(
-            directory: directory.url.path, persona: directory.persona, verificationNumberB: directory.persona.verificationNumberB,
-            certificates: certificates, credentials: credentials
-        ))
+        return try JSONOutput.string(
+            Output(
+                directory: directory.url.path, persona: directory.persona, verificationNumberB: directory.persona.verificationNumberB,
+                certificates: certificates, credentials: credentials
+            ))
     }
 }

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import ISO7816
-import MynaClient
 import MynaApplications
+import MynaClient
 import MynaPersona
 import PCSC
 import QualificationAPI
@@ -30,7 +30,8 @@ struct QualificationServiceCommand: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite database file (default: in memory).") var database: String?
     @Option(name: .long, help: "Admin token for POST /api/terminals (default: from MYNASIM_ADMIN_TOKEN).") var adminToken: String?
     @Option(name: .long, help: "Write the port here once listening.") var readyFile: String?
-    @Option(name: .long, parsing: .singleValue, help: "Leave this persona out of the seed (repeatable), e.g. to test an unknown card.") var skip: [String] = []
+    @Option(name: .long, parsing: .singleValue, help: "Leave this persona out of the seed (repeatable), e.g. to test an unknown card.")
+    var skip: [String] = []
     @Flag(name: .long, help: "Print the OpenAPI document and exit.") var openapi = false
 
     func run() async throws {
@@ -54,7 +55,9 @@ struct QualificationServiceCommand: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "mynasim-qualification"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? 0
-                print("mynasim qualification-service: \(seeded) people, \(validator.revokedSerials.count) revoked certificates; listening on http://\(host):\(bound)")
+                print(
+                    "mynasim qualification-service: \(seeded) people, \(validator.revokedSerials.count) revoked certificates; listening on http://\(host):\(bound)"
+                )
                 fflush(nil)
                 if let ready { _ = FileManager.default.createFile(atPath: ready, contents: Data("\(bound)\n".utf8)) }
             })
@@ -102,10 +105,11 @@ struct KakuninCommand: AsyncParsableCommand {
         // 2–4. カード読み取り and, for the PIN method, 暗証番号入力.
         let (certificate, signature) = try readCard(challenge: challenge)
         // 5. 結果
-        let answer = try await client.check(QualificationRequest(
-            certificate: Data(certificate).base64EncodedString(), method: method,
-            challenge: method == .pin ? Data(challenge).base64EncodedString() : nil,
-            signature: signature.map { Data($0).base64EncodedString() }))
+        let answer = try await client.check(
+            QualificationRequest(
+                certificate: Data(certificate).base64EncodedString(), method: method,
+                challenge: method == .pin ? Data(challenge).base64EncodedString() : nil,
+                signature: signature.map { Data($0).base64EncodedString() }))
         if json {
             try JSONOutput.print(answer)
         } else {
@@ -142,7 +146,9 @@ struct KakuninCommand: AsyncParsableCommand {
         guard let value = pin ?? getpass("4桁の暗証番号を入力してください (4-digit PIN): ").map({ String(cString: $0) }) else {
             throw CLIError("no PIN entered")
         }
-        guard value.count == 4, value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber) else { throw CLIError("the PIN is 4 digits; nothing was sent to the card") }
+        guard value.count == 4, value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber) else {
+            throw CLIError("the PIN is 4 digits; nothing was sent to the card")
+        }
         return (certificate, try session.signChallenge(challenge, pin: value, counter: counter, confirmedLastTry: force))
     }
 
@@ -150,9 +156,12 @@ struct KakuninCommand: AsyncParsableCommand {
         var lines = ["── 資格確認結果 (result) #\(r.checkId) ──", "結果: \(r.result.japanese) (\(r.result.rawValue))", r.message]
         if let p = r.person { lines += ["氏名: \(p.name) (\(p.kana))", "生年月日: \(p.birthDate)  性別: \(p.sex)"] }
         if let q = r.qualification {
-            lines += ["保険者: \(q.insurerNumber) \(q.insurerName)", "記号・番号・枝番: \(q.symbol)・\(q.number)・\(q.branch)  \(q.relationship == "insured" ? "本人" : "家族")",
-                      "負担割合: \(q.copayRatio / 10)割  資格取得日: \(q.validFrom)" + (q.validTo.map { "  資格喪失日: \($0)" } ?? "")
-                      + (q.limitCategory.map { "  限度額適用区分: \($0)" } ?? "")]
+            lines += [
+                "保険者: \(q.insurerNumber) \(q.insurerName)",
+                "記号・番号・枝番: \(q.symbol)・\(q.number)・\(q.branch)  \(q.relationship == "insured" ? "本人" : "家族")",
+                "負担割合: \(q.copayRatio / 10)割  資格取得日: \(q.validFrom)" + (q.validTo.map { "  資格喪失日: \($0)" } ?? "")
+                    + (q.limitCategory.map { "  限度額適用区分: \($0)" } ?? ""),
+            ]
         }
         return lines.joined(separator: "\n")
     }

@@ -21,7 +21,10 @@ struct ReadCommand: ParsableCommand {
             """
     )
     @OptionGroup var source: CardSourceOptions
-    @Option(name: .long, help: "Trust anchors: a directory with auth-ca.pem, sign-ca.pem, cv-root.pub.pem (default with --card: <card>/../test-pki).") var roots: String?
+    @Option(
+        name: .long,
+        help: "Trust anchors: a directory with auth-ca.pem, sign-ca.pem, cv-root.pub.pem (default with --card: <card>/../test-pki).")
+    var roots: String?
     @Option(name: .long, help: "券面事項入力補助用 PIN (4 digits).") var textPin: String?
     @Option(name: .long, help: "照合番号A (the 12-digit My Number).") var verificationA: String?
     @Option(name: .long, help: "照合番号B (14 digits).") var verificationB: String?
@@ -74,7 +77,9 @@ struct ReadCommand: ParsableCommand {
             throw CLIError("no card-face images were read; give --verification-a or --verification-b to open the card face")
         }
         if let photo, let bytes = face.imageFiles["photo"] {
-            guard FileManager.default.createFile(atPath: photo, contents: Data(bytes)) else { throw CLIError("\(photo): cannot write the photo") }
+            guard FileManager.default.createFile(atPath: photo, contents: Data(bytes)) else {
+                throw CLIError("\(photo): cannot write the photo")
+            }
         }
         if let images {
             try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
@@ -93,8 +98,9 @@ struct ReadCommand: ParsableCommand {
             lines += ["氏名: \(a.name)", "住所: \(a.address)", "生年月日: \(a.birthDate)", "性別: \(a.sex)"]
         }
         if let f = r.cardFace {
-            lines.append("券面 (card face): 生年月日 \(f.birthDate), 性別 \(f.sex), 有効期限 \(f.expiry)"
-                         + (f.ageRecordBirthDate.map { ", age record \($0)" } ?? ""))
+            lines.append(
+                "券面 (card face): 生年月日 \(f.birthDate), 性別 \(f.sex), 有効期限 \(f.expiry)"
+                    + (f.ageRecordBirthDate.map { ", age record \($0)" } ?? ""))
             lines += f.images.sorted { $0.key < $1.key }.map { "  image \($0.key): \($0.value)" }
         }
         if let c = r.commonRecord { lines.append("共通AP: serial \(c.serialNumber), municipality \(c.municipalityCode), expiry \(c.expiry)") }

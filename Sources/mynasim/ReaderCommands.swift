@@ -7,7 +7,11 @@ import VirtualReader
 
 /// Where `serve`, `card` and `status` meet: `--socket`, else `MYNASIM_SOCKET`, else a per-user default.
 struct SimulatorSocketOption: ParsableArguments {
-    @Option(name: .long, help: "Simulator socket: a path or tcp:127.0.0.1:PORT (default: $MYNASIM_SOCKET, /run/mynasim/mynasim.sock for root, else $XDG_RUNTIME_DIR/mynasim.sock).")
+    @Option(
+        name: .long,
+        help:
+            "Simulator socket: a path or tcp:127.0.0.1:PORT (default: $MYNASIM_SOCKET, /run/mynasim/mynasim.sock for root, else $XDG_RUNTIME_DIR/mynasim.sock)."
+    )
     var socket: String?
 
     static var defaultPath: String {
@@ -53,7 +57,9 @@ struct CardAssignment: ExpressibleByArgument {
 /// Timing and fault options shared by `serve` and `card configure`.
 struct SlotBehaviourOptions: ParsableArguments {
     @Option(name: .long, help: "Timing profile.") var profile: TimingProfile?
-    @Option(name: .long, parsing: .singleValue, help: "Override a delay: CLASS=MICROSECONDS (powerOn, select, read, verify, sign, challenge, other, perByte).")
+    @Option(
+        name: .long, parsing: .singleValue,
+        help: "Override a delay: CLASS=MICROSECONDS (powerOn, select, read, verify, sign, challenge, other, perByte).")
     var delay: [String] = []
 
     func timingProfile(default base: TimingProfile?) throws -> TimingProfile? {
@@ -99,7 +105,8 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let address = try socketOption.address
         if case .unix(let path) = address {
-            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try? FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
         guard let mode = mode_t(socketMode, radix: 8) else { throw CLIError("--socket-mode: '\(socketMode)' is not octal") }
         var configuration = ReaderSimulator.Configuration(addresses: [address] + (tcp.map { [.tcp(host: "127.0.0.1", port: $0)] } ?? []))
@@ -118,7 +125,9 @@ struct ServeCommand: ParsableCommand {
             }
         }
         simulator.start()
-        print("mynasim serve: \(slots) slots, listening on \(simulator.addresses.map(\.description).joined(separator: ", ")), profile \(configuration.profile.name)")
+        print(
+            "mynasim serve: \(slots) slots, listening on \(simulator.addresses.map(\.description).joined(separator: ", ")), profile \(configuration.profile.name)"
+        )
         fflush(nil)
         if let readyFile { FileManager.default.createFile(atPath: readyFile, contents: Data("\(getpid())\n".utf8)) }
         SignalWaiter.wait()
@@ -196,8 +205,9 @@ struct CardCommand: ParsableCommand {
         @Flag(name: .long, help: "Clear every fault.") var clear = false
 
         func run() throws {
-            let faults = FaultPlan(removeAfterAPDUs: removeAfter, removeDuringAPDU: removeDuring, mute: mute, delayNextMicros: delayNext,
-                                   atr: atr, shortOnly: shortOnly, hostile: hostile.isEmpty ? nil : Set(hostile))
+            let faults = FaultPlan(
+                removeAfterAPDUs: removeAfter, removeDuringAPDU: removeDuring, mute: mute, delayNextMicros: delayNext,
+                atr: atr, shortOnly: shortOnly, hostile: hostile.isEmpty ? nil : Set(hostile))
             let anyFault = clear || faults != .none
             try ControlClient(address: socketOption.address).checked(
                 .configure(slot: slot, profile: try behaviour.timingProfile(default: nil), faults: anyFault ? faults : nil))
@@ -208,7 +218,8 @@ struct CardCommand: ParsableCommand {
 
 /// `mynasim status`.
 struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the simulator's slots, cards, counters and connections.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show the simulator's slots, cards, counters and connections.")
     @OptionGroup var socketOption: SimulatorSocketOption
     @Flag(name: .long, help: "Print JSON for machines.") var json = false
 
@@ -227,7 +238,9 @@ struct StatusCommand: ParsableCommand {
                 continue
             }
             print("slot \(slot.slot): \(slot.name ?? "?") \(card)")
-            print("  \(slot.powered ? "powered" : "unpowered"), ATR \(slot.atr ?? "-"), extended \(slot.extendedLength ? "yes" : "no"), profile \(slot.profile), \(slot.apdus) APDUs, \(slot.watchers) watching")
+            print(
+                "  \(slot.powered ? "powered" : "unpowered"), ATR \(slot.atr ?? "-"), extended \(slot.extendedLength ? "yes" : "no"), profile \(slot.profile), \(slot.apdus) APDUs, \(slot.watchers) watching"
+            )
             print("  tries left: " + slot.triesLeft.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             if slot.faults != .none { print("  faults: \(slot.faults)") }
         }

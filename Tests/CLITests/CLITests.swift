@@ -2,8 +2,8 @@ import Foundation
 import ISO7816
 import MynaApplications
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 /// The `mynasim` executable as a user runs it, with openssl as the judge.
 @Suite("mynasim CLI", .serialized)
@@ -52,10 +52,12 @@ struct CLITests {
         // VERIFY the auth PIN and sign a DigestInfo; openssl checks the signature against the card's certificate.
         let message = Array("資格確認 challenge".utf8)
         let digestInfo = JPKIAPDU.sha256DigestInfo(message)
-        let signed = try apdu(card, [
-            Self.selectAP, "00A4020C020018", JPKIAPDU.verify("4242"), "00A4020C020017",
-            "802A0080" + Hex.encode([UInt8(digestInfo.count)]) + Hex.encode(digestInfo) + "00",
-        ])
+        let signed = try apdu(
+            card,
+            [
+                Self.selectAP, "00A4020C020018", JPKIAPDU.verify("4242"), "00A4020C020017",
+                "802A0080" + Hex.encode([UInt8(digestInfo.count)]) + Hex.encode(digestInfo) + "00",
+            ])
         #expect(signed[2] == "9000")
         let signature = Array(try Hex.decode(signed[4]).dropLast(2))
         #expect(signature.count == 256 && signed[4].hasSuffix("9000"))
@@ -83,7 +85,12 @@ struct CLITests {
         let card = try Fixtures.copyOfPersona("yamada-taro")
         let r = try mynasim(["apdu", "--card", card.path, "--json", Self.selectAP, "00A4020C020018", "00200080"])
         struct Output: Decodable {
-            struct Exchange: Decodable { var command: String; var response: String; var sw: String; var meaning: String }
+            struct Exchange: Decodable {
+                var command: String
+                var response: String
+                var sw: String
+                var meaning: String
+            }
             var atr: String
             var exchanges: [Exchange]
         }
@@ -115,7 +122,9 @@ struct CLITests {
         #expect(locked.status != 0 && locked.stderr.contains("in use"))
         withExtendedLifetime(held) {}
 
-        let invalid = try mynasim(["persona", "new", "--out", Fixtures.temporaryDirectory().appendingPathComponent("x").path, "--my-number", "123456789011"])
+        let invalid = try mynasim([
+            "persona", "new", "--out", Fixtures.temporaryDirectory().appendingPathComponent("x").path, "--my-number", "123456789011",
+        ])
         #expect(invalid.status != 0 && invalid.stderr.contains("check digit"))
     }
 }
@@ -126,8 +135,9 @@ struct ReadCommandTests {
 
     func personaWithRoots() throws -> URL {
         let card = try Fixtures.copyOfPersona("yamada-taro")
-        try FileManager.default.copyItem(at: Fixtures.personas.appendingPathComponent("test-pki"),
-                                         to: card.deletingLastPathComponent().appendingPathComponent("test-pki"))
+        try FileManager.default.copyItem(
+            at: Fixtures.personas.appendingPathComponent("test-pki"),
+            to: card.deletingLastPathComponent().appendingPathComponent("test-pki"))
         return card
     }
 
@@ -149,18 +159,23 @@ struct ReadCommandTests {
         let card = try personaWithRoots()
         let out = Fixtures.temporaryDirectory("face")
         let photo = out.appendingPathComponent("photo.jp2").path
-        let r = try mynasim(["read", "--card", card.path, "--verification-b", "55021720352285", "--birth-date-key", "550217",
-                             "--photo", photo, "--images", out.appendingPathComponent("all").path, "--json"])
+        let r = try mynasim([
+            "read", "--card", card.path, "--verification-b", "55021720352285", "--birth-date-key", "550217",
+            "--photo", photo, "--images", out.appendingPathComponent("all").path, "--json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONSerialization.jsonObject(with: r.stdoutData) as! [String: Any]
         let face = try #require(json["cardFace"] as? [String: Any])
         #expect(face["birthDate"] as? String == "19800217" && face["ageRecordBirthDate"] as? String == "19800217")
         #expect(face["sex"] as? String == "1" && face["expiry"] as? String == "20350217")
-        #expect((face["images"] as? [String: String])?["name"] == "PNG 384×40 1-bit, \(try Data(contentsOf: card.appendingPathComponent("face-name.png")).count) bytes")
+        #expect(
+            (face["images"] as? [String: String])?["name"]
+                == "PNG 384×40 1-bit, \(try Data(contentsOf: card.appendingPathComponent("face-name.png")).count) bytes")
         // 照合番号B opens the card face but not the My Number image (EF 0005 needs A).
         #expect((face["images"] as? [String: String])?["my-number"] == nil)
         #expect(try Data(contentsOf: URL(fileURLWithPath: photo)) == Data(contentsOf: card.appendingPathComponent("face-photo.jp2")))
-        #expect(try Oracle.identify(Array(Data(contentsOf: out.appendingPathComponent("all/address.png"))), format: "%m %w %h") == "PNG 384 96")
+        #expect(
+            try Oracle.identify(Array(Data(contentsOf: out.appendingPathComponent("all/address.png"))), format: "%m %w %h") == "PNG 384 96")
         let checks = json["checks"] as! [[String: Any]]
         #expect(checks.allSatisfy { $0["passed"] as? Bool == true })
         for expected in ["three digest groups", "age record (EF 0001) signed", "card present", "attributes digest matches"] {
@@ -196,7 +211,12 @@ struct ReadCommandTests {
         let roots = Fixtures.temporaryDirectory("roots")
         let other = try Oracle.run("openssl", ["genrsa", "-out", roots.appendingPathComponent("k.pem").path, "2048"])
         #expect(other.status == 0)
-        _ = try Oracle.run("openssl", ["rsa", "-in", roots.appendingPathComponent("k.pem").path, "-pubout", "-out", roots.appendingPathComponent("cv-root.pub.pem").path])
+        _ = try Oracle.run(
+            "openssl",
+            [
+                "rsa", "-in", roots.appendingPathComponent("k.pem").path, "-pubout", "-out",
+                roots.appendingPathComponent("cv-root.pub.pem").path,
+            ])
         let r = try mynasim(["read", "--card", card.path, "--text-pin", "5678", "--roots", roots.path])
         #expect(r.status == 2 && r.stdout.contains("FAIL text AP CV certificate signed by CV root 7000033"))
     }

@@ -1,8 +1,8 @@
 import Foundation
 import Harness
 import ISO7816
-import Testing
 import TestSupport
+import Testing
 import VirtualReader
 
 /// Every shipped client rule against a good session (passes) and a session that breaks it
@@ -44,8 +44,12 @@ struct ClientRuleTests {
         "reset",
     ]
 
-    func verdicts(_ profile: ClientProfile, _ lines: [String], facts: ScenarioFacts = [:], endedAt: String? = nil) -> [String: RuleVerdict] {
-        Dictionary(uniqueKeysWithValues: RuleEngine(profile: profile).evaluate(Self.session(lines, endedAt: endedAt), facts: facts).map { ($0.rule, $0) })
+    func verdicts(_ profile: ClientProfile, _ lines: [String], facts: ScenarioFacts = [:], endedAt: String? = nil) -> [String: RuleVerdict]
+    {
+        Dictionary(
+            uniqueKeysWithValues: RuleEngine(profile: profile).evaluate(Self.session(lines, endedAt: endedAt), facts: facts).map {
+                ($0.rule, $0)
+            })
     }
 
     @Test func aCarefulClientPassesEveryRule() {
@@ -60,22 +64,44 @@ struct ClientRuleTests {
     static let violations: [(String, String, ScenarioFacts, [String])] = [
         ("select-jpki-by-full-aid", "generic", [:], ["00A4040C05D392F00026 9000", "00A4020C02000A 9000", "00B0000004 308203009000"]),
         ("select-jpki-by-full-aid", "generic", [:], ["00A4020C02000A 6A82"]),
-        ("read-within-certificate-length", "generic", [:], [selectJPKI + " 9000", "00A4020C02000A 9000", "00B0000000 \(cert)9000",
-                                                           "00B0030000 6B00"]),
+        (
+            "read-within-certificate-length", "generic", [:],
+            [
+                selectJPKI + " 9000", "00A4020C02000A 9000", "00B0000000 \(cert)9000",
+                "00B0030000 6B00",
+            ]
+        ),
         ("query-counter-before-pin", "generic", [:], [selectJPKI + " 9000", "00A4020C020018 9000", pin + " 9000"]),
         ("no-pin-on-last-try", "generic", [:], [selectJPKI + " 9000", "00A4020C020018 9000", "00200080 63C1", pin + " 9000"]),
         ("stop-after-blocked", "generic", [:], [selectJPKI + " 9000", "00200098 63C0", "00200098043030303030 6984"]),
-        ("no-retry-loop-on-6982", "generic", [:], [selectJPKI + " 9000", "00A4020C020001 9000"] + Array(repeating: "00B0000004 6982", count: 4)),
-        ("no-signature-password-for-authentication", "generic", ["purpose": "authentication"],
-         [selectJPKI + " 9000", "0020009B 63C5", "0020009B08" + Hex.encode(Array("TARO2026".utf8)) + " 9000"]),
+        (
+            "no-retry-loop-on-6982", "generic", [:],
+            [selectJPKI + " 9000", "00A4020C020001 9000"] + Array(repeating: "00B0000004 6982", count: 4)
+        ),
+        (
+            "no-signature-password-for-authentication", "generic", ["purpose": "authentication"],
+            [selectJPKI + " 9000", "0020009B 63C5", "0020009B08" + Hex.encode(Array("TARO2026".utf8)) + " 9000"]
+        ),
         ("leave-no-verified-state", "generic", [:], [selectJPKI + " 9000", "00200098 63C3", "002000980431323334 9000"]),
-        ("extended-only-when-advertised", "generic", ["reader-advertises-extended": "no"], [selectJPKI + " 9000", "00A4020C02000A 9000", "00B00000000800 \(cert)9000"]),
-        ("no-redundant-reads", "generic", [:], [selectJPKI + " 9000", "00A4020C02000A 9000", "00B0000004 308203009000", "00B0000004 308203009000"]),
+        (
+            "extended-only-when-advertised", "generic", ["reader-advertises-extended": "no"],
+            [selectJPKI + " 9000", "00A4020C02000A 9000", "00B00000000800 \(cert)9000"]
+        ),
+        (
+            "no-redundant-reads", "generic", [:],
+            [selectJPKI + " 9000", "00A4020C02000A 9000", "00B0000004 308203009000", "00B0000004 308203009000"]
+        ),
         ("jpki-only", "qualification", [:], ["00A4040C0AD3921000310001010100 9000"]),
         ("never-read-my-number", "qualification", [:], [selectText + " 9000"]),
         ("no-signature-key", "qualification", [:], [selectJPKI + " 9000", "00A4020C02001A 9000", sign + " 6982"]),
-        ("visual-method-sends-no-pin", "qualification", ["method": "visual"], [selectJPKI + " 9000", "00200098 63C3", "002000980431323334 9000", "reset"]),
-        ("pin-method-verifies-only-0018", "qualification", ["method": "pin"], [selectJPKI + " 9000", "0020009B 63C5", "0020009B0431323334 63C4"]),
+        (
+            "visual-method-sends-no-pin", "qualification", ["method": "visual"],
+            [selectJPKI + " 9000", "00200098 63C3", "002000980431323334 9000", "reset"]
+        ),
+        (
+            "pin-method-verifies-only-0018", "qualification", ["method": "pin"],
+            [selectJPKI + " 9000", "0020009B 63C5", "0020009B0431323334 63C4"]
+        ),
         ("query-counter-before-pin", "qualification", [:], [selectJPKI + " 9000", "002000980431323334 9000", "reset"]),
     ]
 
@@ -113,21 +139,23 @@ struct ClientRuleTests {
         let dir = Fixtures.temporaryDirectory("profiles")
         let profile = dir.appendingPathComponent("bad.yaml")
         try """
-            profile: bad
-            description: x
-            rules:
-              - id: r1
-                severity: error
-                rationale: x
-                check: forbid
-                match-any:
-                  - {ins: FROBNICATE}
-            """.write(to: profile, atomically: true, encoding: .utf8)
+        profile: bad
+        description: x
+        rules:
+          - id: r1
+            severity: error
+            rationale: x
+            check: forbid
+            match-any:
+              - {ins: FROBNICATE}
+        """.write(to: profile, atomically: true, encoding: .utf8)
         #expect { try ClientProfile.load(profile.path) } throws: { "\($0)".contains("bad.yaml:9") && "\($0)".contains("FROBNICATE") }
-        try "profile: bad\ndescription: x\nrules:\n  - id: r1\n    severity: fatal\n    rationale: x\n    check: forbid\n".write(to: profile, atomically: true, encoding: .utf8)
+        try "profile: bad\ndescription: x\nrules:\n  - id: r1\n    severity: fatal\n    rationale: x\n    check: forbid\n".write(
+            to: profile, atomically: true, encoding: .utf8)
         #expect { try ClientProfile.load(profile.path) } throws: { "\($0)".contains("bad.yaml:5") }
         let scenarios = dir.appendingPathComponent("s.yaml")
-        try "scenarios:\n  - name: x\n    description: y\n    timing: glacial\n    expect: {exit: zero}\n".write(to: scenarios, atomically: true, encoding: .utf8)
+        try "scenarios:\n  - name: x\n    description: y\n    timing: glacial\n    expect: {exit: zero}\n".write(
+            to: scenarios, atomically: true, encoding: .utf8)
         #expect { try ClientScenario.load(scenarios.path) } throws: { "\($0)".contains("s.yaml:4") && "\($0)".contains("glacial") }
     }
 
@@ -136,9 +164,11 @@ struct ClientRuleTests {
         let all = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }
             .flatMap { try ClientScenario.load(dir.appendingPathComponent($0).path) }
         let names = Set(all.map(\.name))
-        for required in ["normal", "one-pin-try-left", "pin-blocked", "removed-after-3-apdus", "removed-mid-apdu", "card-inserted-late",
-                         "slow-realistic", "slow-worse", "expired-certificate", "revoked-certificate", "face-authentication-card",
-                         "minor-without-signature-certificate", "short-only-card", "reader-without-extended-apdus"] {
+        for required in [
+            "normal", "one-pin-try-left", "pin-blocked", "removed-after-3-apdus", "removed-mid-apdu", "card-inserted-late",
+            "slow-realistic", "slow-worse", "expired-certificate", "revoked-certificate", "face-authentication-card",
+            "minor-without-signature-certificate", "short-only-card", "reader-without-extended-apdus",
+        ] {
             #expect(names.contains(required), "missing scenario \(required)")
         }
         #expect(all.filter { $0.name.hasPrefix("atr-") }.count == 9)

@@ -3,8 +3,8 @@ import Harness
 import ISO7816
 import MynaApplications
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 /// A scripted card for runner tests: answers from a table, counts what it was sent.
 final class ScriptedChannel: TestChannel {
@@ -94,12 +94,14 @@ struct RunnerTests {
         #expect(html.contains("6A82 file or application not found"))
         #expect(html.contains("<svg"))
         let console = Reports.consoleLine(result.cases[0], color: false)
-        #expect(console.contains("expected 9000  (9000 success)") && console.contains("actual   6A82  (6A82 file or application not found)"))
+        #expect(
+            console.contains("expected 9000  (9000 success)") && console.contains("actual   6A82  (6A82 file or application not found)"))
         #expect(Reports.consoleSummary(result).contains("1 passed, 3 failed"))
     }
 
     @Test func capturesExpressionsLoopsAndProcedures() throws {
-        let result = try run("""
+        let result = try run(
+            """
             proc select
               00A4040C0AD392F000260100000001 => 9000
             end
@@ -125,8 +127,10 @@ struct RunnerTests {
     }
 
     @Test func getResponseAndWrongLeAreFollowedUnlessSwitchedOff() throws {
-        let channel = ScriptedChannel(["00B0000000": ["6110"], "00C0000010": [String(repeating: "AB", count: 16) + "9000"],
-                                       "0084000000": ["6C08"], "0084000008": ["0102030405060708" + "9000"]])
+        let channel = ScriptedChannel([
+            "00B0000000": ["6110"], "00C0000010": [String(repeating: "AB", count: 16) + "9000"],
+            "0084000000": ["6C08"], "0084000008": ["0102030405060708" + "9000"],
+        ])
         let on = try run("00B0000000 => [d:16] 9000\n0084000000 => [r:8] 9000", on: channel)
         #expect(on.cases[0].verdict == .pass, "\(on.cases[0].message ?? "")")
         #expect(channel.sent == ["00B0000000", "00C0000010", "0084000000", "0084000008"])
@@ -151,8 +155,9 @@ struct RunnerTests {
         let guarded = try run(script, on: real, options: allow)
         #expect(guarded.cases[0].verdict == .inconclusive)
         #expect(guarded.cases[0].message?.contains("one try is left") == true)
-        #expect(real.sent == ["00200098"]) // the counter was read; no PIN left the host
-        let disposable = try run("case D-2 \"needs a disposable card\" disposable\n 0084000008\nend", on: ScriptedChannel(isRealCard: true, [:]), options: allow)
+        #expect(real.sent == ["00200098"])  // the counter was read; no PIN left the host
+        let disposable = try run(
+            "case D-2 \"needs a disposable card\" disposable\n 0084000008\nend", on: ScriptedChannel(isRealCard: true, [:]), options: allow)
         #expect(disposable.cases[0].verdict == .notApplicable)
     }
 
@@ -165,19 +170,22 @@ struct RunnerTests {
     }
 
     @Test func theScriptorManPageExampleRunsUnchanged() throws {
-        let script = try ScriptParser.parse(path: Fixtures.repositoryRoot.appendingPathComponent("vectors/scriptor/manpage-example.script").path)
+        let script = try ScriptParser.parse(
+            path: Fixtures.repositoryRoot.appendingPathComponent("vectors/scriptor/manpage-example.script").path)
         var channel = try card()
         let results = ScriptRunner().run([script], on: &channel)
         #expect(results.count == 1 && results[0].verdict == .pass)
         #expect(results[0].steps.compactMap(\.exchange).count == 6)
-        #expect(results[0].steps.compactMap(\.exchange).allSatisfy { $0.status == "6E00" }) // CLA A0 is a SIM class
+        #expect(results[0].steps.compactMap(\.exchange).allSatisfy { $0.status == "6E00" })  // CLA A0 is a SIM class
     }
 
     @Test func theShippedSuitesPassInProcess() throws {
         let dir = Fixtures.repositoryRoot.appendingPathComponent("vectors/suites")
         var scripts: [Script] = []
         for suite in ["jpki", "jpki-kat", "kenmen"] {
-            let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(suite).path).filter { $0.hasSuffix(".apdu") }.sorted()
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(suite).path).filter {
+                $0.hasSuffix(".apdu")
+            }.sorted()
             for file in files { scripts.append(try ScriptParser.parse(path: dir.appendingPathComponent("\(suite)/\(file)").path)) }
         }
         var channel = try card()
@@ -207,7 +215,7 @@ struct RecordReplayTests {
         var recording = try RecordingChannel(InProcessChannel(persona: Fixtures.persona("yamada-taro")), to: trace)
         #expect(ScriptRunner().run([script], on: &recording).map(\.verdict) == [.pass])
         let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 5) // power-on + 4 exchanges
+        #expect(lines.count == 5)  // power-on + 4 exchanges
 
         var strict = try ReplayChannel(path: trace, mode: .strict)
         #expect(ScriptRunner().run([script], on: &strict).map(\.verdict) == [.pass])
@@ -225,7 +233,10 @@ struct RecordReplayTests {
 
     @Test func aSimulatorTraceLineThatIsNotJSONIsLocated() throws {
         let path = Fixtures.temporaryDirectory("trace").appendingPathComponent("bad.trace").path
-        try "{\"time\":\"t\",\"slot\":0,\"event\":\"transmit\",\"command\":\"00\",\"response\":\"9000\"}\nnot json\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: ReplayError.trace(.badLine(path: path, line: 2, reason: "not JSON"))) { try ReplayChannel(path: path, mode: .strict) }
+        try "{\"time\":\"t\",\"slot\":0,\"event\":\"transmit\",\"command\":\"00\",\"response\":\"9000\"}\nnot json\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ReplayError.trace(.badLine(path: path, line: 2, reason: "not JSON"))) {
+            try ReplayChannel(path: path, mode: .strict)
+        }
     }
 }

@@ -26,22 +26,26 @@ struct ScriptParserTests {
     }
 
     @Test func scriptorScriptsAreOneCaseAndCommentsNeverExit() throws {
-        let script = try ScriptParser.parse(text: """
-            # this comment says exit but must not end anything
-            reset
-            00 A4 04 0C 0A D3 92 F0 \\
-               00 26 01 00 00 00 01
-            00B0000004
-            exit
-            00B0000004
-            """, path: "/s/plain.script")
+        let script = try ScriptParser.parse(
+            text: """
+                # this comment says exit but must not end anything
+                reset
+                00 A4 04 0C 0A D3 92 F0 \\
+                   00 26 01 00 00 00 01
+                00B0000004
+                exit
+                00B0000004
+                """, path: "/s/plain.script")
         #expect(script.cases.count == 1 && script.cases[0].id == "plain")
         #expect(script.cases[0].body.count == 5)
     }
 
     @Test func patterns() throws {
         let script = try ScriptParser.parse(text: "00B0000004 => 30 82 [len:2] 9000 | 6A82 | 63C? | * 6B00 | .. .. 9000", path: "/s/p.apdu")
-        guard case .exchange(_, let expected?, _, _) = script.cases[0].body[0] else { Issue.record("no exchange"); return }
+        guard case .exchange(_, let expected?, _, _) = script.cases[0].body[0] else {
+            Issue.record("no exchange")
+            return
+        }
         #expect(expected.match([0x30, 0x82, 0x04, 0x80, 0x90, 0x00], variables: [:]) == ["len": [0x04, 0x80]])
         #expect(expected.match([0x6A, 0x82], variables: [:]) != nil)
         #expect(expected.match([0x63, 0xC2], variables: [:]) != nil)

@@ -11,7 +11,7 @@ struct ATRTests {
         #expect(atr.protocols == [1])
         #expect(atr.groups.count == 3)
         #expect(atr.groups[0].tc == 0xFF && atr.groups[0].tb == 0x00)
-        #expect(atr.groups[2].ta == 0xFE && atr.groups[2].tb == 0x45) // IFSC 254, BWI/CWI
+        #expect(atr.groups[2].ta == 0xFE && atr.groups[2].tb == 0x45)  // IFSC 254, BWI/CWI
     }
 
     @Test(arguments: CardATR.allCases)

@@ -37,19 +37,19 @@ struct CommandAPDUTests {
     }
 
     @Test(arguments: [
-        "00", "00A4", "00A404", // fewer than 4 bytes
-        "00A4040C05D392F000", // Lc 5, 3 bytes
-        "00A4040C02D392F0001122", // Lc 2, 5 bytes follow
-        "00B000000000", // extended Le cut short
-        "00B0000000000000AA", // extended case 2 then garbage
-        "802A008000000301020304", // extended Lc 3 with 4 bytes → neither case 3 nor 4
-        "802A0080000000", // extended Lc 0 with no data is case 2; with data it is invalid:
+        "00", "00A4", "00A404",  // fewer than 4 bytes
+        "00A4040C05D392F000",  // Lc 5, 3 bytes
+        "00A4040C02D392F0001122",  // Lc 2, 5 bytes follow
+        "00B000000000",  // extended Le cut short
+        "00B0000000000000AA",  // extended case 2 then garbage
+        "802A008000000301020304",  // extended Lc 3 with 4 bytes → neither case 3 nor 4
+        "802A0080000000",  // extended Lc 0 with no data is case 2; with data it is invalid:
         "802A008000000001",
     ])
     func malformedLengthsAreErrorsNotTraps(_ hex: String) throws {
         let bytes = try Hex.decode(hex)
         if hex == "802A0080000000" {
-            #expect((try? CommandAPDU(bytes: bytes))?.ne == 65_536) // valid extended case 2
+            #expect((try? CommandAPDU(bytes: bytes))?.ne == 65_536)  // valid extended case 2
             return
         }
         #expect(throws: APDUFormatError.self) { try CommandAPDU(bytes: bytes) }
@@ -92,11 +92,13 @@ struct BERTLVTests {
     }
 
     @Test func nestedRoundTrip() throws {
-        let outer = BERTLV(tag: 0xFF40, children: [
-            BERTLV(tag: 0xDF41, value: [1, 3, 14, 1]),
-            BERTLV(tag: 0xDF43, value: [UInt8](repeating: 0xFF, count: 128)),
-        ], lengthForm: .card)
-        let bytes = outer.encoded(lengthForm: .card) + [0xFF, 0xFF] // filler after the object
+        let outer = BERTLV(
+            tag: 0xFF40,
+            children: [
+                BERTLV(tag: 0xDF41, value: [1, 3, 14, 1]),
+                BERTLV(tag: 0xDF43, value: [UInt8](repeating: 0xFF, count: 128)),
+            ], lengthForm: .card)
+        let bytes = outer.encoded(lengthForm: .card) + [0xFF, 0xFF]  // filler after the object
         let parsed = try BERTLV(parsing: bytes)
         #expect(parsed.tag == 0xFF40 && parsed.isConstructed)
         #expect(try parsed.child(0xDF41)?.value == [1, 3, 14, 1])

@@ -39,7 +39,8 @@ struct IdentifierHomeTests {
                 let line = String(line)
                 // Comments may name a file ("EF 0002") for people.
                 let code = line.components(separatedBy: "//").first ?? line
-                for (what, pattern) in Self.patterns where pattern.firstMatch(in: code, range: NSRange(code.startIndex..., in: code)) != nil {
+                for (what, pattern) in Self.patterns where pattern.firstMatch(in: code, range: NSRange(code.startIndex..., in: code)) != nil
+                {
                     found.append("Sources/\(path):\(number + 1): \(what): \(line.trimmingCharacters(in: .whitespaces))")
                 }
             }
@@ -48,8 +49,10 @@ struct IdentifierHomeTests {
     }
 
     @Test func theScanWouldCatchEachKindOfLiteral() throws {
-        let caught = ["let aid = \"D392F000260100000001\"", "let b: [UInt8] = [0xD3, 0x92, 0xF0, 0x00]", "select(0x000A)", "select(\"001B\")",
-                      "CredentialID(\"jpki.auth-pin\")"]
+        let caught = [
+            "let aid = \"D392F000260100000001\"", "let b: [UInt8] = [0xD3, 0x92, 0xF0, 0x00]", "select(0x000A)", "select(\"001B\")",
+            "CredentialID(\"jpki.auth-pin\")",
+        ]
         let fileName = "static let commonKey = \"common.key.pem\""
         for line in caught {
             #expect(Self.patterns.contains { $0.1.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil }, "\(line)")

@@ -11,7 +11,9 @@ struct OneFileCard: CardChannel {
     mutating func reset() -> [UInt8] { [] }
     mutating func powerOff() {}
     mutating func transmit(_ bytes: [UInt8]) -> [UInt8] {
-        guard let command = try? CommandAPDU(bytes: bytes), command.ins == Instruction.readBinary, let ne = command.ne else { return [0x6D, 0x00] }
+        guard let command = try? CommandAPDU(bytes: bytes), command.ins == Instruction.readBinary, let ne = command.ne else {
+            return [0x6D, 0x00]
+        }
         reads += 1
         let offset = Int(command.p1) << 8 | Int(command.p2)
         guard offset < file.count else { return [0x6B, 0x00] }
@@ -83,14 +85,20 @@ struct LengthFormTests {
             let record = try TextApplication.IntegrityRecord(parsing: integrity)
             #expect(record.signedPart == signedPart && record.signature == signature && record.myNumberDigest == content)
 
-            let age = VisualApplication.ageRecordFile(signedPart: VisualApplication.ageRecordSignedPart(birthDate: String(repeating: "1", count: size), cardKey: Self.key), signature: signature)
+            let age = VisualApplication.ageRecordFile(
+                signedPart: VisualApplication.ageRecordSignedPart(birthDate: String(repeating: "1", count: size), cardKey: Self.key),
+                signature: signature)
             try expectReadBack(age, object: age, "age record with a \(size)-byte birth date")
-            let number = VisualApplication.myNumberFile(signedPart: VisualApplication.myNumberSignedPart(image: content, cardKey: Self.key), signature: signature)
+            let number = VisualApplication.myNumberFile(
+                signedPart: VisualApplication.myNumberSignedPart(image: content, cardKey: Self.key), signature: signature)
             try expectReadBack(number, object: number, "My Number image of \(size) bytes")
             let parsed = try VisualApplication.SignedRecord(parsing: number)
-            #expect(parsed.signedPart == VisualApplication.myNumberSignedPart(image: content, cardKey: Self.key) && parsed.signature == signature)
+            #expect(
+                parsed.signedPart == VisualApplication.myNumberSignedPart(image: content, cardKey: Self.key)
+                    && parsed.signature == signature)
 
-            let cv = CardVerifiableCertificate.encode(body: CardVerifiableCertificate.body(certifier: content, subject: content, key: Self.key), signature: signature)
+            let cv = CardVerifiableCertificate.encode(
+                body: CardVerifiableCertificate.body(certifier: content, subject: content, key: Self.key), signature: signature)
             try expectReadBack(cv, object: cv, "CV certificate with \(size)-byte ids")
         }
     }

@@ -3,8 +3,8 @@ import ISO7816
 import MynaApplications
 import MynaCard
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Durable card state")
 struct DurableStateTests {

@@ -3,8 +3,8 @@ import ISO7816
 import MynaApplications
 import MynaCard
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 @Suite("JPKI AP: PIN, password and security state")
 struct JPKICredentialTests {
@@ -16,15 +16,15 @@ struct JPKICredentialTests {
         _ = card.send(JPKIAPDU.selectEF("0018"))
         #expect(card.sw(JPKIAPDU.query) == "63C3")
         #expect(card.sw(JPKIAPDU.verify("0000")) == "63C2")
-        #expect(card.sw(JPKIAPDU.query) == "63C2") // the query consumes nothing
+        #expect(card.sw(JPKIAPDU.query) == "63C2")  // the query consumes nothing
         #expect(card.sw(JPKIAPDU.query) == "63C2")
-        #expect(card.sw(JPKIAPDU.verify(persona.credentials.authPIN)) == "9000") // success resets
-        #expect(card.sw(JPKIAPDU.query) == "63C3") // 63Cx even right after a success (OpenSC PR #959)
+        #expect(card.sw(JPKIAPDU.verify(persona.credentials.authPIN)) == "9000")  // success resets
+        #expect(card.sw(JPKIAPDU.query) == "63C3")  // 63Cx even right after a success (OpenSC PR #959)
         #expect(card.sw(JPKIAPDU.verify("0000")) == "63C2")
         #expect(card.sw(JPKIAPDU.verify("0001")) == "63C1")
-        #expect(card.sw(JPKIAPDU.verify("0002")) == "63C0") // the exhausting try
-        #expect(card.sw(JPKIAPDU.verify("0003")) == "6984") // every later try
-        #expect(card.sw(JPKIAPDU.verify(persona.credentials.authPIN)) == "6984") // even the right PIN
+        #expect(card.sw(JPKIAPDU.verify("0002")) == "63C0")  // the exhausting try
+        #expect(card.sw(JPKIAPDU.verify("0003")) == "6984")  // every later try
+        #expect(card.sw(JPKIAPDU.verify(persona.credentials.authPIN)) == "6984")  // even the right PIN
         #expect(card.sw(JPKIAPDU.query) == "63C0")
         // Power cycles and re-selects do not reset the counter.
         _ = card.powerOn()
@@ -53,13 +53,13 @@ struct JPKICredentialTests {
         #expect(card.sw("00200098") == "63C3")
         #expect(card.sw("0020009B") == "63C5")
         #expect(card.sw("00200098" + "04" + Hex.encode(Array(persona.credentials.authPIN.utf8))) == "9000")
-        #expect(card.sw("00200080") == "6986") // no current EF
+        #expect(card.sw("00200080") == "6986")  // no current EF
         _ = card.send(JPKIAPDU.selectEF("000A"))
-        #expect(card.sw("00200080") == "6A88") // the current EF is no credential
+        #expect(card.sw("00200080") == "6A88")  // the current EF is no credential
         #expect(card.sw("0020008A") == "6A88")
         #expect(card.sw("00200198") == "6A86")
         #expect(card.sw("002000A0") == "6A86")
-        #expect(card.sw("0020009804313233343500") == "6700") // case 4
+        #expect(card.sw("0020009804313233343500") == "6700")  // case 4
     }
 
     @Test func securityStateIsClearedBySelectResetAndPowerOff() throws {
@@ -71,7 +71,7 @@ struct JPKICredentialTests {
         _ = card.send(JPKIAPDU.selectAP)
         #expect(card.sw("00200098" + "04" + Hex.encode(Array(persona.credentials.authPIN.utf8))) == "9000")
         #expect(verifiedAndSign() == "9000")
-        _ = card.send(JPKIAPDU.selectAP) // re-selecting the same AP logs out
+        _ = card.send(JPKIAPDU.selectAP)  // re-selecting the same AP logs out
         #expect(verifiedAndSign() == "6982")
         _ = card.send("00200098" + "04" + Hex.encode(Array(persona.credentials.authPIN.utf8)))
         _ = card.reset()
@@ -79,7 +79,7 @@ struct JPKICredentialTests {
         #expect(verifiedAndSign() == "6982")
         _ = card.send("00200098" + "04" + Hex.encode(Array(persona.credentials.authPIN.utf8)))
         card.powerOff()
-        #expect(card.sw("00A4040C0AD392F000260100000001") == "6F00") // unpowered
+        #expect(card.sw("00A4040C0AD392F000260100000001") == "6F00")  // unpowered
         _ = card.powerOn()
         _ = card.send(JPKIAPDU.selectAP)
         #expect(verifiedAndSign() == "6982")
@@ -89,11 +89,11 @@ struct JPKICredentialTests {
         var card = try Fixtures.card()
         _ = card.send(JPKIAPDU.selectAP)
         _ = card.send(JPKIAPDU.selectEF("0018"))
-        #expect(card.sw("0024018004" + Hex.encode(Array("9999".utf8))) == "6982") // not verified
+        #expect(card.sw("0024018004" + Hex.encode(Array("9999".utf8))) == "6982")  // not verified
         #expect(card.sw(JPKIAPDU.verify(persona.credentials.authPIN)) == "9000")
-        #expect(card.sw("0024018003" + Hex.encode(Array("999".utf8))) == "6A80") // 3 digits
+        #expect(card.sw("0024018003" + Hex.encode(Array("999".utf8))) == "6A80")  // 3 digits
         #expect(card.sw("0024018004" + Hex.encode(Array("99A9".utf8))) == "6A80")
-        #expect(card.sw("0024008004" + Hex.encode(Array("9999".utf8))) == "6A86") // P1 00 (old+new) not supported
+        #expect(card.sw("0024008004" + Hex.encode(Array("9999".utf8))) == "6A86")  // P1 00 (old+new) not supported
         #expect(card.sw("00240180") == "6700")
         #expect(card.sw("0024018004" + Hex.encode(Array("9999".utf8))) == "9000")
         _ = card.send(JPKIAPDU.selectAP)

@@ -3,8 +3,8 @@ import ISO7816
 import MynaApplications
 import MynaCard
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 @Suite("JPKI AP: selection and files")
 struct JPKIFileTests {
@@ -15,10 +15,10 @@ struct JPKIFileTests {
         #expect(card.send(JPKIAPDU.selectAP) == "9000")
         #expect(card.sw("00A4040C0AD392F000260100000099") == "6A82")
         #expect(card.sw("00A4040C07A0000000030000") == "6A82")
-        #expect(card.sw("00A4040C00") == "6700") // Lc 0 is not a DF name
-        #expect(card.sw("00A4040400") == "6A86") // P2 04 (FCP) is not supported
-        #expect(card.sw("00A4040C05D392F00026") == "9000") // partial DF name naming one AP
-        #expect(card.sw("00A4080C020001") == "6A86") // select by path: not supported
+        #expect(card.sw("00A4040C00") == "6700")  // Lc 0 is not a DF name
+        #expect(card.sw("00A4040400") == "6A86")  // P2 04 (FCP) is not supported
+        #expect(card.sw("00A4040C05D392F00026") == "9000")  // partial DF name naming one AP
+        #expect(card.sw("00A4080C020001") == "6A86")  // select by path: not supported
     }
 
     @Test func openSCProbesAreAllRefused() throws {
@@ -42,10 +42,10 @@ struct JPKIFileTests {
         #expect(card.sw("00A4020C023F00") == "6A82")
         #expect(card.sw("00A4020C022F10") == "6A82")
         #expect(card.sw("00A4020C02001E") == "9000")
-        #expect(card.sw("00B0000001") == "6981") // internal EF under the MF
+        #expect(card.sw("00B0000001") == "6981")  // internal EF under the MF
         _ = card.send(JPKIAPDU.selectAP)
         #expect(card.sw("00A40000") == "9000")
-        #expect(card.sw(JPKIAPDU.selectEF("000A")) == "9000") // still in the JPKI AP
+        #expect(card.sw(JPKIAPDU.selectEF("000A")) == "9000")  // still in the JPKI AP
         // The ISD restores the power-on state.
         #expect(card.sw("00A4040C07A0000001510000") == "9000")
         #expect(card.sw("00A40000") == "6A86")
@@ -68,7 +68,7 @@ struct JPKIFileTests {
     @Test func readBinaryEdges() throws {
         var card = try Fixtures.card()
         _ = card.send(JPKIAPDU.selectAP)
-        #expect(card.sw("00B0000004") == "6986") // no current EF yet
+        #expect(card.sw("00B0000004") == "6986")  // no current EF yet
         _ = card.send(JPKIAPDU.selectEF("000A"))
         let der = persona.authCertificate.derBytes
         // Le 00 = 256 bytes.
@@ -99,11 +99,12 @@ struct JPKIFileTests {
         #expect(head.sw == "9000" && head.data == Array(persona.authCertificate.derBytes.prefix(4)))
         // The EF became current: offset reads continue in it.
         #expect(card.exchange(try Hex.decode("00B0000404")).data == Array(persona.authCertificate.derBytes[4..<8]))
-        #expect(card.exchange(try Hex.decode("00B0860000")).data.count == 160) // token info by SFI
-        #expect(card.sw("00B08300FF") == "6A82") // no EF 0003 in the JPKI AP
-        #expect(card.sw("00B0A00000") == "6A86") // P1 bits 6–7 set
-        #expect(card.sw("00B0800000") == "6A86") // SFI 0
-        #expect(card.exchange(try Hex.decode("00B08A00000700")).data == persona.authCertificate.derBytes) // SFI + extended Le beyond the end
+        #expect(card.exchange(try Hex.decode("00B0860000")).data.count == 160)  // token info by SFI
+        #expect(card.sw("00B08300FF") == "6A82")  // no EF 0003 in the JPKI AP
+        #expect(card.sw("00B0A00000") == "6A86")  // P1 bits 6–7 set
+        #expect(card.sw("00B0800000") == "6A86")  // SFI 0
+        // SFI + extended Le beyond the end
+        #expect(card.exchange(try Hex.decode("00B08A00000700")).data == persona.authCertificate.derBytes)
     }
 
     @Test func internalAndProtectedEFs() throws {
@@ -148,7 +149,7 @@ struct JPKIFileTests {
     @Test func signatureCertificateNeedsThePassword() throws {
         var card = try Fixtures.card()
         _ = card.send(JPKIAPDU.selectAP)
-        #expect(card.sw(JPKIAPDU.selectEF("0001")) == "9000") // SELECT succeeds without the password
+        #expect(card.sw(JPKIAPDU.selectEF("0001")) == "9000")  // SELECT succeeds without the password
         #expect(card.sw("00B0000004") == "6982")
         // The auth PIN does not open it.
         _ = card.send(JPKIAPDU.selectEF("0018"))

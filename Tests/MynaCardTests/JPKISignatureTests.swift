@@ -3,8 +3,8 @@ import ISO7816
 import MynaApplications
 import MynaCard
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 @Suite("JPKI AP: COMPUTE DIGITAL SIGNATURE, verified by openssl")
 struct JPKISignatureTests {
@@ -54,7 +54,7 @@ struct JPKISignatureTests {
             #expect(try Oracle.recoverPKCS1(signature: r.data, certificateDER: authCert) == input)
         }
         #expect(sign(&card, p2: 0x97, [UInt8](repeating: 1, count: 246)).sw == "6700")
-        #expect(card.sw("802A009700") == "6700") // no data
+        #expect(card.sw("802A009700") == "6700")  // no data
     }
 
     @Test func p1OneToFiveHashAndPadAsSOLDocuments() throws {
@@ -62,7 +62,7 @@ struct JPKISignatureTests {
         let message = Array("P1 sweep".utf8)
         let hash = Oracle.sha256(message)
         let r1 = sign(&card, p1: 1, p2: 0x97, message)
-        #expect(try Oracle.recoverPKCS1(signature: r1.data, certificateDER: authCert) == hash) // bare hash
+        #expect(try Oracle.recoverPKCS1(signature: r1.data, certificateDER: authCert) == hash)  // bare hash
         let r2 = sign(&card, p1: 2, p2: 0x97, hash)
         #expect(try Oracle.verifyMessage(message, signature: r2.data, certificateDER: authCert))
         #expect(sign(&card, p1: 2, p2: 0x97, Array(hash.prefix(31))).sw == "6700")
@@ -74,7 +74,7 @@ struct JPKISignatureTests {
         #expect(try Oracle.verifyMessage(message, signature: r4.data, certificateDER: authCert, pss: true))
         let r5 = sign(&card, p1: 5, p2: 0x97, message)
         #expect(try Oracle.verifyMessage(message, signature: r5.data, certificateDER: authCert, pss: true))
-        #expect(r4.data != sign(&card, p1: 4, p2: 0x97, hash).data) // random salt
+        #expect(r4.data != sign(&card, p1: 4, p2: 0x97, hash).data)  // random salt
         #expect(sign(&card, p1: 6, p2: 0x97, hash).sw == "6A86")
         #expect(sign(&card, p1: 0xFF, p2: 0x97, hash).sw == "6A86")
     }
@@ -91,11 +91,11 @@ struct JPKISignatureTests {
 
     @Test func keyReferenceErrors() throws {
         var card = try loggedIn()
-        #expect(sign(&card, p2: 0x80, [1]).sw == "6986") // no current EF
+        #expect(sign(&card, p2: 0x80, [1]).sw == "6986")  // no current EF
         _ = card.send(JPKIAPDU.selectEF("000A"))
-        #expect(sign(&card, p2: 0x80, [1]).sw == "6A88") // a certificate is no key
-        #expect(sign(&card, p2: 0x98, [1]).sw == "6A88") // a PIN is no key
-        #expect(sign(&card, p2: 0x00, [1]).sw == "6A86") // no default key in the JPKI AP
+        #expect(sign(&card, p2: 0x80, [1]).sw == "6A88")  // a certificate is no key
+        #expect(sign(&card, p2: 0x98, [1]).sw == "6A88")  // a PIN is no key
+        #expect(sign(&card, p2: 0x00, [1]).sw == "6A86")  // no default key in the JPKI AP
         #expect(sign(&card, p2: 0xC0, [1]).sw == "6A86")
         // Le shorter than the signature.
         #expect(card.sw("802A00970101" + "10") == "6700")

@@ -2,8 +2,8 @@ import Foundation
 import ISO7816
 import MynaApplications
 import MynaCard
-import Testing
 import TestSupport
+import Testing
 
 /// 100 000 random and mutated APDUs: the card never traps and always answers with a status
 /// word the card reference §status-words table lists.
@@ -12,7 +12,7 @@ struct RobustnessTests {
     static let allowed: Set<String> = Set([
         "9000", "6281", "6282", "6581", "6700", "6881", "6882", "6884", "6981", "6982", "6984", "6985", "6986",
         "69FC", "6A80", "6A81", "6A82", "6A83", "6A86", "6A88", "6B00", "6D00", "6E00", "6F00", "66F1",
-    ]).union((0...10).map { "63C" + String($0, radix: 16, uppercase: true) }) // retry counts up to 照合番号A/B's 10
+    ]).union((0...10).map { "63C" + String($0, radix: 16, uppercase: true) })  // retry counts up to 照合番号A/B's 10
 
     /// A deterministic generator so a failure can be replayed.
     struct SplitMix64: RandomNumberGenerator {
@@ -44,22 +44,28 @@ struct RobustnessTests {
         for i in 0..<count {
             let bytes: [UInt8]
             switch rng.next() % 4 {
-            case 0: // fully random, 0–300 bytes
+            case 0:  // fully random, 0–300 bytes
                 bytes = (0..<Int(rng.next() % 301)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            case 1: // a valid APDU with a flipped byte
+            case 1:  // a valid APDU with a flipped byte
                 var b = Self.seeds[Int(rng.next() % UInt64(Self.seeds.count))]
                 if !b.isEmpty { b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next()) }
                 bytes = b
-            case 2: // a valid APDU truncated or extended
+            case 2:  // a valid APDU truncated or extended
                 var b = Self.seeds[Int(rng.next() % UInt64(Self.seeds.count))]
-                if rng.next() % 2 == 0 { b = Array(b.prefix(Int(rng.next() % UInt64(b.count + 1)))) } else {
+                if rng.next() % 2 == 0 {
+                    b = Array(b.prefix(Int(rng.next() % UInt64(b.count + 1))))
+                } else {
                     b += (0..<Int(rng.next() % 8)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
                 }
                 bytes = b
-            default: // a header from the card's instruction set with random parameters and body
+            default:  // a header from the card's instruction set with random parameters and body
                 let ins: [UInt8] = [0xA4, 0xB0, 0xB2, 0x20, 0x24, 0x2A, 0x84, 0x88, 0x32, 0xCA]
                 let cla: UInt8 = [0x00, 0x80, 0x0C, 0x01][Int(rng.next() % 4)]
-                bytes = [cla, ins[Int(rng.next() % UInt64(ins.count))], UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next())]
+                bytes =
+                    [
+                        cla, ins[Int(rng.next() % UInt64(ins.count))], UInt8(truncatingIfNeeded: rng.next()),
+                        UInt8(truncatingIfNeeded: rng.next()),
+                    ]
                     + (0..<Int(rng.next() % 12)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             }
             let response = card.process(bytes)

@@ -3,8 +3,8 @@ import ISO7816
 import MynaApplications
 import MynaCard
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 /// The 券面事項入力補助AP (text AP), 共通AP and 住基AP, checked against card reference §text-ap, §common-ap, §juki-ap with
 /// openssl as the judge of every signature.
@@ -43,11 +43,11 @@ struct TextAPTests {
         var card = try Fixtures.card()
         _ = card.send(Self.textAP)
         #expect(card.sw("00200091") == "63C3")
-        #expect(card.sw("00200092") == "63C0") // 0012: blocked on every card
+        #expect(card.sw("00200092") == "63C0")  // 0012: blocked on every card
         #expect(card.sw(verify("92", "1234")) == "6984")
-        #expect(card.sw("00200094") == "63CA") // 照合番号A: 10 tries (card reference §decision-retry-limits)
+        #expect(card.sw("00200094") == "63CA")  // 照合番号A: 10 tries (card reference §decision-retry-limits)
         #expect(card.sw(verify("94", "123456789017")) == "63C9")
-        #expect(card.sw(verify("95", "55021720352285")) == "9000") // card reference §verification-number-b's own example (昭和55)
+        #expect(card.sw(verify("95", "55021720352285")) == "9000")  // card reference §verification-number-b's own example (昭和55)
         // Verifying B does not open the My Number (A's file).
         _ = card.send("00A4020C020001")
         #expect(card.sw("00B0000011") == "6982")
@@ -88,15 +88,15 @@ struct TextAPTests {
             let offset = Int(children[0].value[2 * i]) << 8 | Int(children[0].value[2 * i + 1])
             #expect(ef2[offset] == UInt8(tag >> 8) && ef2[offset + 1] == UInt8(tag & 0xFF))
         }
-        #expect(ef2.suffix(16).allSatisfy { $0 == 0xFF }) // filler
+        #expect(ef2.suffix(16).allSatisfy { $0 == 0xFF })  // filler
 
         let ef3 = card.readFile(0x0003).data
         #expect(ef3.count == 336)
         #expect(Array(ef3.prefix(5)) == [0xFF, 0x30, 0x82, 0x01, 0x4B])
         let integrity = try BERTLV(parsing: ef3).children()
-        #expect(integrity[0].value == Oracle.sha256(ef1)) // digest of the physical 17-byte EF 0001
+        #expect(integrity[0].value == Oracle.sha256(ef1))  // digest of the physical 17-byte EF 0001
         let attributes = Array(ef2[(Int(children[0].value[0]) << 8 | Int(children[0].value[1]))..<(3 + outer.value.count)])
-        #expect(integrity[1].value == Oracle.sha256(attributes)) // DF22…DF25, without DF21
+        #expect(integrity[1].value == Oracle.sha256(attributes))  // DF22…DF25, without DF21
         let signed = integrity[0].encoded(lengthForm: .card) + integrity[1].encoded(lengthForm: .card)
         #expect(try Oracle.verifyMessage(signed, signature: integrity[2].value, privateKeyFile: pki("cv-text-issuer.key.pem")))
 
@@ -107,7 +107,7 @@ struct TextAPTests {
         #expect(cvc.tag == 0x7F21)
         let body = try cvc.child(0x5F4E)!.value
         #expect(body.count == 297)
-        #expect(String(decoding: body.prefix(7), as: UTF8.self) == "7000033") // test ids start with neither 5 nor 6
+        #expect(String(decoding: body.prefix(7), as: UTF8.self) == "7000033")  // test ids start with neither 5 nor 6
         #expect(try Oracle.verifyMessage(body, signature: cvc.child(0x5F37)!.value, publicKeyFile: pki("cv-root.pub.pem")))
 
         // EF 0005: FF 40 82 00 9F, 256 bytes; EF 0007: the card key signed by the issuer.
@@ -116,8 +116,10 @@ struct TextAPTests {
         let ef7 = try BERTLV(parsing: card.readFile(0x0007).data)
         #expect(ef7.tag == 0xFF50 && ef7.value.count == 0x213)
         let keyTLV = try ef7.child(0xDF51)!
-        #expect(try Oracle.verifyMessage(keyTLV.encoded(lengthForm: .card), signature: ef7.child(0xDF52)!.value,
-                                         privateKeyFile: pki("cv-text-issuer.key.pem")))
+        #expect(
+            try Oracle.verifyMessage(
+                keyTLV.encoded(lengthForm: .card), signature: ef7.child(0xDF52)!.value,
+                privateKeyFile: pki("cv-text-issuer.key.pem")))
     }
 
     @Test func cardKeySignsChallengesWithoutACredential() throws {
@@ -127,8 +129,11 @@ struct TextAPTests {
         let digestInfo = JPKIAPDU.sha256DigestInfo(challenge)
         let r = card.exchange(CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0, p2: 0, data: digestInfo, ne: 256).bytes)
         #expect(r.sw == "9000")
-        #expect(try Oracle.verifyMessage(challenge, signature: r.data, privateKeyFile: directory.url.appendingPathComponent("card.key.pem").path))
-        #expect(card.sw("00880093040102030400") == "6985") // INTERNAL AUTHENTICATE: not with the 券面 key (card reference §internal-authenticate)
+        #expect(
+            try Oracle.verifyMessage(
+                challenge, signature: r.data, privateKeyFile: directory.url.appendingPathComponent("card.key.pem").path))
+        // INTERNAL AUTHENTICATE: not with the 券面 key (card reference §internal-authenticate)
+        #expect(card.sw("00880093040102030400") == "6985")
     }
 
     @Test func commonAndJukiAPs() throws {
@@ -143,7 +148,9 @@ struct TextAPTests {
         let challenge: [UInt8] = Array("mynasim presence".utf8)
         let ia = card.exchange(CommandAPDU(cla: 0, ins: 0x88, p1: 0, p2: 0x99, data: challenge, ne: 256).bytes)
         #expect(ia.sw == "9000")
-        #expect(try Oracle.verifyMessage(challenge, signature: ia.data, privateKeyFile: directory.url.appendingPathComponent("common.key.pem").path))
+        #expect(
+            try Oracle.verifyMessage(
+                challenge, signature: ia.data, privateKeyFile: directory.url.appendingPathComponent("common.key.pem").path))
         // The resident PIN: CHANGE KEY after VERIFY; the 住基AP's key is separate.
         #expect(card.sw("0020009C") == "63C3")
         #expect(card.sw(verify("9C", persona.credentials.residentPIN)) == "9000")
@@ -161,13 +168,14 @@ struct TextAPTests {
         #expect(card.sw("00200091") == "63C0")
         #expect(card.sw(verify("91", "0000")) == "6984")
         let face = try Fixtures.persona("takahashi-face").persona
-        #expect(card.sw(verify("95", face.verificationNumberB)) == "9000") // 照合番号B still works (face mode)
+        #expect(card.sw(verify("95", face.verificationNumberB)) == "9000")  // 照合番号B still works (face mode)
     }
 
     @Test func editingThePersonaAfterIssueIsCaught() throws {
         let url = try Fixtures.copyOfPersona("yamada-taro")
         let yaml = url.appendingPathComponent("persona.yaml")
-        try (try String(contentsOf: yaml, encoding: .utf8)).replacingOccurrences(of: "山田　太郎", with: "山田　次郎").write(to: yaml, atomically: true, encoding: .utf8)
+        try (try String(contentsOf: yaml, encoding: .utf8)).replacingOccurrences(of: "山田　太郎", with: "山田　次郎").write(
+            to: yaml, atomically: true, encoding: .utf8)
         #expect { try PersonaDirectory(url: url) } throws: { "\($0)".contains("mynasim persona reissue") }
         var pkiCopy = Fixtures.temporaryDirectory("pki").appendingPathComponent("test-pki")
         try FileManager.default.copyItem(at: Fixtures.personas.appendingPathComponent("test-pki"), to: pkiCopy)

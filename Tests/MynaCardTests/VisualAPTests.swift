@@ -3,8 +3,8 @@ import ISO7816
 import MynaApplications
 import MynaCard
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 /// The 券面事項確認AP (visual AP), checked against card reference §visual-ap with openssl judging every signature and
 /// ImageMagick's `identify` judging every image.
@@ -28,7 +28,7 @@ struct VisualAPTests {
         var card = try Fixtures.card()
         #expect(card.sw(Self.visualAP) == "9000")
         switch credential {
-        case "birth": #expect(card.sw(verify("91", "550217")) == "9000") // 昭和55年2月17日
+        case "birth": #expect(card.sw(verify("91", "550217")) == "9000")  // 昭和55年2月17日
         case "a": #expect(card.sw(verify("93", persona.myNumber)) == "9000")
         case "b": #expect(card.sw(verify("92", persona.verificationNumberB)) == "9000")
         default: break
@@ -40,13 +40,13 @@ struct VisualAPTests {
     @Test func keysAndCounters() throws {
         var card = try Fixtures.card()
         _ = card.send(Self.visualAP)
-        for p2 in ["91", "92", "93"] { #expect(card.sw("002000" + p2) == "63CA") } // card reference §decision-retry-limits: 10 tries
-        #expect(card.sw(verify("91", "19800217")) == "63C9") // a Gregorian date is a wrong value (and costs a try)
-        #expect(card.sw(verify("91", "800217")) == "63C8")   // so is Gregorian YYMMDD: the key is era-based
+        for p2 in ["91", "92", "93"] { #expect(card.sw("002000" + p2) == "63CA") }  // card reference §decision-retry-limits: 10 tries
+        #expect(card.sw(verify("91", "19800217")) == "63C9")  // a Gregorian date is a wrong value (and costs a try)
+        #expect(card.sw(verify("91", "800217")) == "63C8")  // so is Gregorian YYMMDD: the key is era-based
         #expect(card.sw(verify("91", "550217")) == "9000")
-        #expect(card.sw("00200091") == "63CA")                // reset by the success
-        #expect(card.sw(verify("92", "55021720352285")) == "9000") // card reference §verification-number-b's example 照合番号B
-        #expect(card.sw("00A4020C020014") == "6A82")          // not a file of this AP
+        #expect(card.sw("00200091") == "63CA")  // reset by the success
+        #expect(card.sw(verify("92", "55021720352285")) == "9000")  // card reference §verification-number-b's example 照合番号B
+        #expect(card.sw("00A4020C020014") == "6A82")  // not a file of this AP
         // The security state is per AP selection.
         _ = card.send(Self.visualAP)
         _ = card.send("00A4020C020002")
@@ -54,7 +54,7 @@ struct VisualAPTests {
     }
 
     @Test func heiseiBirthDateKey() throws {
-        var card = try Fixtures.card("sato-hanako") // born 1990-05-03 = 平成2年
+        var card = try Fixtures.card("sato-hanako")  // born 1990-05-03 = 平成2年
         _ = card.send(Self.visualAP)
         #expect(card.sw(verify("91", "020503")) == "9000")
         #expect(try Fixtures.persona("sato-hanako").persona.verificationNumberB.hasPrefix("020503"))
@@ -85,8 +85,10 @@ struct VisualAPTests {
         #expect(age.map(\.tag) == [0xDF11, 0xDF12, 0xDF13])
         #expect(String(decoding: age[0].value, as: UTF8.self) == "19800217")
         #expect(age[1].value == cardPublicKey)
-        #expect(try Oracle.verifyMessage(age[0].encoded(lengthForm: .card) + age[1].encoded(lengthForm: .card), signature: age[2].value,
-                                         publicKeyFile: issuerKey))
+        #expect(
+            try Oracle.verifyMessage(
+                age[0].encoded(lengthForm: .card) + age[1].encoded(lengthForm: .card), signature: age[2].value,
+                publicKeyFile: issuerKey))
 
         // EF 0002: FF 20 82 hi lo { DF21 nine offsets; DF22…DF2A }.
         let ef2 = card.readFile(0x0002).data
@@ -107,13 +109,18 @@ struct VisualAPTests {
         #expect(String(decoding: value(0xDF29), as: UTF8.self) == "20350217")
         // The three-group DigestInfo: 30 71 … 04 60 H1‖H2‖H3, each hashed by openssl.
         let recovered = try #require(try Oracle.recoverPKCS1(signature: value(0xDF28), publicKeyFile: issuerKey))
-        let expected = try Hex.decode("3071300D060960864801650304020105000460")
+        let expected =
+            try Hex.decode("3071300D060960864801650304020105000460")
             + Oracle.sha256(tlv(0xDF22) + tlv(0xDF23) + tlv(0xDF24)) + Oracle.sha256(tlv(0xDF25) + tlv(0xDF26)) + Oracle.sha256(tlv(0xDF27))
         #expect(recovered == expected)
 
         // Images: 1-bit greyscale PNG text (IHDR bit depth 1, colour type 0), greyscale JP2 photo, none blank.
-        #expect(try Oracle.identify(value(0xDF25), format: "%m %w %h %[png:IHDR.bit-depth-orig] %[png:IHDR.color-type-orig]") == "PNG 384 40 1 0")
-        #expect(try Oracle.identify(value(0xDF26), format: "%m %w %h %[png:IHDR.bit-depth-orig] %[png:IHDR.color-type-orig]") == "PNG 384 96 1 0")
+        #expect(
+            try Oracle.identify(value(0xDF25), format: "%m %w %h %[png:IHDR.bit-depth-orig] %[png:IHDR.color-type-orig]")
+                == "PNG 384 40 1 0")
+        #expect(
+            try Oracle.identify(value(0xDF26), format: "%m %w %h %[png:IHDR.bit-depth-orig] %[png:IHDR.color-type-orig]")
+                == "PNG 384 96 1 0")
         #expect(try Oracle.identify(value(0xDF2A), format: "%m %w %h %[png:IHDR.bit-depth-orig]") == "PNG 24 12 1")
         #expect(try Oracle.identify(value(0xDF27), format: "%m %w %h %[colorspace]") == "JP2 180 240 Gray")
         #expect(Array(value(0xDF27).prefix(12)) == [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A])
@@ -136,8 +143,10 @@ struct VisualAPTests {
         let number = try ef5.children()
         #expect(number.map(\.tag) == [0xDF41, 0xDF42, 0xDF43])
         #expect(try Oracle.identify(number[0].value, format: "%m %w %h %[png:IHDR.bit-depth-orig]") == "PNG 72 12 1")
-        #expect(try Oracle.verifyMessage(number[0].encoded(lengthForm: .card) + number[1].encoded(lengthForm: .card), signature: number[2].value,
-                                         publicKeyFile: issuerKey))
+        #expect(
+            try Oracle.verifyMessage(
+                number[0].encoded(lengthForm: .card) + number[1].encoded(lengthForm: .card), signature: number[2].value,
+                publicKeyFile: issuerKey))
         _ = card.send("00A4020C020006")
         #expect(card.send("00B0000000") == String(repeating: "FF", count: 16) + "9000")
     }
@@ -149,8 +158,10 @@ struct VisualAPTests {
         #expect(challenge.count == 16)
         let r = card.exchange(CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0, p2: 0, data: JPKIAPDU.sha256DigestInfo(challenge), ne: 256).bytes)
         #expect(r.sw == "9000")
-        #expect(try Oracle.verifyMessage(challenge, signature: r.data,
-                                         privateKeyFile: directory.url.appendingPathComponent("visual-card.key.pem").path))
+        #expect(
+            try Oracle.verifyMessage(
+                challenge, signature: r.data,
+                privateKeyFile: directory.url.appendingPathComponent("visual-card.key.pem").path))
     }
 
     @Test func replacedImageOrEditedBirthDateIsCaught() throws {

@@ -2,8 +2,8 @@ import Foundation
 import MynaApplications
 import MynaCard
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Persona rules")
 struct PersonaRuleTests {
@@ -18,12 +18,13 @@ struct PersonaRuleTests {
 
     @Test func certificateExpiryIsTheFifthBirthdayAfterIssue() {
         let born = CalendarDate("1980-02-17")!
-        #expect(born.nthBirthday(5, after: CalendarDate("2025-10-27")!) == CalendarDate("2030-02-17")!) // card reference §jpki-end-entity-certificates example
-        #expect(born.nthBirthday(5, after: CalendarDate("2025-02-17")!) == CalendarDate("2030-02-17")!) // issued on the birthday
+        // card reference §jpki-end-entity-certificates example
+        #expect(born.nthBirthday(5, after: CalendarDate("2025-10-27")!) == CalendarDate("2030-02-17")!)
+        #expect(born.nthBirthday(5, after: CalendarDate("2025-02-17")!) == CalendarDate("2030-02-17")!)  // issued on the birthday
         #expect(born.nthBirthday(5, after: CalendarDate("2025-02-16")!) == CalendarDate("2029-02-17")!)
         let leap = CalendarDate("2000-02-29")!
         #expect(leap.nthBirthday(1, after: CalendarDate("2026-01-01")!) == CalendarDate("2026-02-28")!)
-        #expect(CalendarDate("2029-02-17")!.endOfDayInJapan.timeIntervalSince1970 == 1_866_034_799) // 2029-02-17T14:59:59Z
+        #expect(CalendarDate("2029-02-17")!.endOfDayInJapan.timeIntervalSince1970 == 1_866_034_799)  // 2029-02-17T14:59:59Z
     }
 
     @Test func verificationNumberBUsesTheJapaneseEra() throws {
@@ -50,7 +51,8 @@ struct PersonaFileTests {
     }
 
     func lineOf(_ needle: String, in url: URL) throws -> Int {
-        let lines = try String(contentsOf: url.appendingPathComponent("persona.yaml"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOf: url.appendingPathComponent("persona.yaml"), encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         return lines.firstIndex { $0.contains(needle) }! + 1
     }
 
@@ -96,9 +98,11 @@ struct PersonaFileTests {
         try FileManager.default.removeItem(at: url.appendingPathComponent("sign.pem"))
         #expect(loadError(url).contains("sign.pem"))
         // Swap in another persona's key: the certificate no longer matches.
-        try FileManager.default.copyItem(at: Fixtures.personas.appendingPathComponent("yamada-taro/sign.pem"), to: url.appendingPathComponent("sign.pem"))
+        try FileManager.default.copyItem(
+            at: Fixtures.personas.appendingPathComponent("yamada-taro/sign.pem"), to: url.appendingPathComponent("sign.pem"))
         try FileManager.default.removeItem(at: url.appendingPathComponent("auth.key.pem"))
-        try FileManager.default.copyItem(at: Fixtures.personas.appendingPathComponent("sato-hanako/auth.key.pem"), to: url.appendingPathComponent("auth.key.pem"))
+        try FileManager.default.copyItem(
+            at: Fixtures.personas.appendingPathComponent("sato-hanako/auth.key.pem"), to: url.appendingPathComponent("auth.key.pem"))
         #expect(loadError(url).contains("does not match"))
         #expect(loadError(Fixtures.temporaryDirectory()).contains("mynasim persona new"))
     }
@@ -110,8 +114,8 @@ struct PersonaFileTests {
         var rng = SystemRandomNumberGenerator()
         let today = CalendarDate("2026-11-25")!
         let persona = PersonaFactory.persona(options, today: today, using: &rng)
-        #expect(!persona.card.signatureCertificate) // under 15 at issue
-        #expect(persona.card.expiry == CalendarDate("2031-06-01")) // minors: 5th birthday
+        #expect(!persona.card.signatureCertificate)  // under 15 at issue
+        #expect(persona.card.expiry == CalendarDate("2031-06-01"))  // minors: 5th birthday
         let (pki, created) = try TestPKI.loadOrCreate(at: root.appendingPathComponent("test-pki"), start: today)
         #expect(created)
         let directory = try PersonaFactory.create(persona, at: root.appendingPathComponent("child"), pki: pki, using: &rng)
@@ -122,7 +126,9 @@ struct PersonaFileTests {
         }
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("child/sign.key.pem").path))
         // Creating over an existing persona is refused.
-        #expect(throws: PersonaError.self) { try PersonaFactory.create(persona, at: root.appendingPathComponent("child"), pki: pki, using: &rng) }
+        #expect(throws: PersonaError.self) {
+            try PersonaFactory.create(persona, at: root.appendingPathComponent("child"), pki: pki, using: &rng)
+        }
         // The YAML round-trips, Japanese kept readable.
         let yaml = try String(contentsOf: root.appendingPathComponent("child/persona.yaml"), encoding: .utf8)
         #expect(yaml.contains(persona.name))

@@ -1,8 +1,8 @@
 import Foundation
 import MynaApplications
 import MynaPersona
-import Testing
 import TestSupport
+import Testing
 
 /// The certificates, checked by openssl rather than by the code that made them.
 @Suite("Test PKI, checked by openssl")
@@ -50,7 +50,7 @@ struct TestPKITests {
         #expect(auth.contains("Public-Key: (2048 bit)"))
         let sign = try text("yamada-taro", "sign-ca.pem")
         #expect(sign.contains("OU=JPKI for digital signature"))
-        #expect(sign.contains(#"DirName:/C=JP/O=\xE5\x85\xAC\xE7\x9A\x84"#)) // O=公的… (openssl escapes UTF-8 here)
+        #expect(sign.contains(#"DirName:/C=JP/O=\xE5\x85\xAC\xE7\x9A\x84"#))  // O=公的… (openssl escapes UTF-8 here)
         #expect(sign.contains("X509v3 CRL Distribution Points"))
     }
 
@@ -61,7 +61,7 @@ struct TestPKITests {
         #expect(t.contains("Digital Signature") && !t.contains("Non Repudiation"))
         #expect(t.contains("Policy: 1.2.392.200149.8.5.1.3.30"))
         #expect(!t.contains("山田"))
-        #expect(t.contains("Not After : Feb 17 14:59:59 2031 GMT")) // 5th birthday after 2026-11-25, 23:59:59 JST
+        #expect(t.contains("Not After : Feb 17 14:59:59 2031 GMT"))  // 5th birthday after 2026-11-25, 23:59:59 JST
         #expect(t.contains("sha256WithRSAEncryption") && t.contains("Exponent: 65537"))
     }
 
@@ -73,7 +73,7 @@ struct TestPKITests {
         for i in 1...6 { #expect(t.contains("othername: 1.2.392.200149.8.5.5.\(i)::"), "otherName .\(i)") }
         #expect(t.contains("1.2.392.200149.8.5.5.1::山田\u{3000}太郎"))
         #expect(t.contains("1.2.392.200149.8.5.5.3::1"))
-        #expect(t.contains("1.2.392.200149.8.5.5.4::319800217")) // 昭和 = era code 3
+        #expect(t.contains("1.2.392.200149.8.5.5.4::319800217"))  // 昭和 = era code 3
         #expect(t.contains("1.2.392.200149.8.5.5.5::東京都清瀬市中里５丁目８４２番地"))
         // Six, in order, as UTF8Strings.
         let der = try openssl(["asn1parse", "-in", path("yamada-taro", "sign.pem"), "-i"]).stdout

@@ -7,12 +7,13 @@ import MynaClient
 import MynaPersona
 import QualificationAPI
 import QualificationService
-import Testing
 import TestSupport
+import Testing
 import X509
 import Yams
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The mock qualification service over real HTTP on loopback: every answer the issue lists, the
@@ -41,11 +42,15 @@ struct QualificationServiceTests {
             self.clockBox = box
             self.service = service
             let (stream, continuation) = AsyncStream<Int>.makeStream()
-            let app = Application(router: service.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+            let app = Application(
+                router: service.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
             task = Task { try await app.runService() }
             var port = 0
-            for await p in stream { port = p; break }
+            for await p in stream {
+                port = p
+                break
+            }
             url = URL(string: "http://127.0.0.1:\(port)")!
         }
         let clockBox: ClockBox
@@ -58,7 +63,9 @@ struct QualificationServiceTests {
     }
 
     /// (status, JSON object) of a request.
-    func request(_ base: URL, _ method: String, _ path: String, json: Any? = nil, headers: [String: String] = [:]) async throws -> (Int, [String: Any]) {
+    func request(_ base: URL, _ method: String, _ path: String, json: Any? = nil, headers: [String: String] = [:]) async throws -> (
+        Int, [String: Any]
+    ) {
         var request = URLRequest(url: base.appendingPathComponent(path))
         request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -70,8 +77,9 @@ struct QualificationServiceTests {
     }
 
     func terminal(_ running: Running) async throws -> [String: String] {
-        let (status, created) = try await request(running.url, "POST", "api/terminals", json: ["name": "clinic", "password": "clinic-password"],
-                                                  headers: ["X-Admin-Token": Self.admin])
+        let (status, created) = try await request(
+            running.url, "POST", "api/terminals", json: ["name": "clinic", "password": "clinic-password"],
+            headers: ["X-Admin-Token": Self.admin])
         #expect(status == 201)
         return ["X-API-Key": created["apiKey"] as! String]
     }
@@ -84,8 +92,12 @@ struct QualificationServiceTests {
         let running = try await Running()
         let url = running.url
         #expect(try await request(url, "POST", "api/terminals", json: ["name": "x", "password": "long-enough"]).0 == 401)
-        #expect(try await request(url, "POST", "api/terminals", json: ["name": "x", "password": "short"], headers: ["X-Admin-Token": Self.admin]).0 == 422)
-        let (created, body) = try await request(url, "POST", "api/terminals", json: ["name": "clinic", "password": "clinic-password"], headers: ["X-Admin-Token": Self.admin])
+        #expect(
+            try await request(
+                url, "POST", "api/terminals", json: ["name": "x", "password": "short"], headers: ["X-Admin-Token": Self.admin]
+            ).0 == 422)
+        let (created, body) = try await request(
+            url, "POST", "api/terminals", json: ["name": "clinic", "password": "clinic-password"], headers: ["X-Admin-Token": Self.admin])
         #expect(created == 201)
         let id = body["terminalId"] as! Int
         #expect(try await request(url, "POST", "api/login", json: ["terminalId": id, "password": "wrong-password"]).0 == 401)
@@ -97,31 +109,47 @@ struct QualificationServiceTests {
         #expect(bad == 400 && "\(message)".contains("JSON"))
         let (missing, why) = try await request(url, "POST", "api/qualifications", json: ["method": "visual"], headers: bearer)
         #expect(missing == 400 && "\(why)".contains("certificate"))
-        #expect(try await request(url, "POST", "api/qualifications", json: ["certificate": "@@@", "method": "visual"], headers: bearer).0 == 400)
-        #expect(try await request(url, "POST", "api/qualifications", json: ["certificate": "AAAA", "method": "visual"], headers: bearer).0 == 400)
-        #expect(try await request(url, "POST", "api/qualifications", json: ["certificate": try certificate("yamada-taro"), "method": "iris"], headers: bearer).0 == 400)
+        #expect(
+            try await request(url, "POST", "api/qualifications", json: ["certificate": "@@@", "method": "visual"], headers: bearer).0 == 400
+        )
+        #expect(
+            try await request(url, "POST", "api/qualifications", json: ["certificate": "AAAA", "method": "visual"], headers: bearer).0
+                == 400)
+        #expect(
+            try await request(
+                url, "POST", "api/qualifications", json: ["certificate": try certificate("yamada-taro"), "method": "iris"], headers: bearer
+            ).0 == 400)
         // A certificate from another CA (the signature CA) is refused as untrusted.
         let foreign = Data(try Fixtures.persona("yamada-taro").signCA.derBytes).base64EncodedString()
-        #expect(try await request(url, "POST", "api/qualifications", json: ["certificate": foreign, "method": "visual"], headers: bearer).0 == 422)
-        #expect(try await request(url, "POST", "api/qualifications",
-                                  json: ["certificate": try certificate("yamada-taro"), "method": "visual", "signature": "AAAA"], headers: bearer).0 == 400)
+        #expect(
+            try await request(url, "POST", "api/qualifications", json: ["certificate": foreign, "method": "visual"], headers: bearer).0
+                == 422)
+        #expect(
+            try await request(
+                url, "POST", "api/qualifications",
+                json: ["certificate": try certificate("yamada-taro"), "method": "visual", "signature": "AAAA"], headers: bearer
+            ).0 == 400)
     }
 
     /// Persona → the service's answer with the visual method.
     @Test(arguments: [
         ("yamada-taro", "qualified", "insured"), ("sato-hanako", "qualified", "dependant"), ("takahashi-face", "qualified", "insured"),
-        ("tanaka-short", "no-qualification", "insured"), ("kato-expired", "expired-certificate", ""), ("ito-revoked", "revoked-certificate", ""),
+        ("tanaka-short", "no-qualification", "insured"), ("kato-expired", "expired-certificate", ""),
+        ("ito-revoked", "revoked-certificate", ""),
         ("suzuki-minor", "unknown-card", ""),
     ])
     func everyAnswer(persona: String, result: String, relationship: String) async throws {
         let running = try await Running()
         let key = try await terminal(running)
-        let (status, answer) = try await request(running.url, "POST", "api/qualifications", json: ["certificate": try certificate(persona), "method": "visual"], headers: key)
+        let (status, answer) = try await request(
+            running.url, "POST", "api/qualifications", json: ["certificate": try certificate(persona), "method": "visual"], headers: key)
         #expect(status == 200)
         #expect(answer["result"] as? String == result, "\(answer)")
         let record = answer["qualification"] as? [String: Any]
         #expect((record?["relationship"] as? String ?? "") == relationship)
-        if result == "qualified" { #expect((answer["person"] as? [String: Any])?["name"] as? String == (try Fixtures.persona(persona).persona.name)) }
+        if result == "qualified" {
+            #expect((answer["person"] as? [String: Any])?["name"] as? String == (try Fixtures.persona(persona).persona.name))
+        }
         if result == "unknown-card" { #expect(answer["person"] == nil) }
     }
 
@@ -142,34 +170,56 @@ struct QualificationServiceTests {
         }
         let cert = try certificate("yamada-taro")
         let c1 = try await challenge()
-        let body: [String: Any] = ["certificate": cert, "method": "pin", "challenge": Data(c1).base64EncodedString(), "signature": Data(try sign(c1)).base64EncodedString()]
+        let body: [String: Any] = [
+            "certificate": cert, "method": "pin", "challenge": Data(c1).base64EncodedString(),
+            "signature": Data(try sign(c1)).base64EncodedString(),
+        ]
         let (ok, answer) = try await request(running.url, "POST", "api/qualifications", json: body, headers: key)
         #expect(ok == 200 && answer["result"] as? String == "qualified" && answer["method"] as? String == "pin")
-        #expect(try await request(running.url, "POST", "api/qualifications", json: body, headers: key).0 == 409) // used
+        #expect(try await request(running.url, "POST", "api/qualifications", json: body, headers: key).0 == 409)  // used
         let c2 = try await challenge()
-        let wrong: [String: Any] = ["certificate": cert, "method": "pin", "challenge": Data(c2).base64EncodedString(), "signature": Data(try sign(c1)).base64EncodedString()]
-        #expect(try await request(running.url, "POST", "api/qualifications", json: wrong, headers: key).0 == 422) // not over this challenge
+        let wrong: [String: Any] = [
+            "certificate": cert, "method": "pin", "challenge": Data(c2).base64EncodedString(),
+            "signature": Data(try sign(c1)).base64EncodedString(),
+        ]
+        // not over this challenge
+        #expect(try await request(running.url, "POST", "api/qualifications", json: wrong, headers: key).0 == 422)
         let c3 = try await challenge()
         running.clockBox.offset = 121
-        let late: [String: Any] = ["certificate": cert, "method": "pin", "challenge": Data(c3).base64EncodedString(), "signature": Data(try sign(c3)).base64EncodedString()]
+        let late: [String: Any] = [
+            "certificate": cert, "method": "pin", "challenge": Data(c3).base64EncodedString(),
+            "signature": Data(try sign(c3)).base64EncodedString(),
+        ]
         #expect(try await request(running.url, "POST", "api/qualifications", json: late, headers: key).0 == 410)
         running.clockBox.offset = 0
-        #expect(try await request(running.url, "POST", "api/qualifications", json: ["certificate": cert, "method": "pin"], headers: key).0 == 400)
-        let unknown: [String: Any] = ["certificate": cert, "method": "pin", "challenge": Data(repeating: 7, count: 32).base64EncodedString(), "signature": "AAAA"]
+        #expect(
+            try await request(running.url, "POST", "api/qualifications", json: ["certificate": cert, "method": "pin"], headers: key).0
+                == 400)
+        let unknown: [String: Any] = [
+            "certificate": cert, "method": "pin", "challenge": Data(repeating: 7, count: 32).base64EncodedString(), "signature": "AAAA",
+        ]
         #expect(try await request(running.url, "POST", "api/qualifications", json: unknown, headers: key).0 == 422)
     }
 
     @Test func everyRequestIsAuditedWithoutSecrets() async throws {
         let running = try await Running()
         let key = try await terminal(running)
-        _ = try await request(running.url, "POST", "api/qualifications", json: ["certificate": try certificate("yamada-taro"), "method": "visual"], headers: key)
+        _ = try await request(
+            running.url, "POST", "api/qualifications", json: ["certificate": try certificate("yamada-taro"), "method": "visual"],
+            headers: key)
         _ = try await request(running.url, "POST", "api/qualifications", json: ["method": "visual"], headers: key)
         _ = try await request(running.url, "POST", "api/login", json: ["terminalId": 1, "password": "clinic-password"])
         let rows = try running.service.store.auditRows()
-        #expect(rows.map { $0["endpoint"]! } == ["POST /api/terminals", "POST /api/qualifications", "POST /api/qualifications", "POST /api/login"])
+        #expect(
+            rows.map { $0["endpoint"]! } == [
+                "POST /api/terminals", "POST /api/qualifications", "POST /api/qualifications", "POST /api/login",
+            ])
         #expect(rows.map { $0["http_status"]! } == ["201", "200", "400", "200"])
         #expect(rows[1]["method"] == "visual" && rows[1]["result"] == "qualified" && rows[1]["terminal_id"] == "1")
-        #expect(Set(rows[0].keys) == ["id", "time", "endpoint", "http_status", "terminal_id", "method", "result", "certificate_serial", "person_id", "response"])
+        #expect(
+            Set(rows[0].keys) == [
+                "id", "time", "endpoint", "http_status", "terminal_id", "method", "result", "certificate_serial", "person_id", "response",
+            ])
         // Neither the terminal's password nor its API key is stored anywhere in the audit.
         for row in rows { #expect(!row.values.contains { $0.contains("clinic-password") || $0.contains(key["X-API-Key"]!) }) }
         let (listed, list) = try await request(running.url, "GET", "api/checks", headers: key)
@@ -182,16 +232,23 @@ struct QualificationServiceTests {
         #expect((response as! HTTPURLResponse).statusCode == 200)
         let document = try #require(try Yams.load(yaml: String(decoding: data, as: UTF8.self)) as? [String: Any])
         let paths = Set((document["paths"] as? [String: Any] ?? [:]).keys)
-        #expect(paths == ["/api/terminals", "/api/login", "/api/challenges", "/api/qualifications", "/api/checks", "/openapi.yaml", "/console", "/console/checks/{id}"])
+        #expect(
+            paths == [
+                "/api/terminals", "/api/login", "/api/challenges", "/api/qualifications", "/api/checks", "/openapi.yaml", "/console",
+                "/console/checks/{id}",
+            ])
         // The copy in docs/ is the document served (regenerate: mynasim qualification-service --openapi).
-        let shipped = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/qualification-openapi.yaml"), encoding: .utf8)
+        let shipped = try String(
+            contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/qualification-openapi.yaml"), encoding: .utf8)
         #expect(shipped == String(decoding: data, as: UTF8.self) + "\n")
     }
 
     @Test func staffConsoleShowsTheResultScreen() async throws {
         let running = try await Running()
         let key = try await terminal(running)
-        let (_, answer) = try await request(running.url, "POST", "api/qualifications", json: ["certificate": try certificate("sato-hanako"), "method": "visual"], headers: key)
+        let (_, answer) = try await request(
+            running.url, "POST", "api/qualifications", json: ["certificate": try certificate("sato-hanako"), "method": "visual"],
+            headers: key)
         let id = answer["checkId"] as! Int
         let page = running.url.appendingPathComponent("console/checks/\(id)")
         var components = URLComponents(url: page, resolvingAgainstBaseURL: false)!

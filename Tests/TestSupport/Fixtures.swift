@@ -63,10 +63,11 @@ extension VirtualCard {
 
     /// For each FID of the current AP: select it and read one byte; the status word of the read.
     public mutating func readAccess(_ fids: [String]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: fids.map { fid in
-            _ = send("00A4020C02" + fid)
-            return (fid, sw("00B0000001"))
-        })
+        Dictionary(
+            uniqueKeysWithValues: fids.map { fid in
+                _ = send("00A4020C02" + fid)
+                return (fid, sw("00B0000001"))
+            })
     }
 
     /// Reads a whole transparent EF of the current DF by FID with short READ BINARY chunks, as

@@ -21,7 +21,9 @@ public enum Oracle {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         process.environment = env
-        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = inPipe
@@ -68,7 +70,8 @@ public enum Oracle {
         let pem = dir.appendingPathComponent("cert.pem").path
         guard try run("openssl", ["x509", "-inform", "DER", "-in", cert, "-out", pem]).status == 0 else { return nil }
         let sig = file(signature, name: "sig.bin", in: dir)
-        let r = try run("openssl", ["pkeyutl", "-verifyrecover", "-certin", "-inkey", pem, "-in", sig, "-pkeyopt", "rsa_padding_mode:pkcs1"])
+        let r = try run(
+            "openssl", ["pkeyutl", "-verifyrecover", "-certin", "-inkey", pem, "-in", sig, "-pkeyopt", "rsa_padding_mode:pkcs1"])
         return r.status == 0 ? Array(r.stdoutData) : nil
     }
 
@@ -76,8 +79,12 @@ public enum Oracle {
     /// with a PEM public key (nil if the signature does not verify).
     public static func recoverPKCS1(signature: [UInt8], publicKeyFile: String) throws -> [UInt8]? {
         let dir = Fixtures.temporaryDirectory("verify")
-        let r = try run("openssl", ["pkeyutl", "-verifyrecover", "-pubin", "-inkey", publicKeyFile,
-                                    "-in", file(signature, name: "sig.bin", in: dir), "-pkeyopt", "rsa_padding_mode:pkcs1"])
+        let r = try run(
+            "openssl",
+            [
+                "pkeyutl", "-verifyrecover", "-pubin", "-inkey", publicKeyFile,
+                "-in", file(signature, name: "sig.bin", in: dir), "-pkeyopt", "rsa_padding_mode:pkcs1",
+            ])
         return r.status == 0 ? Array(r.stdoutData) : nil
     }
 
@@ -131,8 +138,12 @@ public enum Oracle {
     /// `openssl dgst -sha256 -verify PUBKEY`.
     public static func verifyMessage(_ message: [UInt8], signature: [UInt8], publicKeyFile: String) throws -> Bool {
         let dir = Fixtures.temporaryDirectory("verify")
-        let r = try run("openssl", ["dgst", "-sha256", "-verify", publicKeyFile, "-signature", file(signature, name: "sig.bin", in: dir),
-                                    file(message, name: "msg.bin", in: dir)])
+        let r = try run(
+            "openssl",
+            [
+                "dgst", "-sha256", "-verify", publicKeyFile, "-signature", file(signature, name: "sig.bin", in: dir),
+                file(message, name: "msg.bin", in: dir),
+            ])
         return r.status == 0 && r.stdout.contains("Verified OK")
     }
 
@@ -142,8 +153,10 @@ public enum Oracle {
         let cert = file(certificateDER, name: "cert.der", in: dir)
         let pem = dir.appendingPathComponent("cert.pem").path
         guard try run("openssl", ["x509", "-inform", "DER", "-in", cert, "-out", pem]).status == 0 else { return false }
-        var args = ["pkeyutl", "-verify", "-certin", "-inkey", pem, "-in", file(digest, name: "digest.bin", in: dir),
-                    "-sigfile", file(signature, name: "sig.bin", in: dir), "-pkeyopt", "digest:sha256"]
+        var args = [
+            "pkeyutl", "-verify", "-certin", "-inkey", pem, "-in", file(digest, name: "digest.bin", in: dir),
+            "-sigfile", file(signature, name: "sig.bin", in: dir), "-pkeyopt", "digest:sha256",
+        ]
         args += pss ? ["-pkeyopt", "rsa_padding_mode:pss", "-pkeyopt", "rsa_pss_saltlen:-1"] : ["-pkeyopt", "rsa_padding_mode:pkcs1"]
         let r = try run("openssl", args)
         return r.status == 0
@@ -159,6 +172,8 @@ public enum Oracle {
 public enum OracleError: Error, CustomStringConvertible {
     case failed(String)
     public var description: String {
-        switch self { case .failed(let message): return message }
+        switch self {
+        case .failed(let message): return message
+        }
     }
 }

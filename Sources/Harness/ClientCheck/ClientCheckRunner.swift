@@ -18,8 +18,10 @@ public struct ScenarioResult: Codable, Sendable {
     public var output: String
     public var trace: String?
 
-    public init(scenario: String, description: String, exitStatus: Int32?, timedOut: Bool, apduCount: Int, seconds: Double,
-                rules: [RuleVerdict], expectations: [ExpectationVerdict], output: String, trace: String?) {
+    public init(
+        scenario: String, description: String, exitStatus: Int32?, timedOut: Bool, apduCount: Int, seconds: Double,
+        rules: [RuleVerdict], expectations: [ExpectationVerdict], output: String, trace: String?
+    ) {
         self.scenario = scenario
         self.description = description
         self.exitStatus = exitStatus
@@ -84,7 +86,8 @@ public struct ClientCheckRunner {
             var state = PersistentCardState()
             for (id, tries) in triesLeft {
                 guard known.contains(id) else {
-                    throw ClientCheckError.run("scenario \(scenario.name): tries-left names '\(id)', not one of \(known.sorted().joined(separator: ", "))")
+                    throw ClientCheckError.run(
+                        "scenario \(scenario.name): tries-left names '\(id)', not one of \(known.sorted().joined(separator: ", "))")
                 }
                 state.credentials[id] = .init(triesLeft: tries)
             }
@@ -107,7 +110,8 @@ public struct ClientCheckRunner {
         let persona = card?.persona
         let tracePath = directory.appendingPathComponent("trace.jsonl").path
         let outputPath = directory.appendingPathComponent("output.txt").path
-        var configuration = PCSCSandbox.Configuration(directory: directory.appendingPathComponent("pcsc"), handlerPath: handlerPath, slotCount: 1)
+        var configuration = PCSCSandbox.Configuration(
+            directory: directory.appendingPathComponent("pcsc"), handlerPath: handlerPath, slotCount: 1)
         configuration.simulator.profile = scenario.timing.flatMap(TimingProfile.named) ?? .instant
         configuration.simulator.tracePath = tracePath
 
@@ -157,11 +161,14 @@ public struct ClientCheckRunner {
         }
         let endedAt = TraceWriter.timestamp()
         let trace: [TraceEvent]
-        do { trace = FileManager.default.fileExists(atPath: tracePath) ? try TraceFile.read(tracePath) : [] } catch { throw .run(error.description) }
+        do { trace = FileManager.default.fileExists(atPath: tracePath) ? try TraceFile.read(tracePath) : [] } catch {
+            throw .run(error.description)
+        }
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let exit = status ?? -1
-        let session = ClientSession(trace: trace, exitStatus: exit, timedOut: timedOut, signal: process.terminationSignal,
-                                    output: output, endedAt: endedAt)
+        let session = ClientSession(
+            trace: trace, exitStatus: exit, timedOut: timedOut, signal: process.terminationSignal,
+            output: output, endedAt: endedAt)
         var scenarioFacts = facts
         let shortOnly = scenario.faults?.shortOnly == true || persona?.card.extendedLength == false
         scenarioFacts["reader-advertises-extended"] = shortOnly ? "no" : "yes"

@@ -41,7 +41,8 @@ public struct ClientProfile: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case id, severity, rationale, check, when, application, files, status
-            case maxRepeats = "max-repeats", matchAny = "match-any"
+            case maxRepeats = "max-repeats"
+            case matchAny = "match-any"
         }
     }
 
@@ -61,7 +62,9 @@ public struct ClientProfile: Codable, Sendable {
                 throw problem("files", "'\(file)' is not a file id of 4 hex digits")
             }
             for (j, pattern) in (rule.matchAny ?? []).enumerated() {
-                if let message = pattern.problem { throw .file(path, "\(document.problem(at: ["rules", "\(i)", "match-any", "\(j)"], "rule \(rule.id): \(message)"))") }
+                if let message = pattern.problem {
+                    throw .file(path, "\(document.problem(at: ["rules", "\(i)", "match-any", "\(j)"], "rule \(rule.id): \(message)"))")
+                }
             }
         }
         if let duplicate = Dictionary(grouping: document.value.rules, by: \.id).first(where: { $0.value.count > 1 })?.key {
@@ -127,7 +130,8 @@ public struct ExchangePattern: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case ins, application, file, key, data, selects
-        case notKey = "not-key", selectsOtherThan = "selects-other-than"
+        case notKey = "not-key"
+        case selectsOtherThan = "selects-other-than"
     }
 
     static let instructions: [String: UInt8] = [

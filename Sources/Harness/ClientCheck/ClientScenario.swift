@@ -37,7 +37,10 @@ public struct ClientScenario: Codable, Sendable {
         public var hostile: [HostileFault]?
 
         enum CodingKeys: String, CodingKey {
-            case removeAfterApdus = "remove-after-apdus", removeDuringApdu = "remove-during-apdu", shortOnly = "short-only", atr, hostile
+            case removeAfterApdus = "remove-after-apdus"
+            case removeDuringApdu = "remove-during-apdu"
+            case shortOnly = "short-only"
+            case atr, hostile
         }
     }
 
@@ -52,7 +55,11 @@ public struct ClientScenario: Codable, Sendable {
         /// At most this many APDUs (more is a loop); default 2000.
         public var maxApdus: Int?
 
-        enum CodingKeys: String, CodingKey { case exit, message, noVerify = "no-verify", maxApdus = "max-apdus" }
+        enum CodingKeys: String, CodingKey {
+            case exit, message
+            case noVerify = "no-verify"
+            case maxApdus = "max-apdus"
+        }
     }
 
     /// An expectation that applies when facts hold.
@@ -68,14 +75,18 @@ public struct ClientScenario: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, description, persona, timing, faults, facts, expect
-        case expectWhen = "expect-when", triesLeft = "tries-left", insertAfterMs = "insert-after-ms", timeoutSeconds = "timeout-seconds"
+        case expectWhen = "expect-when"
+        case triesLeft = "tries-left"
+        case insertAfterMs = "insert-after-ms"
+        case timeoutSeconds = "timeout-seconds"
     }
 
     /// The fault plan this scenario puts on the slot.
     var faultPlan: FaultPlan {
-        FaultPlan(removeAfterAPDUs: faults?.removeAfterApdus, removeDuringAPDU: faults?.removeDuringApdu,
-                  atr: faults?.atr.flatMap(CardATR.init(rawValue:)), shortOnly: faults?.shortOnly ?? false,
-                  hostile: faults?.hostile.map(Set.init))
+        FaultPlan(
+            removeAfterAPDUs: faults?.removeAfterApdus, removeDuringAPDU: faults?.removeDuringApdu,
+            atr: faults?.atr.flatMap(CardATR.init(rawValue:)), shortOnly: faults?.shortOnly ?? false,
+            hostile: faults?.hostile.map(Set.init))
     }
 
     /// A scenario file: `scenarios:` and a list.
@@ -89,11 +100,14 @@ public struct ClientScenario: Codable, Sendable {
             func problem(_ key: String, _ message: String) -> ClientCheckError {
                 .file(path, "\(document.problem(at: ["scenarios", "\(i)", key], "scenario \(scenario.name): \(message)"))")
             }
-            if let timing = scenario.timing, TimingProfile.named(timing) == nil { throw problem("timing", "'\(timing)' is not instant, realistic or slow") }
+            if let timing = scenario.timing, TimingProfile.named(timing) == nil {
+                throw problem("timing", "'\(timing)' is not instant, realistic or slow")
+            }
             if let atr = scenario.faults?.atr, CardATR(rawValue: atr) == nil {
                 throw problem("faults", "ATR '\(atr)' is not one of \(CardATR.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            for exit in ([scenario.expect] + (scenario.expectWhen ?? []).map(\.expect)).compactMap(\.exit) where !["zero", "non-zero", "any"].contains(exit) {
+            for exit in ([scenario.expect] + (scenario.expectWhen ?? []).map(\.expect)).compactMap(\.exit)
+            where !["zero", "non-zero", "any"].contains(exit) {
                 throw problem("expect", "exit must be zero, non-zero or any, not '\(exit)'")
             }
         }
@@ -108,7 +122,9 @@ public struct ClientScenario: Codable, Sendable {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
             paths = entries.filter { $0.hasSuffix(".yaml") }.sorted().map { directory.appendingPathComponent($0).path }
         }
-        guard !paths.isEmpty else { throw .run("no scenario files found\(directory.map { " in \($0.path)" } ?? ""); give --scenarios FILE") }
+        guard !paths.isEmpty else {
+            throw .run("no scenario files found\(directory.map { " in \($0.path)" } ?? ""); give --scenarios FILE")
+        }
         var scenarios: [ClientScenario] = []
         for path in paths { scenarios += try load(path) }
         guard !names.isEmpty else { return scenarios }
@@ -131,12 +147,15 @@ extension ClientScenario.Expectation {
     /// Judges a finished session: the exit, hangs, crashes, loops and the expected restraint.
     func judge(_ session: ClientSession) -> [ExpectationVerdict] {
         var verdicts: [ExpectationVerdict] = []
-        verdicts.append(.init(what: "does not hang", passed: !session.timedOut, detail: session.timedOut ? "stopped at the time limit" : nil))
+        verdicts.append(
+            .init(what: "does not hang", passed: !session.timedOut, detail: session.timedOut ? "stopped at the time limit" : nil))
         let crashed = !session.timedOut && session.signal != nil
         verdicts.append(.init(what: "does not crash", passed: !crashed, detail: crashed ? "killed by signal \(session.signal!)" : nil))
         let limit = maxApdus ?? 2000
-        verdicts.append(.init(what: "does not loop", passed: session.exchanges.count <= limit,
-                              detail: "\(session.exchanges.count) APDUs (at most \(limit))"))
+        verdicts.append(
+            .init(
+                what: "does not loop", passed: session.exchanges.count <= limit,
+                detail: "\(session.exchanges.count) APDUs (at most \(limit))"))
         if let exit, exit != "any", !session.timedOut, !crashed {
             let status = session.exitStatus ?? -1
             let ok = exit == "zero" ? status == 0 : status != 0

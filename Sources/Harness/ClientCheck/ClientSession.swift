@@ -1,7 +1,6 @@
 import Foundation
 import ISO7816
 import MynaApplications
-import MynaApplications
 import VirtualReader
 
 /// One exchange of a client session with what the card's state was when it was sent, worked out
@@ -27,7 +26,9 @@ public struct ClientExchange: Sendable {
         if let apdu, apdu.ins == 0xA4, apdu.p1 == 0x02, apdu.data.count == 2 { return UInt16(apdu.data[0]) << 8 | UInt16(apdu.data[1]) }
         return currentFile
     }
-    public var status: StatusWord { response.count >= 2 ? StatusWord(response[response.count - 2], response[response.count - 1]) : StatusWord(0x6F00) }
+    public var status: StatusWord {
+        response.count >= 2 ? StatusWord(response[response.count - 2], response[response.count - 1]) : StatusWord(0x6F00)
+    }
     public var data: [UInt8] { Array(response.dropLast(2)) }
     public var hasCommandData: Bool { !(apdu?.data.isEmpty ?? true) }
 
@@ -64,8 +65,10 @@ public struct ClientSession: Sendable {
     public var endedAt: String?
 
     /// Builds the session from trace events of one slot.
-    public init(trace: [TraceEvent], slot: Int = 0, exitStatus: Int32? = 0, timedOut: Bool = false, signal: Int32? = nil,
-                output: String = "", endedAt: String? = nil) {
+    public init(
+        trace: [TraceEvent], slot: Int = 0, exitStatus: Int32? = 0, timedOut: Bool = false, signal: Int32? = nil,
+        output: String = "", endedAt: String? = nil
+    ) {
         var exchanges: [ClientExchange] = []
         var events: [(TraceEvent.Kind, Int, String)] = []
         var application: CardApplicationID?
@@ -89,7 +92,9 @@ public struct ClientSession: Sendable {
                         fullAID = selected?.fullAID ?? false
                         file = nil
                     case 0x02 where apdu.data.count == 2: file = UInt16(apdu.data[0]) << 8 | UInt16(apdu.data[1])
-                    case 0x00: application = nil; file = nil
+                    case 0x00:
+                        application = nil
+                        file = nil
                     default: break
                     }
                 }

@@ -11,7 +11,8 @@ public typealias ScenarioFacts = [String: String]
 /// How one rule judged one session.
 public struct RuleVerdict: Codable, Sendable {
     public enum Outcome: String, Codable, Sendable {
-        case pass, fail, notApplicable = "not applicable"
+        case pass, fail
+        case notApplicable = "not applicable"
     }
     public var rule: String
     public var severity: ClientProfile.Severity
@@ -30,11 +31,13 @@ public struct RuleEngine: Sendable {
     public func evaluate(_ session: ClientSession, facts: ScenarioFacts) -> [RuleVerdict] {
         profile.rules.map { rule in
             guard (rule.when ?? [:]).allSatisfy({ facts[$0.key] == $0.value }) else {
-                return RuleVerdict(rule: rule.id, severity: rule.severity, rationale: rule.rationale, outcome: .notApplicable, violations: [])
+                return RuleVerdict(
+                    rule: rule.id, severity: rule.severity, rationale: rule.rationale, outcome: .notApplicable, violations: [])
             }
             let violations = Self.violations(of: rule, in: session, facts: facts)
-            return RuleVerdict(rule: rule.id, severity: rule.severity, rationale: rule.rationale,
-                               outcome: violations.isEmpty ? .pass : .fail, violations: violations)
+            return RuleVerdict(
+                rule: rule.id, severity: rule.severity, rationale: rule.rationale,
+                outcome: violations.isEmpty ? .pass : .fail, violations: violations)
         }
     }
 
@@ -58,7 +61,8 @@ public struct RuleEngine: Sendable {
                     return at(e, "\(application.rawValue) was selected by a partial AID, not \(Hex.encode(application.aid))")
                 }
                 if e.application == nil, e.ins == Instruction.select, let data = e.apdu?.data, data.count == 2,
-                    files.contains(UInt16(data[0]) << 8 | UInt16(data[1])) {
+                    files.contains(UInt16(data[0]) << 8 | UInt16(data[1]))
+                {
                     return at(e, "selects a \(application.rawValue) file before selecting the application")
                 }
                 return nil
@@ -86,7 +90,9 @@ public struct RuleEngine: Sendable {
             for e in exchanges where e.ins == verify {
                 let k = credential(e)
                 if e.hasCommandData {
-                    if !queried.contains(k) { problems.append(at(e, "sends a value for key \(key(e)) without first asking its retry counter (empty VERIFY)")) }
+                    if !queried.contains(k) {
+                        problems.append(at(e, "sends a value for key \(key(e)) without first asking its retry counter (empty VERIFY)"))
+                    }
                     queried.remove(k)
                 } else {
                     queried.insert(k)
@@ -101,7 +107,8 @@ public struct RuleEngine: Sendable {
             for e in exchanges where e.ins == verify {
                 let k = credential(e)
                 if e.hasCommandData, lastAnswer[k]?.refusal(confirmedLastTry: false) == .lastTry {
-                    problems.append(at(e, "sends a value for key \(key(e)) when the counter said one try is left (the user did not confirm)"))
+                    problems.append(
+                        at(e, "sends a value for key \(key(e)) when the counter said one try is left (the user did not confirm)"))
                 }
                 lastAnswer[k] = RetryCounter(queryStatus: e.status)
             }
@@ -127,7 +134,8 @@ public struct RuleEngine: Sendable {
             for e in exchanges where e.status.value == status {
                 counts[e.command, default: 0] += 1
                 if counts[e.command]! == limit + 2 {
-                    problems.append(at(e, "the same command answered \(rule.status ?? "6982") was sent \(limit + 2) times (at most \(limit + 1))"))
+                    problems.append(
+                        at(e, "the same command answered \(rule.status ?? "6982") was sent \(limit + 2) times (at most \(limit + 1))"))
                 }
             }
             return problems
@@ -139,7 +147,9 @@ public struct RuleEngine: Sendable {
         case .clearSecurityStateAtEnd:
             guard let lastVerified = exchanges.lastIndex(where: { isVerifyWithValue($0) && $0.status.isSuccess }) else { return [] }
             let cardSession = exchanges[lastVerified].cardSession
-            let cleared = exchanges[(lastVerified + 1)...].contains { $0.cardSession == cardSession && $0.selectsApplication != nil && $0.status.isSuccess }
+            let cleared = exchanges[(lastVerified + 1)...].contains {
+                $0.cardSession == cardSession && $0.selectsApplication != nil && $0.status.isSuccess
+            }
             // A reset, power-off or removal after the VERIFY, while the client still ran (pcscd
             // also powers an idle card down some 0.5 s later on its own; that does not count).
             let deadline = session.endedAt.flatMap(TraceTime.seconds).map { $0 + 0.2 }
@@ -147,11 +157,19 @@ public struct RuleEngine: Sendable {
                 event.afterExchanges > lastVerified && event.kind != .insert && event.kind != .mute
                     && (deadline == nil || (TraceTime.seconds(event.time) ?? 0) <= deadline!)
             }
-            return cleared || poweredDown ? [] : [at(exchanges[lastVerified], "leaves this verified state behind: no application SELECT, reset or power-off followed before the client ended")]
+            return cleared || poweredDown
+                ? []
+                : [
+                    at(
+                        exchanges[lastVerified],
+                        "leaves this verified state behind: no application SELECT, reset or power-off followed before the client ended")
+                ]
 
         case .extendedOnlyWhenAdvertised:
             guard facts["reader-advertises-extended"] == "no" else { return [] }
-            return exchanges.filter { $0.apdu?.isExtended == true }.map { at($0, "an extended-length APDU, but the reader does not advertise them") }
+            return exchanges.filter { $0.apdu?.isExtended == true }.map {
+                at($0, "an extended-length APDU, but the reader does not advertise them")
+            }
 
         case .noRepeatedReads:
             var seen: Set<String> = []

@@ -26,18 +26,24 @@ public struct CVHierarchy: Hashable, Sendable {
 
     /// 券面事項入力補助AP (text AP).
     public static let text = CVHierarchy(
-        name: "text", rootKeyID: CardVerifiableCertificate.keyID("7000033", "001"), issuerKeyID: CardVerifiableCertificate.keyID("7000034", "001"),
-        files: .init(rootKey: "cv-root.key.pem", rootPublicKey: "cv-root.pub.pem",
-                     issuerKey: "cv-text-issuer.key.pem", issuerCertificate: "cv-text-issuer.cvc"))
+        name: "text", rootKeyID: CardVerifiableCertificate.keyID("7000033", "001"),
+        issuerKeyID: CardVerifiableCertificate.keyID("7000034", "001"),
+        files: .init(
+            rootKey: "cv-root.key.pem", rootPublicKey: "cv-root.pub.pem",
+            issuerKey: "cv-text-issuer.key.pem", issuerCertificate: "cv-text-issuer.cvc"))
     /// 券面事項確認AP (visual AP).
     public static let visual = CVHierarchy(
-        name: "visual", rootKeyID: CardVerifiableCertificate.keyID("7000023", "001"), issuerKeyID: CardVerifiableCertificate.keyID("7000024", "001"),
-        files: .init(rootKey: "cv-visual-root.key.pem", rootPublicKey: "cv-visual-root.pub.pem",
-                     issuerKey: "cv-visual-issuer.key.pem", issuerCertificate: "cv-visual-issuer.cvc"))
+        name: "visual", rootKeyID: CardVerifiableCertificate.keyID("7000023", "001"),
+        issuerKeyID: CardVerifiableCertificate.keyID("7000024", "001"),
+        files: .init(
+            rootKey: "cv-visual-root.key.pem", rootPublicKey: "cv-visual-root.pub.pem",
+            issuerKey: "cv-visual-issuer.key.pem", issuerCertificate: "cv-visual-issuer.cvc"))
     public static let all: [CVHierarchy] = [.text, .visual]
 
     /// A CV certificate for `subject`'s key, signed by `certifier`.
-    static func certificate(subjectKeyID: [UInt8], subject: RSAPrivateKey, certifierKeyID: [UInt8], certifier: RSAPrivateKey) throws -> [UInt8] {
+    static func certificate(subjectKeyID: [UInt8], subject: RSAPrivateKey, certifierKeyID: [UInt8], certifier: RSAPrivateKey) throws
+        -> [UInt8]
+    {
         let body = CardVerifiableCertificate.body(certifier: certifierKeyID, subject: subjectKeyID, key: subject.publicKey)
         return CardVerifiableCertificate.encode(body: body, signature: try certifier.signPKCS1v15(sha256Of: body))
     }

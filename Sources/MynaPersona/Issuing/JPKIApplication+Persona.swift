@@ -6,7 +6,9 @@ extension JPKIApplication {
     /// The credentials with the persona's values. On a face-authentication card the PIN answers as
     /// blocked (card reference §decision-face-auth); without a signature certificate there is no password.
     static func credentials(for persona: Persona) -> [Credential] {
-        var out = [Credential(authPIN, initialValue: Array(persona.credentials.authPIN.utf8), blockedAtIssue: persona.card.faceAuthentication)]
+        var out = [
+            Credential(authPIN, initialValue: Array(persona.credentials.authPIN.utf8), blockedAtIssue: persona.card.faceAuthentication)
+        ]
         if persona.card.hasSignatureCertificate {
             out.append(Credential(signPassword, initialValue: Array(persona.credentials.signPassword.utf8)))
         }

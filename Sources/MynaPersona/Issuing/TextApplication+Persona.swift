@@ -43,20 +43,23 @@ extension TextApplication {
 
     /// The AP with the persona's files (access matrix of card reference §text-files).
     static func make(_ directory: PersonaDirectory) -> Application {
-        let persona = directory.persona, issued = directory.issuerData
+        let persona = directory.persona
+        let issued = directory.issuerData
         func hex(_ text: String) -> FileSource { .bytes((try? Hex.decode(text)) ?? []) }
-        return Application(layout, contents: [
-            File.myNumber: .bytes(myNumberFile(myNumber: persona.myNumber)),
-            File.attributes: .bytes(attributesFile(attributeObjects(persona))),
-            File.integrity: hex(issued.textIntegrity),
-            File.cvCertificate: hex(issued.textCVCertificate),
-            File.basicInfo: .bytes(basicInfoFile(issuerKeyID: CVHierarchy.text.issuerKeyID)),
-            // The SM key-delivery key: the card key's public half (secure messaging is not implemented, card reference §decision-secure-messaging).
-            File.secureMessagingKey: .bytes(secureMessagingKeyFile(publicKey: directory.cardKey.publicKey)),
-            File.cardKeyCertificate: hex(issued.textCardKey),
-            File.reserved: .bytes(reservedFile),
-            File.cardKey: .key(directory.cardKey),
-        ])
+        return Application(
+            layout,
+            contents: [
+                File.myNumber: .bytes(myNumberFile(myNumber: persona.myNumber)),
+                File.attributes: .bytes(attributesFile(attributeObjects(persona))),
+                File.integrity: hex(issued.textIntegrity),
+                File.cvCertificate: hex(issued.textCVCertificate),
+                File.basicInfo: .bytes(basicInfoFile(issuerKeyID: CVHierarchy.text.issuerKeyID)),
+                // The SM key-delivery key: the card key's public half (secure messaging is not implemented, card reference §decision-secure-messaging).
+                File.secureMessagingKey: .bytes(secureMessagingKeyFile(publicKey: directory.cardKey.publicKey)),
+                File.cardKeyCertificate: hex(issued.textCardKey),
+                File.reserved: .bytes(reservedFile),
+                File.cardKey: .key(directory.cardKey),
+            ])
     }
 }
 
@@ -69,20 +72,29 @@ extension CommonApplication {
 
     static func make(_ directory: PersonaDirectory) -> Application {
         let persona = directory.persona
-        return Application(layout, contents: [
-            File.cardRecord: .records([cardRecord(serialNumber: persona.card.serialNumber, municipalityCode: persona.municipalityCode,
-                                                  expiry: persona.card.expiry.compact)]),
-            File.keyReference: .bytes(keyReference(municipalityCode: persona.municipalityCode, serialNumber: persona.card.serialNumber)),
-            File.authenticationKey: .key(directory.commonKey),
-        ])
+        return Application(
+            layout,
+            contents: [
+                File.cardRecord: .records([
+                    cardRecord(
+                        serialNumber: persona.card.serialNumber, municipalityCode: persona.municipalityCode,
+                        expiry: persona.card.expiry.compact)
+                ]),
+                File.keyReference: .bytes(
+                    keyReference(municipalityCode: persona.municipalityCode, serialNumber: persona.card.serialNumber)),
+                File.authenticationKey: .key(directory.commonKey),
+            ])
     }
 }
 
 extension JukiApplication {
     static func make(_ directory: PersonaDirectory) -> Application {
         let persona = directory.persona
-        return Application(layout, contents: [
-            File.keyReference: .bytes(CommonApplication.keyReference(municipalityCode: persona.municipalityCode, serialNumber: persona.card.serialNumber))
-        ])
+        return Application(
+            layout,
+            contents: [
+                File.keyReference: .bytes(
+                    CommonApplication.keyReference(municipalityCode: persona.municipalityCode, serialNumber: persona.card.serialNumber))
+            ])
     }
 }

@@ -21,8 +21,9 @@ extension VisualApplication {
 
     /// The card face as the persona and its images make it.
     static func cardFace(_ persona: Persona, cardKey: RSAPrivateKey, images: CardFaceImages) -> CardFace {
-        CardFace(birthDate: persona.birthDate.compact, sex: persona.sex.code, cardKey: cardKey.publicKey, nameImage: images.name,
-                 addressImage: images.address, photo: images.photo, expiry: persona.card.expiry.compact, securityCodeImage: images.securityCode)
+        CardFace(
+            birthDate: persona.birthDate.compact, sex: persona.sex.code, cardKey: cardKey.publicKey, nameImage: images.name,
+            addressImage: images.address, photo: images.photo, expiry: persona.card.expiry.compact, securityCodeImage: images.securityCode)
     }
 
     /// The DigestInfo the issuer signs for the card face: the three groups' SHA-256 digests.
@@ -60,7 +61,8 @@ extension VisualApplication {
     /// persona.yaml, the card key or an image changes, it no longer matches and the persona needs
     /// `mynasim persona reissue`.
     static func signedFingerprint(_ persona: Persona, cardKey: RSAPrivateKey, images: CardFaceImages) -> String {
-        let signed = ageRecordSignedPart(persona, cardKey: cardKey) + faceDigestInfo(cardFace(persona, cardKey: cardKey, images: images))
+        let signed =
+            ageRecordSignedPart(persona, cardKey: cardKey) + faceDigestInfo(cardFace(persona, cardKey: cardKey, images: images))
             + myNumberSignedPart(cardKey: cardKey, images: images)
         return Hex.encode(Array(SHA256.hash(data: signed)))
     }
@@ -70,24 +72,32 @@ extension VisualApplication {
     static func basicInfoFile(_ persona: Persona) -> [UInt8] {
         var opaque: [UInt8] = []
         while opaque.count < 256 { opaque += SHA256.hash(data: Array((persona.municipalityCode + "\(opaque.count)").utf8)) }
-        return basicInfoFile(issuerKeyID: CVHierarchy.visual.issuerKeyID, municipalityCode: persona.municipalityCode,
-                             opaqueKeyID: CardVerifiableCertificate.keyID("7900025", "001"), opaque: Array(opaque.prefix(256)))
+        return basicInfoFile(
+            issuerKeyID: CVHierarchy.visual.issuerKeyID, municipalityCode: persona.municipalityCode,
+            opaqueKeyID: CardVerifiableCertificate.keyID("7900025", "001"), opaque: Array(opaque.prefix(256)))
     }
 
     /// The AP with the persona's files (access matrix of card reference §visual-files).
     static func make(_ directory: PersonaDirectory) -> Application {
-        let persona = directory.persona, cardKey = directory.visualCardKey, images = directory.faceImages
+        let persona = directory.persona
+        let cardKey = directory.visualCardKey
+        let images = directory.faceImages
         let signatures = directory.issuerData.visualSignatures
         func signature(_ hex: String) -> [UInt8] { (try? Hex.decode(hex)) ?? [] }
         let face = cardFace(persona, cardKey: cardKey, images: images)
-        return Application(layout, contents: [
-            File.ageRecord: .bytes(ageRecordFile(signedPart: ageRecordSignedPart(persona, cardKey: cardKey), signature: signature(signatures.ageRecord))),
-            File.cardFace: .bytes(cardFaceFile(face.objects(signature: signature(signatures.cardFace)))),
-            File.basicInfo: .bytes(basicInfoFile(persona)),
-            File.cvCertificate: .bytes(signature(directory.issuerData.visualCVCertificate)),
-            File.myNumber: .bytes(myNumberFile(signedPart: myNumberSignedPart(cardKey: cardKey, images: images), signature: signature(signatures.myNumber))),
-            File.reserved: .bytes(reservedFile),
-            File.cardKey: .key(cardKey),
-        ])
+        return Application(
+            layout,
+            contents: [
+                File.ageRecord: .bytes(
+                    ageRecordFile(signedPart: ageRecordSignedPart(persona, cardKey: cardKey), signature: signature(signatures.ageRecord))),
+                File.cardFace: .bytes(cardFaceFile(face.objects(signature: signature(signatures.cardFace)))),
+                File.basicInfo: .bytes(basicInfoFile(persona)),
+                File.cvCertificate: .bytes(signature(directory.issuerData.visualCVCertificate)),
+                File.myNumber: .bytes(
+                    myNumberFile(
+                        signedPart: myNumberSignedPart(cardKey: cardKey, images: images), signature: signature(signatures.myNumber))),
+                File.reserved: .bytes(reservedFile),
+                File.cardKey: .key(cardKey),
+            ])
     }
 }

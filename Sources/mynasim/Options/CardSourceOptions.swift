@@ -11,14 +11,16 @@ import PCSC
 struct CardSourceOptions: ParsableArguments {
     @Option(name: .long, help: "In-process: this persona directory's card.") var card: String?
     @Option(name: .long, help: "Through PC/SC: this reader (its name, part of it, or its index).") var reader: String?
-    @Option(name: .long, help: "Answer from a recorded trace (JSON lines from `mynasim record` or `mynasim serve --trace`).") var replay: String?
+    @Option(name: .long, help: "Answer from a recorded trace (JSON lines from `mynasim record` or `mynasim serve --trace`).") var replay:
+        String?
     @Option(name: .long, help: "Replay mode: strict (commands in recorded order) or skipping.") var replayMode: ReplayChannel.Mode = .strict
     @Option(name: .long, help: "With --replay of a simulator trace: the slot to replay.") var replaySlot: Int?
 
     func validate() throws {
         let given = [card, reader, replay].compactMap { $0 }
         guard given.count == 1 else {
-            throw ValidationError("give exactly one of --card PERSONA_DIR, --reader NAME or --replay TRACE" + (given.isEmpty ? "" : " (got \(given.count))"))
+            throw ValidationError(
+                "give exactly one of --card PERSONA_DIR, --reader NAME or --replay TRACE" + (given.isEmpty ? "" : " (got \(given.count))"))
         }
     }
 
@@ -55,7 +57,8 @@ struct ClientCard {
             if !(try pcsc.waitForCard(milliseconds: 0)) {
                 prompt?("カードをリーダーに置いてください (put the card on the reader \(pcsc.readerName))…")
                 guard wait > 0, try pcsc.waitForCard(milliseconds: Int(wait * 1000)) else {
-                    throw CLIError("no card in \(pcsc.readerName)" + (wait > 0 ? " after \(wait) s" : " (use --wait SECONDS to wait for one)"))
+                    throw CLIError(
+                        "no card in \(pcsc.readerName)" + (wait > 0 ? " after \(wait) s" : " (use --wait SECONDS to wait for one)"))
                 }
             }
             channel = pcsc
