@@ -2,7 +2,7 @@ import Foundation
 import MynaPersona
 
 /// Where a run's card is.
-public enum CardSource: Sendable, Equatable {
+package enum CardSource: Sendable, Equatable {
     /// A persona's card in this process.
     case persona(URL)
     /// A PC/SC reader, by name, part of a name, or index.
@@ -12,7 +12,7 @@ public enum CardSource: Sendable, Equatable {
 
     /// A channel for the harness. An in-process card starts from the persona's issued state and
     /// never writes its state file.
-    public func testChannel() throws -> any TestChannel {
+    package func testChannel() throws -> any TestChannel {
         switch self {
         case .persona(let url): return try InProcessChannel(persona: PersonaDirectory(url: url))
         case .reader(let name): return try PCSCTestChannel(reader: name)

@@ -4,7 +4,7 @@ import MynaCard
 import MynaPersona
 
 /// What a runner knows about the channel it drives.
-public protocol TestChannel: CardChannel {
+package protocol TestChannel: CardChannel {
     /// For reports, e.g. `in-process yamada-taro` or `PC/SC "mynasim Virtual Reader 00 00"`.
     var name: String { get }
     /// A real card may be blocked for good: destructive cases need explicit permission.
@@ -15,24 +15,24 @@ public protocol TestChannel: CardChannel {
 
 /// The virtual card in this process. Each run starts from the persona's issued state and never
 /// writes the persona's state file.
-public struct InProcessChannel: TestChannel {
-    public var card: VirtualCard
+package struct InProcessChannel: TestChannel {
+    package var card: VirtualCard
     let image: CardImage
-    public let name: String
-    public var isRealCard: Bool { false }
+    package let name: String
+    package var isRealCard: Bool { false }
 
-    public init(persona: PersonaDirectory) throws {
+    package init(persona: PersonaDirectory) throws {
         image = persona.cardImage()
         card = try VirtualCard(image: image, store: InMemoryCardStateStore())
         name = "in-process \(persona.url.lastPathComponent)"
     }
 
-    public mutating func powerOn() -> [UInt8] { card.powerOn() }
-    public mutating func reset() -> [UInt8] { card.reset() }
-    public mutating func powerOff() { card.powerOff() }
-    public mutating func transmit(_ command: [UInt8]) -> [UInt8] { card.process(command) }
+    package mutating func powerOn() -> [UInt8] { card.powerOn() }
+    package mutating func reset() -> [UInt8] { card.reset() }
+    package mutating func powerOff() { card.powerOff() }
+    package mutating func transmit(_ command: [UInt8]) -> [UInt8] { card.process(command) }
 
-    public mutating func restoreIssuedState() throws -> Bool {
+    package mutating func restoreIssuedState() throws -> Bool {
         card = try VirtualCard(image: image, store: InMemoryCardStateStore())
         return true
     }

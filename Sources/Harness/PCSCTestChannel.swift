@@ -6,13 +6,13 @@ import VirtualReader
 /// A PC/SC reader as a test channel. Our own virtual reader is recognised by name: its card can
 /// be restored through the simulator's control socket (`MYNASIM_SOCKET`); any other reader holds
 /// a real card, so destructive cases need permission and the retry counter is guarded.
-public final class PCSCTestChannel: TestChannel {
+package final class PCSCTestChannel: TestChannel {
     let channel: PCSCChannel
-    public var name: String { "PC/SC \"\(channel.readerName)\"" }
-    public let isRealCard: Bool
+    package var name: String { "PC/SC \"\(channel.readerName)\"" }
+    package let isRealCard: Bool
     let simulatorSlot: Int?
 
-    public init(reader: String) throws {
+    package init(reader: String) throws {
         channel = try PCSCChannel(reader: reader)
         let prefix = "mynasim Virtual Reader 00 "
         if channel.readerName.hasPrefix(prefix), let slot = Int(channel.readerName.dropFirst(prefix.count), radix: 16),
@@ -26,12 +26,12 @@ public final class PCSCTestChannel: TestChannel {
         }
     }
 
-    public func powerOn() throws -> [UInt8] { try channel.powerOn() }
-    public func reset() throws -> [UInt8] { try channel.reset() }
-    public func powerOff() throws { try channel.powerOff() }
-    public func transmit(_ command: [UInt8]) throws -> [UInt8] { try channel.transmit(command) }
+    package func powerOn() throws -> [UInt8] { try channel.powerOn() }
+    package func reset() throws -> [UInt8] { try channel.reset() }
+    package func powerOff() throws { try channel.powerOff() }
+    package func transmit(_ command: [UInt8]) throws -> [UInt8] { try channel.transmit(command) }
 
-    public func restoreIssuedState() throws -> Bool {
+    package func restoreIssuedState() throws -> Bool {
         guard let slot = simulatorSlot, let socket = ProcessInfo.processInfo.environment["MYNASIM_SOCKET"] else { return false }
         let reply = try ControlClient(address: try SocketAddress(socket)).send(.restore(slot: slot))
         guard reply.ok else { throw ReaderError.controlFailed(reply.error ?? "restore refused") }

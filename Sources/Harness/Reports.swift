@@ -2,11 +2,11 @@ import Foundation
 import ISO7816
 
 /// Writes a run as JUnit XML, JSON and a self-contained HTML page, and prints it for people.
-public enum Reports {
+package enum Reports {
     // MARK: console
 
     /// One line per case as it finishes: coloured verdicts on a terminal, plain otherwise.
-    public static func consoleLine(_ result: CaseResult, color: Bool) -> String {
+    package static func consoleLine(_ result: CaseResult, color: Bool) -> String {
         let (label, code): (String, String) =
             switch result.verdict {
             case .pass: ("PASS", "32")
@@ -26,7 +26,7 @@ public enum Reports {
         return line
     }
 
-    public static func consoleSummary(_ run: RunResult) -> String {
+    package static func consoleSummary(_ run: RunResult) -> String {
         let counts = run.counts
         var lines = [
             "",
@@ -55,7 +55,7 @@ public enum Reports {
 
     // MARK: JSON
 
-    public static func json(_ run: RunResult) throws -> Data {
+    package static func json(_ run: RunResult) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(run)
@@ -63,7 +63,7 @@ public enum Reports {
 
     // MARK: JUnit XML
 
-    public static func junit(_ run: RunResult) -> String {
+    package static func junit(_ run: RunResult) -> String {
         let byFile = Dictionary(grouping: run.cases, by: \.file)
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let failures = run.cases.filter { $0.verdict == .fail }.count
@@ -130,7 +130,7 @@ public enum Reports {
     // MARK: HTML
 
     /// A self-contained page: summary, latency histograms (inline SVG), and per case its steps.
-    public static func html(_ run: RunResult) -> String {
+    package static func html(_ run: RunResult) -> String {
         let counts = run.counts
         var body = "<h1>\(escape(run.name))</h1><p>\(escape(run.channel)) · started \(escape(run.started)) · "
         body +=
@@ -202,7 +202,7 @@ public enum Reports {
     }
 
     /// Writes the three files into `directory` as `NAME.junit.xml`, `NAME.json`, `NAME.html`.
-    public static func write(_ run: RunResult, to directory: URL, baseName: String) throws -> [URL] {
+    package static func write(_ run: RunResult, to directory: URL, baseName: String) throws -> [URL] {
         try writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: baseName)
     }
 

@@ -3,20 +3,20 @@ import ISO7816
 /// An expected response: hex whose last two bytes are the status word, with `..` any byte,
 /// `?` any hex digit, `*` any run of bytes, `[name:N]`/`[name:*]` captures, `$name` a
 /// variable's bytes, and `|` between alternatives.
-public struct ResponsePattern: Sendable, CustomStringConvertible {
-    public enum Element: Sendable, Equatable {
+package struct ResponsePattern: Sendable, CustomStringConvertible {
+    package enum Element: Sendable, Equatable {
         case byte(value: UInt8, mask: UInt8)  // mask F0/0F/00 for `?` nibbles, FF exact
         case anyByte
         case anyRun
         case capture(name: String, count: Int?)  // nil count: a run
         case variable(String)
     }
-    public var alternatives: [[Element]]
-    public var text: String
-    public var description: String { text }
+    package var alternatives: [[Element]]
+    package var text: String
+    package var description: String { text }
 
     /// Matches `response`; on success returns the captures.
-    public func match(_ response: [UInt8], variables: [String: [UInt8]]) -> [String: [UInt8]]? {
+    package func match(_ response: [UInt8], variables: [String: [UInt8]]) -> [String: [UInt8]]? {
         for alternative in alternatives {
             var captures: [String: [UInt8]] = [:]
             if Self.match(alternative[...], response[...], variables, &captures) { return captures }
@@ -58,7 +58,7 @@ public struct ResponsePattern: Sendable, CustomStringConvertible {
     }
 
     /// The status words this pattern accepts, when they are fixed (for reports).
-    public var statusWords: [String] {
+    package var statusWords: [String] {
         alternatives.compactMap { alt in
             guard alt.count >= 2, case .byte(let a, 0xFF) = alt[alt.count - 2], case .byte(let b, 0xFF) = alt[alt.count - 1] else {
                 return nil

@@ -1,63 +1,63 @@
 import ISO7816
 
 /// The outcome of a test case.
-public enum Verdict: String, Codable, Sendable, CaseIterable {
+package enum Verdict: String, Codable, Sendable, CaseIterable {
     case pass, fail, skipped
     case notApplicable = "not applicable"
     case inconclusive
 }
 
 /// One command and its response, timed.
-public struct ExchangeRecord: Codable, Sendable {
-    public var command: String
-    public var response: String
-    public var status: String
-    public var statusMeaning: String
+package struct ExchangeRecord: Codable, Sendable {
+    package var command: String
+    package var response: String
+    package var status: String
+    package var statusMeaning: String
     /// Wall time of the exchange, including GET RESPONSE / 6Cxx follow-ups.
-    public var micros: Int
-    public var commandClass: String
+    package var micros: Int
+    package var commandClass: String
 }
 
 /// A step of a case: an exchange (or reset) and, when it was checked, what was expected.
-public struct StepRecord: Codable, Sendable {
-    public var location: String
-    public var exchange: ExchangeRecord?
-    public var atr: String?
-    public var expected: String?
-    public var expectedMeaning: String?
-    public var passed: Bool
-    public var message: String?
+package struct StepRecord: Codable, Sendable {
+    package var location: String
+    package var exchange: ExchangeRecord?
+    package var atr: String?
+    package var expected: String?
+    package var expectedMeaning: String?
+    package var passed: Bool
+    package var message: String?
 }
 
 /// The result of one test case.
-public struct CaseResult: Codable, Sendable {
-    public var id: String
-    public var title: String
-    public var requirement: String?
-    public var file: String
-    public var verdict: Verdict
+package struct CaseResult: Codable, Sendable {
+    package var id: String
+    package var title: String
+    package var requirement: String?
+    package var file: String
+    package var verdict: Verdict
     /// Why the verdict is not `pass` (the first failure, or the reason for a skip).
-    public var message: String?
-    public var steps: [StepRecord]
-    public var micros: Int
+    package var message: String?
+    package var steps: [StepRecord]
+    package var micros: Int
 }
 
 /// Count, min, p50, p95, max of a set of durations (µs).
-public struct TimingSummary: Codable, Sendable {
-    public var count: Int
-    public var min: Int
-    public var p50: Int
-    public var p95: Int
-    public var max: Int
+package struct TimingSummary: Codable, Sendable {
+    package var count: Int
+    package var min: Int
+    package var p50: Int
+    package var p95: Int
+    package var max: Int
     /// Bucket upper bounds (µs) and counts, log-spaced, for the HTML histograms.
-    public var histogram: [Bucket]
+    package var histogram: [Bucket]
 
-    public struct Bucket: Codable, Sendable {
-        public var upToMicros: Int
-        public var count: Int
+    package struct Bucket: Codable, Sendable {
+        package var upToMicros: Int
+        package var count: Int
     }
 
-    public init?(_ values: [Int]) {
+    package init?(_ values: [Int]) {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         func percentile(_ p: Double) -> Int { sorted[Swift.min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)] }
@@ -81,22 +81,22 @@ public struct TimingSummary: Codable, Sendable {
 }
 
 /// A whole run: every case, with timing per command class and per case.
-public struct RunResult: Codable, Sendable {
-    public var name: String
-    public var channel: String
-    public var started: String
-    public var cases: [CaseResult]
-    public var timingByCommandClass: [String: TimingSummary]
-    public var timingByCase: TimingSummary?
+package struct RunResult: Codable, Sendable {
+    package var name: String
+    package var channel: String
+    package var started: String
+    package var cases: [CaseResult]
+    package var timingByCommandClass: [String: TimingSummary]
+    package var timingByCase: TimingSummary?
 
-    public var counts: [Verdict: Int] {
+    package var counts: [Verdict: Int] {
         Dictionary(grouping: cases, by: \.verdict).mapValues(\.count)
     }
 
     /// Passed unless something failed or was inconclusive.
-    public var succeeded: Bool { cases.allSatisfy { $0.verdict != .fail && $0.verdict != .inconclusive } }
+    package var succeeded: Bool { cases.allSatisfy { $0.verdict != .fail && $0.verdict != .inconclusive } }
 
-    public init(name: String, channel: String, started: String, cases: [CaseResult]) {
+    package init(name: String, channel: String, started: String, cases: [CaseResult]) {
         self.name = name
         self.channel = channel
         self.started = started

@@ -1,40 +1,40 @@
 import ISO7816
 
 /// A place in a script file, for every error and report.
-public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public var description: String { "\(file):\(line):\(column)" }
+package struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertible {
+    package var file: String
+    package var line: Int
+    package var column: Int
+    package var description: String { "\(file):\(line):\(column)" }
 }
 
 /// A parsed script (docs/script-format.md): test cases, set-up and tear-down, procedures.
 /// A file without `case` blocks (a scriptor script) is one case named after the file.
-public struct Script: Sendable {
-    public var path: String
-    public var setup: [Statement] = []
-    public var teardown: [Statement] = []
-    public var procedures: [String: [Statement]] = [:]
-    public var cases: [TestCase] = []
+package struct Script: Sendable {
+    package var path: String
+    package var setup: [Statement] = []
+    package var teardown: [Statement] = []
+    package var procedures: [String: [Statement]] = [:]
+    package var cases: [TestCase] = []
 }
 
 /// One test case: an id, what it checks and the steps.
-public struct TestCase: Sendable {
-    public var id: String
-    public var title: String
-    public var requirement: String?
+package struct TestCase: Sendable {
+    package var id: String
+    package var title: String
+    package var requirement: String?
     /// Runs only when this profile is active (otherwise "not applicable").
-    public var profile: String?
+    package var profile: String?
     /// May consume PIN tries: refused on a PC/SC reader unless `--allow-destructive`.
-    public var destructive: Bool
+    package var destructive: Bool
     /// Needs a card whose counters can be restored afterwards (in-process or our simulator).
-    public var disposable: Bool
-    public var body: [Statement]
-    public var location: SourceLocation
+    package var disposable: Bool
+    package var body: [Statement]
+    package var location: SourceLocation
 }
 
 /// A statement of the script language.
-public indirect enum Statement: Sendable {
+package indirect enum Statement: Sendable {
     /// Send an APDU; check the response if `expected` is given, and its time if `within` is.
     case exchange(command: ByteTemplate, expected: ResponsePattern?, within: Duration?, location: SourceLocation)
     /// Cold reset (scriptor's `reset`), optionally checking the ATR.
@@ -58,27 +58,27 @@ public indirect enum Statement: Sendable {
 }
 
 /// Bytes written with literals, `$name` variables and `${expression:width}`.
-public struct ByteTemplate: Sendable, CustomStringConvertible {
-    public enum Part: Sendable {
+package struct ByteTemplate: Sendable, CustomStringConvertible {
+    package enum Part: Sendable {
         case literal([UInt8])
         case variable(String)
         case expression(Expression, width: Int?)
     }
-    public var parts: [Part]
-    public var text: String
-    public var description: String { text }
+    package var parts: [Part]
+    package var text: String
+    package var description: String { text }
 }
 
 /// An integer expression: terms added and subtracted.
-public struct Expression: Sendable {
-    public enum Term: Sendable {
+package struct Expression: Sendable {
+    package enum Term: Sendable {
         case number(Int)
         case variable(String)  // big-endian value of the variable's bytes
         case length(String)  // len(NAME)
     }
-    public var terms: [(sign: Int, term: Term)]
+    package var terms: [(sign: Int, term: Term)]
     /// A lone variable reference (its bytes are used as they are).
-    public var bareVariable: String? {
+    package var bareVariable: String? {
         if terms.count == 1, terms[0].sign == 1, case .variable(let name) = terms[0].term { return name }
         return nil
     }

@@ -2,22 +2,22 @@ import Foundation
 import ISO7816
 
 /// A problem in a script, located to the file, line and column.
-public struct ScriptError: Error, Sendable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var message: String
-    public var description: String { "\(location): \(message)" }
+package struct ScriptError: Error, Sendable, CustomStringConvertible {
+    package var location: SourceLocation
+    package var message: String
+    package var description: String { "\(location): \(message)" }
 }
 
 /// Parses the script language of docs/script-format.md.
-public struct ScriptParser {
+package struct ScriptParser {
     /// Parses the file at `path` (includes are resolved relative to it).
-    public static func parse(path: String) throws(ScriptError) -> Script {
+    package static func parse(path: String) throws(ScriptError) -> Script {
         var parser = ScriptParser(path: path)
         return try parser.parseFile()
     }
 
     /// Parses `text` as if it were the file `path`.
-    public static func parse(text: String, path: String) throws(ScriptError) -> Script {
+    package static func parse(text: String, path: String) throws(ScriptError) -> Script {
         var parser = ScriptParser(path: path)
         return try parser.parse(text: text)
     }

@@ -3,23 +3,23 @@ import ISO7816
 import VirtualReader
 
 /// Runs scripts over any ``TestChannel`` and turns them into verdicts.
-public struct ScriptRunner {
-    public struct Options: Sendable {
+package struct ScriptRunner {
+    package struct Options: Sendable {
         /// Profiles that apply (cases with another profile are "not applicable").
-        public var profiles: Set<String> = []
+        package var profiles: Set<String> = []
         /// Allow cases that can consume PIN tries on a real card.
-        public var allowDestructive = false
-        public init() {}
+        package var allowDestructive = false
+        package init() {}
     }
 
-    public var options: Options
+    package var options: Options
     /// Called after each case (live console view).
-    public var onCaseFinished: ((CaseResult) -> Void)?
+    package var onCaseFinished: ((CaseResult) -> Void)?
 
-    public init(options: Options = Options()) { self.options = options }
+    package init(options: Options = Options()) { self.options = options }
 
     /// Runs every case of every script on `channel`.
-    public func run<C: TestChannel>(_ scripts: [Script], on channel: inout C) -> [CaseResult] {
+    package func run<C: TestChannel>(_ scripts: [Script], on channel: inout C) -> [CaseResult] {
         var results: [CaseResult] = []
         for script in scripts {
             for testCase in script.cases {

@@ -2,9 +2,9 @@ import Foundation
 
 /// A suite: every `*.apdu` script under one or more directories, in name order. Scripts under an
 /// `include/` directory are pieces other scripts include, not scripts of their own.
-public enum Suite {
+package enum Suite {
     /// The script files of the suites in `directories`.
-    public static func scripts(in directories: [String]) throws(SuiteError) -> [String] {
+    package static func scripts(in directories: [String]) throws(SuiteError) -> [String] {
         var files: [String] = []
         for directory in directories {
             var isDirectory: ObjCBool = false
@@ -21,17 +21,17 @@ public enum Suite {
     }
 
     /// The parsed scripts of the suites in `directories`.
-    public static func load(_ directories: [String]) throws -> [Script] {
+    package static func load(_ directories: [String]) throws -> [Script] {
         try scripts(in: directories).map { path throws(ScriptError) in try ScriptParser.parse(path: path) }
     }
 }
 
 /// Why a suite cannot be run.
-public enum SuiteError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum SuiteError: Error, Hashable, Sendable, CustomStringConvertible {
     case notADirectory(String)
     case empty([String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notADirectory(let path): return "\(path): not a directory (a suite is a directory of *.apdu scripts)"
         case .empty(let directories): return "no *.apdu scripts under \(directories.joined(separator: ", "))"

@@ -4,51 +4,51 @@ import VirtualReader
 
 /// Records every power event and exchange of the channel it wraps as trace lines (the
 /// simulator's JSON-lines format, so either can be replayed).
-public final class RecordingChannel<Base: TestChannel>: TestChannel {
+package final class RecordingChannel<Base: TestChannel>: TestChannel {
     var base: Base
     let writer: TraceWriter
-    public var name: String { base.name + " (recording)" }
-    public var isRealCard: Bool { base.isRealCard }
+    package var name: String { base.name + " (recording)" }
+    package var isRealCard: Bool { base.isRealCard }
 
     /// Starts a new trace at `path` (an existing file is replaced).
-    public init(_ base: Base, to path: String) throws {
+    package init(_ base: Base, to path: String) throws {
         self.base = base
         guard FileManager.default.createFile(atPath: path, contents: nil) else { throw ReplayError.unreadable(path) }
         self.writer = try TraceWriter(path: path)
     }
 
-    public func powerOn() throws -> [UInt8] {
+    package func powerOn() throws -> [UInt8] {
         let atr = try base.powerOn()
         writer.record(slot: 0, .powerOn, atr: atr)
         return atr
     }
 
-    public func reset() throws -> [UInt8] {
+    package func reset() throws -> [UInt8] {
         let atr = try base.reset()
         writer.record(slot: 0, .reset, atr: atr)
         return atr
     }
 
-    public func powerOff() throws {
+    package func powerOff() throws {
         try base.powerOff()
         writer.record(slot: 0, .powerOff)
     }
 
-    public func transmit(_ command: [UInt8]) throws -> [UInt8] {
+    package func transmit(_ command: [UInt8]) throws -> [UInt8] {
         let started = ContinuousClock.now
         let response = try base.transmit(command)
         writer.record(slot: 0, .transmit, command: command, response: response, duration: ContinuousClock.now - started)
         return response
     }
 
-    public func restoreIssuedState() throws -> Bool { try base.restoreIssuedState() }
+    package func restoreIssuedState() throws -> Bool { try base.restoreIssuedState() }
 }
 
 /// A card answering from a recorded trace: a client (or a script) can be tested against a card
 /// recorded once, e.g. a real one. `strict` expects the commands in recorded order; `skipping`
 /// moves forward to the next recorded exchange with the same command.
-public final class ReplayChannel: TestChannel {
-    public enum Mode: String, Sendable, CaseIterable { case strict, skipping }
+package final class ReplayChannel: TestChannel {
+    package enum Mode: String, Sendable, CaseIterable { case strict, skipping }
 
     struct Exchange {
         var command: [UInt8]
@@ -58,11 +58,11 @@ public final class ReplayChannel: TestChannel {
     let atr: [UInt8]
     let mode: Mode
     var position = 0
-    public let name: String
-    public var isRealCard: Bool { false }
+    package let name: String
+    package var isRealCard: Bool { false }
 
     /// Loads `path`; with several slots in a simulator trace, `slot` picks one (default: the first).
-    public init(path: String, mode: Mode, slot: Int? = nil) throws(ReplayError) {
+    package init(path: String, mode: Mode, slot: Int? = nil) throws(ReplayError) {
         let events: [TraceEvent]
         do { events = try TraceFile.read(path) } catch { throw .trace(error) }
         let chosen = slot ?? events.first?.slot ?? 0
@@ -79,12 +79,12 @@ public final class ReplayChannel: TestChannel {
         name = "replay \(URL(fileURLWithPath: path).lastPathComponent) (\(mode.rawValue))"
     }
 
-    public func powerOn() -> [UInt8] { atr }
-    public func reset() -> [UInt8] { atr }
-    public func powerOff() {}
-    public func restoreIssuedState() -> Bool { false }
+    package func powerOn() -> [UInt8] { atr }
+    package func reset() -> [UInt8] { atr }
+    package func powerOff() {}
+    package func restoreIssuedState() -> Bool { false }
 
-    public func transmit(_ command: [UInt8]) throws -> [UInt8] {
+    package func transmit(_ command: [UInt8]) throws -> [UInt8] {
         switch mode {
         case .strict:
             guard position < exchanges.count else { throw ReplayError.exhausted(command: Hex.encode(command)) }
@@ -105,14 +105,14 @@ public final class ReplayChannel: TestChannel {
 }
 
 /// Problems with a replayed trace.
-public enum ReplayError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum ReplayError: Error, Hashable, Sendable, CustomStringConvertible {
     case unreadable(String)
     case trace(TraceFileError)
     case empty(String)
     case mismatch(index: Int, recorded: String, sent: String)
     case exhausted(command: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreadable(let path): return "\(path): cannot read the trace"
         case .trace(let error): return error.description

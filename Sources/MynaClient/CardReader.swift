@@ -8,21 +8,21 @@ import X509
 /// The reference client behind `mynasim read`: reads what a card offers over any `CardChannel`
 /// (in-process or PC/SC), without consuming a try unless it was given a credential, and never
 /// sends one to a blocked credential or when a single try is left unless forced.
-public struct CardReader<Channel: CardChannel> {
-    public var channel: Channel
-    public var anchors: TrustAnchors?
+package struct CardReader<Channel: CardChannel> {
+    package var channel: Channel
+    package var anchors: TrustAnchors?
 
-    public init(channel: Channel, anchors: TrustAnchors?) {
+    package init(channel: Channel, anchors: TrustAnchors?) {
         self.channel = channel
         self.anchors = anchors
     }
 
     /// Why reading stopped.
-    public enum ReadError: Error, CustomStringConvertible {
+    package enum ReadError: Error, CustomStringConvertible {
         case status(String, StatusWord)
         case refused(String, RetryRefusal)
         case file(String, FileReadError)
-        public var description: String {
+        package var description: String {
             switch self {
             case .status(let what, let sw): return "\(what): the card answered \(sw) (\(sw.meaning))"
             case .refused(let what, .lastTry):
@@ -72,7 +72,7 @@ public struct CardReader<Channel: CardChannel> {
         guard response.status.isSuccess else { throw ReadError.status("VERIFY \(credential.label)", response.status) }
     }
 
-    public mutating func read(_ credentials: ReadCredentials) throws -> CardReport {
+    package mutating func read(_ credentials: ReadCredentials) throws -> CardReport {
         var report = CardReport(atr: Hex.encode(try channel.powerOn()))
         try readJPKI(credentials, &report)
         try readText(credentials, &report)
@@ -317,14 +317,14 @@ public struct CardReader<Channel: CardChannel> {
 }
 
 /// Credentials the user gave to `CardReader` (ASCII); nil ones are not used.
-public struct ReadCredentials: Sendable {
-    public var textPIN: String?
-    public var verificationNumberA: String?
-    public var verificationNumberB: String?
-    public var signPassword: String?
+package struct ReadCredentials: Sendable {
+    package var textPIN: String?
+    package var verificationNumberA: String?
+    package var verificationNumberB: String?
+    package var signPassword: String?
     /// The visual AP's birth-date key (Japanese-era YYMMDD), to read its age record.
-    public var birthDateKey: String?
+    package var birthDateKey: String?
     /// Send a credential even when only one try is left.
-    public var force = false
-    public init() {}
+    package var force = false
+    package init() {}
 }

@@ -9,76 +9,76 @@ import X509
 import _CryptoExtras
 
 /// What `mynasim read` found on a card, and what it could verify.
-public struct CardReport: Codable, Sendable {
-    public var atr: String
-    public var tokenLabel: String?
-    public var triesLeft: [String: Int] = [:]
-    public var certificates: [CertificateSummary] = []
-    public var myNumber: String?
-    public var attributes: Attributes?
-    public var commonRecord: CommonRecord?
-    public var cardFace: CardFace?
+package struct CardReport: Codable, Sendable {
+    package var atr: String
+    package var tokenLabel: String?
+    package var triesLeft: [String: Int] = [:]
+    package var certificates: [CertificateSummary] = []
+    package var myNumber: String?
+    package var attributes: Attributes?
+    package var commonRecord: CommonRecord?
+    package var cardFace: CardFace?
     /// Every check with its outcome, e.g. "auth certificate signed by the auth CA".
-    public var checks: [Check] = []
-    public var notes: [String] = []
+    package var checks: [Check] = []
+    package var notes: [String] = []
 
-    public struct CertificateSummary: Codable, Sendable {
-        public var ef: String
-        public var role: String
-        public var subject: String
-        public var issuer: String
-        public var notValidAfter: String
-        public var der: String
+    package struct CertificateSummary: Codable, Sendable {
+        package var ef: String
+        package var role: String
+        package var subject: String
+        package var issuer: String
+        package var notValidAfter: String
+        package var der: String
     }
 
-    public struct Attributes: Codable, Sendable {
-        public var name: String
-        public var address: String
-        public var birthDate: String
-        public var sex: String
+    package struct Attributes: Codable, Sendable {
+        package var name: String
+        package var address: String
+        package var birthDate: String
+        package var sex: String
     }
 
     /// The visual AP's card face (券面事項確認AP EF 0002, and EF 0001/0005 when opened).
-    public struct CardFace: Codable, Sendable {
-        public var birthDate: String
-        public var sex: String
-        public var expiry: String
+    package struct CardFace: Codable, Sendable {
+        package var birthDate: String
+        package var sex: String
+        package var expiry: String
         /// The images' formats and sizes, e.g. "JP2 4442 bytes".
-        public var images: [String: String]
+        package var images: [String: String]
         /// The images themselves (not in JSON; `--images DIR` writes them).
-        public var imageFiles: [String: [UInt8]] = [:]
+        package var imageFiles: [String: [UInt8]] = [:]
         /// EF 0001's birth date (read with the birth-date key).
-        public var ageRecordBirthDate: String?
+        package var ageRecordBirthDate: String?
 
         enum CodingKeys: String, CodingKey { case birthDate, sex, expiry, images, ageRecordBirthDate }
     }
 
-    public struct CommonRecord: Codable, Sendable {
-        public var serialNumber: String
-        public var municipalityCode: String
-        public var expiry: String
+    package struct CommonRecord: Codable, Sendable {
+        package var serialNumber: String
+        package var municipalityCode: String
+        package var expiry: String
     }
 
-    public struct Check: Codable, Sendable {
-        public var what: String
-        public var passed: Bool
+    package struct Check: Codable, Sendable {
+        package var what: String
+        package var passed: Bool
     }
 
     /// True when something was checked and every check passed.
-    public var allVerified: Bool { !checks.isEmpty && checks.allSatisfy(\.passed) }
+    package var allVerified: Bool { !checks.isEmpty && checks.allSatisfy(\.passed) }
 }
 
 /// Trust anchors for verification: the persona set's test roots, or production roots.
-public struct TrustAnchors: Sendable {
-    public var authCA: Certificate?
-    public var signCA: Certificate?
+package struct TrustAnchors: Sendable {
+    package var authCA: Certificate?
+    package var signCA: Certificate?
     /// Public keys of the card-verifiable roots (券面 APs), by their 16-byte key id.
-    public var cvRoots: [[UInt8]: RSAPublicKey]
-    public var source: String
+    package var cvRoots: [[UInt8]: RSAPublicKey]
+    package var source: String
 
     /// Loads `auth-ca.pem`, `sign-ca.pem` and the CV roots' public keys (`cv-root.pub.pem`,
     /// `cv-visual-root.pub.pem`) from a directory; each is optional.
-    public init(directory: URL) throws {
+    package init(directory: URL) throws {
         func certificate(_ name: String) throws -> Certificate? {
             let url = directory.appendingPathComponent(name)
             guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }

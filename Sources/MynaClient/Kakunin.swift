@@ -15,20 +15,20 @@ import QualificationAPI
 /// its header, and for the PIN method read the retry counter, verify the 4-digit PIN (0018) and
 /// sign the service's challenge with the authentication key (0017). It never reads the My Number
 /// and never touches the signature side; it ends by re-selecting the AP (clearing the PIN state).
-public struct KakuninCardSession<Channel: CardChannel> {
-    public var channel: Channel
+package struct KakuninCardSession<Channel: CardChannel> {
+    package var channel: Channel
 
-    public init(channel: Channel) { self.channel = channel }
+    package init(channel: Channel) { self.channel = channel }
 
     /// Why the card part stopped.
-    public enum CardError: Error, CustomStringConvertible, Sendable {
+    package enum CardError: Error, CustomStringConvertible, Sendable {
         case status(String, StatusWord)
         case hostile(String)
         case blocked
         case lastTry
         case wrongPIN(triesLeft: Int)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .status(let what, let sw): return "\(what): the card answered \(sw) (\(sw.meaning))"
             case .hostile(let what): return "the card's answer makes no sense: \(what)"
@@ -40,7 +40,7 @@ public struct KakuninCardSession<Channel: CardChannel> {
             }
         }
 
-        public init(_ refusal: RetryRefusal) { self = refusal == .blocked ? .blocked : .lastTry }
+        package init(_ refusal: RetryRefusal) { self = refusal == .blocked ? .blocked : .lastTry }
     }
 
     mutating func send(_ command: CommandAPDU, _ what: String) throws -> ResponseAPDU {
@@ -55,14 +55,14 @@ public struct KakuninCardSession<Channel: CardChannel> {
     }
 
     /// Powers the card and selects the JPKI AP by its full AID.
-    public mutating func start() throws {
+    package mutating func start() throws {
         _ = try channel.powerOn()
         let r = try send(.select(application: JPKIApplication.aid), "SELECT JPKI AP")
         guard r.status.isSuccess else { throw CardError.status("SELECT JPKI AP (is this a My Number card?)", r.status) }
     }
 
     /// The authentication certificate (EF 000A), read by its DER header.
-    public mutating func authenticationCertificate() throws -> [UInt8] {
+    package mutating func authenticationCertificate() throws -> [UInt8] {
         try select(file: JPKIApplication.File.authCertificate)
         do {
             return try TransparentFileReader(limit: 4096).read { try send($0, "READ BINARY \(JPKIApplication.File.authCertificate.hex)") }
@@ -75,7 +75,7 @@ public struct KakuninCardSession<Channel: CardChannel> {
     }
 
     /// The authentication PIN's retry counter, without using a try.
-    public mutating func pinCounter() throws -> RetryCounter {
+    package mutating func pinCounter() throws -> RetryCounter {
         let counter = try channel.retryCounter(p2: JPKIApplication.authPIN.verifyP2)
         if case .noCounter(let status) = counter { throw CardError.status("VERIFY (retry query)", status) }
         return counter
@@ -83,7 +83,7 @@ public struct KakuninCardSession<Channel: CardChannel> {
 
     /// Verifies the PIN (refusing on a blocked card, and on the last try unless confirmed) and
     /// signs SHA-256(`challenge`) with the authentication key.
-    public mutating func signChallenge(_ challenge: [UInt8], pin: String, counter: RetryCounter, confirmedLastTry: Bool) throws -> [UInt8] {
+    package mutating func signChallenge(_ challenge: [UInt8], pin: String, counter: RetryCounter, confirmedLastTry: Bool) throws -> [UInt8] {
         if let refusal = counter.refusal(confirmedLastTry: confirmedLastTry) { throw CardError(refusal) }
         let verify = try send(.verify(p2: JPKIApplication.authPIN.verifyP2, value: Array(pin.utf8)), "VERIFY")
         switch RetryCounter(queryStatus: verify.status) {
@@ -99,24 +99,24 @@ public struct KakuninCardSession<Channel: CardChannel> {
     }
 
     /// Clears the PIN state: re-selects the AP, then resets the card.
-    public mutating func finish() {
+    package mutating func finish() {
         _ = try? channel.transmit(.select(application: JPKIApplication.aid))
         _ = try? channel.reset()
     }
 }
 
 /// The qualification service's HTTP API, for terminals.
-public struct QualificationServiceClient: Sendable {
-    public var baseURL: URL
-    public var token: String?
+package struct QualificationServiceClient: Sendable {
+    package var baseURL: URL
+    package var token: String?
 
-    public init(baseURL: URL) { self.baseURL = baseURL }
+    package init(baseURL: URL) { self.baseURL = baseURL }
 
     /// Why a request failed: the service's message, or the transport's.
-    public struct ServiceError: Error, CustomStringConvertible, Sendable {
-        public var status: Int
-        public var message: String
-        public var description: String { status == 0 ? message : "the service answered \(status): \(message)" }
+    package struct ServiceError: Error, CustomStringConvertible, Sendable {
+        package var status: Int
+        package var message: String
+        package var description: String { status == 0 ? message : "the service answered \(status): \(message)" }
     }
 
     func call<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, _ body: Body?, headers: [String: String] = [:])
@@ -141,12 +141,12 @@ public struct QualificationServiceClient: Sendable {
         return try JSONDecoder().decode(Answer.self, from: data)
     }
 
-    public mutating func login(terminal: Int64, password: String) async throws {
+    package mutating func login(terminal: Int64, password: String) async throws {
         let answer: LoginResponse = try await call("POST", "api/login", LoginRequest(terminalId: terminal, password: password))
         token = answer.token
     }
 
-    public mutating func useAPIKey(_ key: String) {
+    package mutating func useAPIKey(_ key: String) {
         token = nil
         apiKey = key
     }
@@ -154,16 +154,16 @@ public struct QualificationServiceClient: Sendable {
 
     var authHeaders: [String: String] { apiKey.map { ["X-API-Key": $0] } ?? [:] }
 
-    public func challenge() async throws -> [UInt8] {
+    package func challenge() async throws -> [UInt8] {
         let answer: ChallengeResponse = try await call("POST", "api/challenges", Optional<LoginRequest>.none, headers: authHeaders)
         return Array(Data(base64Encoded: answer.challenge) ?? Data())
     }
 
-    public func check(_ request: QualificationRequest) async throws -> QualificationResponse {
+    package func check(_ request: QualificationRequest) async throws -> QualificationResponse {
         try await call("POST", "api/qualifications", request, headers: authHeaders)
     }
 
-    public func register(name: String, password: String, adminToken: String) async throws -> TerminalCreated {
+    package func register(name: String, password: String, adminToken: String) async throws -> TerminalCreated {
         try await call(
             "POST", "api/terminals", TerminalRegistration(name: name, password: password), headers: ["X-Admin-Token": adminToken])
     }

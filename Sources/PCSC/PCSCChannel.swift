@@ -4,14 +4,14 @@ import ISO7816
 
 /// A card in a PC/SC reader (a real one or ours), reached through pcscd with libpcsclite.
 /// `PCSCLITE_CSOCK_NAME` selects a private pcscd, as `mynasim sandbox` sets it.
-public final class PCSCChannel: CardChannel {
+package final class PCSCChannel: CardChannel {
     private var context: SCARDCONTEXT = 0
     private var card: SCARDHANDLE = 0
     private var activeProtocol: DWORD = 0
-    public let readerName: String
+    package let readerName: String
 
     /// Connects to the reader whose name is `reader`, contains it, or has that index.
-    public init(reader: String) throws(PCSCError) {
+    package init(reader: String) throws(PCSCError) {
         var context: SCARDCONTEXT = 0
         try Self.check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context), "SCardEstablishContext")
         self.context = context
@@ -39,7 +39,7 @@ public final class PCSCChannel: CardChannel {
 
     /// Waits until a card is in the reader (SCardGetStatusChange, no polling); false after
     /// `milliseconds` without one.
-    public func waitForCard(milliseconds: Int) throws(PCSCError) -> Bool {
+    package func waitForCard(milliseconds: Int) throws(PCSCError) -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(milliseconds)
         let name = strdup(readerName)
         defer { free(name) }
@@ -59,7 +59,7 @@ public final class PCSCChannel: CardChannel {
     }
 
     /// The names of the readers pcscd knows.
-    public static func listReaders() throws(PCSCError) -> [String] {
+    package static func listReaders() throws(PCSCError) -> [String] {
         var context: SCARDCONTEXT = 0
         try check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context), "SCardEstablishContext")
         defer { SCardReleaseContext(context) }
@@ -76,7 +76,7 @@ public final class PCSCChannel: CardChannel {
         return buffer.split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     }
 
-    public func powerOn() throws -> [UInt8] {
+    package func powerOn() throws -> [UInt8] {
         if card != 0 { return try reset() }
         var handle: SCARDHANDLE = 0
         try check(
@@ -87,7 +87,7 @@ public final class PCSCChannel: CardChannel {
         return try atr()
     }
 
-    public func reset() throws -> [UInt8] {
+    package func reset() throws -> [UInt8] {
         guard card != 0 else { return try powerOn() }
         try check(
             SCardReconnect(
@@ -96,14 +96,14 @@ public final class PCSCChannel: CardChannel {
         return try atr()
     }
 
-    public func powerOff() throws {
+    package func powerOff() throws {
         guard card != 0 else { return }
         try Self.check(SCardDisconnect(card, DWORD(SCARD_UNPOWER_CARD)), "SCardDisconnect")
         card = 0
     }
 
     /// Disconnects leaving the card powered (the normal end of a session).
-    public func disconnect(reset: Bool = true) {
+    package func disconnect(reset: Bool = true) {
         guard card != 0 else { return }
         SCardDisconnect(card, DWORD(reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD))
         card = 0
@@ -119,7 +119,7 @@ public final class PCSCChannel: CardChannel {
         return Array(atr.prefix(Int(atrLength)))
     }
 
-    public func transmit(_ command: [UInt8]) throws -> [UInt8] {
+    package func transmit(_ command: [UInt8]) throws -> [UInt8] {
         if card == 0 { _ = try powerOn() }
         var response = [UInt8](repeating: 0, count: 65_538)
         var responseLength = DWORD(response.count)
@@ -138,11 +138,11 @@ public final class PCSCChannel: CardChannel {
 }
 
 /// PC/SC failures, with pcsc-lite's own text.
-public enum PCSCError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum PCSCError: Error, Hashable, Sendable, CustomStringConvertible {
     case call(String, code: UInt32, message: String)
     case noSuchReader(String, available: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .call(let function, let code, let message):
             return "\(function) failed: \(message) (0x\(String(code, radix: 16, uppercase: true)))"

@@ -2,73 +2,73 @@
 /// clients. The wire contract is `QualificationAPI.openAPIDocument` (served at `/openapi.yaml`).
 
 /// `POST /api/terminals` (header `X-Admin-Token`): register a terminal with a password.
-public struct TerminalRegistration: Codable, Sendable {
-    public var name: String
-    public var password: String
-    public init(name: String, password: String) {
+package struct TerminalRegistration: Codable, Sendable {
+    package var name: String
+    package var password: String
+    package init(name: String, password: String) {
         self.name = name
         self.password = password
     }
 }
 
 /// A registered terminal: its id and an API key (shown once).
-public struct TerminalCreated: Codable, Sendable {
-    public var terminalId: Int64
-    public var apiKey: String
-    public init(terminalId: Int64, apiKey: String) {
+package struct TerminalCreated: Codable, Sendable {
+    package var terminalId: Int64
+    package var apiKey: String
+    package init(terminalId: Int64, apiKey: String) {
         self.terminalId = terminalId
         self.apiKey = apiKey
     }
 }
 
 /// `POST /api/login`: a terminal logs in with its password.
-public struct LoginRequest: Codable, Sendable {
-    public var terminalId: Int64
-    public var password: String
-    public init(terminalId: Int64, password: String) {
+package struct LoginRequest: Codable, Sendable {
+    package var terminalId: Int64
+    package var password: String
+    package init(terminalId: Int64, password: String) {
         self.terminalId = terminalId
         self.password = password
     }
 }
 
 /// A bearer token for `Authorization: Bearer …`, valid until `expiresAt` (ISO 8601).
-public struct LoginResponse: Codable, Sendable {
-    public var token: String
-    public var expiresAt: String
-    public init(token: String, expiresAt: String) {
+package struct LoginResponse: Codable, Sendable {
+    package var token: String
+    package var expiresAt: String
+    package init(token: String, expiresAt: String) {
         self.token = token
         self.expiresAt = expiresAt
     }
 }
 
 /// `POST /api/challenges`: 32 random bytes (base64) for the PIN method, single use.
-public struct ChallengeResponse: Codable, Sendable {
-    public var challenge: String
-    public var expiresAt: String
-    public init(challenge: String, expiresAt: String) {
+package struct ChallengeResponse: Codable, Sendable {
+    package var challenge: String
+    package var expiresAt: String
+    package init(challenge: String, expiresAt: String) {
         self.challenge = challenge
         self.expiresAt = expiresAt
     }
 }
 
 /// How the patient's identity was confirmed.
-public enum IdentityMethod: String, Codable, Sendable, CaseIterable {
+package enum IdentityMethod: String, Codable, Sendable, CaseIterable {
     /// 目視: staff compared the card photo with the patient.
     case visual
     /// 暗証番号: the patient entered the 4-digit PIN; the card signed the challenge.
     case pin
 
-    public var japanese: String { self == .visual ? "目視確認" : "暗証番号" }
+    package var japanese: String { self == .visual ? "目視確認" : "暗証番号" }
 }
 
 /// `POST /api/qualifications`: the authentication certificate (base64 DER), the method, and for
 /// the PIN method the challenge and the card's signature over it (sha256WithRSAEncryption, base64).
-public struct QualificationRequest: Codable, Sendable {
-    public var certificate: String
-    public var method: IdentityMethod
-    public var challenge: String?
-    public var signature: String?
-    public init(certificate: String, method: IdentityMethod, challenge: String? = nil, signature: String? = nil) {
+package struct QualificationRequest: Codable, Sendable {
+    package var certificate: String
+    package var method: IdentityMethod
+    package var challenge: String?
+    package var signature: String?
+    package init(certificate: String, method: IdentityMethod, challenge: String? = nil, signature: String? = nil) {
         self.certificate = certificate
         self.method = method
         self.challenge = challenge
@@ -77,7 +77,7 @@ public struct QualificationRequest: Codable, Sendable {
 }
 
 /// The outcome of a check.
-public enum QualificationResult: String, Codable, Sendable, CaseIterable {
+package enum QualificationResult: String, Codable, Sendable, CaseIterable {
     case qualified
     /// The person is known but holds no valid qualification (lost, not yet valid, none).
     case noQualification = "no-qualification"
@@ -87,7 +87,7 @@ public enum QualificationResult: String, Codable, Sendable, CaseIterable {
     case unknownCard = "unknown-card"
 
     /// As the result screen says it.
-    public var japanese: String {
+    package var japanese: String {
         switch self {
         case .qualified: return "資格あり"
         case .noQualification: return "資格なし"
@@ -99,12 +99,12 @@ public enum QualificationResult: String, Codable, Sendable, CaseIterable {
 }
 
 /// The person as the insurer knows them.
-public struct PersonInfo: Codable, Sendable, Hashable {
-    public var name: String
-    public var kana: String
-    public var birthDate: String
-    public var sex: String
-    public init(name: String, kana: String, birthDate: String, sex: String) {
+package struct PersonInfo: Codable, Sendable, Hashable {
+    package var name: String
+    package var kana: String
+    package var birthDate: String
+    package var sex: String
+    package init(name: String, kana: String, birthDate: String, sex: String) {
         self.name = name
         self.kana = kana
         self.birthDate = birthDate
@@ -113,19 +113,19 @@ public struct PersonInfo: Codable, Sendable, Hashable {
 }
 
 /// The qualification record (資格情報).
-public struct QualificationRecord: Codable, Sendable, Hashable {
-    public var insurerNumber: String
-    public var insurerName: String
-    public var symbol: String
-    public var number: String
-    public var branch: String
+package struct QualificationRecord: Codable, Sendable, Hashable {
+    package var insurerNumber: String
+    package var insurerName: String
+    package var symbol: String
+    package var number: String
+    package var branch: String
     /// `insured` (本人) or `dependant` (家族).
-    public var relationship: String
-    public var copayRatio: Int
-    public var validFrom: String
-    public var validTo: String?
-    public var limitCategory: String?
-    public init(
+    package var relationship: String
+    package var copayRatio: Int
+    package var validFrom: String
+    package var validTo: String?
+    package var limitCategory: String?
+    package init(
         insurerNumber: String, insurerName: String, symbol: String, number: String, branch: String, relationship: String,
         copayRatio: Int, validFrom: String, validTo: String?, limitCategory: String?
     ) {
@@ -143,16 +143,16 @@ public struct QualificationRecord: Codable, Sendable, Hashable {
 }
 
 /// The answer to a qualification request.
-public struct QualificationResponse: Codable, Sendable {
-    public var checkId: Int64
-    public var result: QualificationResult
-    public var message: String
-    public var method: IdentityMethod
-    public var checkedAt: String
-    public var person: PersonInfo?
+package struct QualificationResponse: Codable, Sendable {
+    package var checkId: Int64
+    package var result: QualificationResult
+    package var message: String
+    package var method: IdentityMethod
+    package var checkedAt: String
+    package var person: PersonInfo?
     /// The record (also the lost one, for `no-qualification`, when there is one).
-    public var qualification: QualificationRecord?
-    public init(
+    package var qualification: QualificationRecord?
+    package init(
         checkId: Int64, result: QualificationResult, message: String, method: IdentityMethod, checkedAt: String,
         person: PersonInfo?, qualification: QualificationRecord?
     ) {
@@ -167,14 +167,14 @@ public struct QualificationResponse: Codable, Sendable {
 }
 
 /// `GET /api/checks`: recent checks, newest first.
-public struct CheckSummary: Codable, Sendable {
-    public var checkId: Int64
-    public var checkedAt: String
-    public var terminalId: Int64?
-    public var method: String?
-    public var result: String
-    public var name: String?
-    public init(checkId: Int64, checkedAt: String, terminalId: Int64?, method: String?, result: String, name: String?) {
+package struct CheckSummary: Codable, Sendable {
+    package var checkId: Int64
+    package var checkedAt: String
+    package var terminalId: Int64?
+    package var method: String?
+    package var result: String
+    package var name: String?
+    package init(checkId: Int64, checkedAt: String, terminalId: Int64?, method: String?, result: String, name: String?) {
         self.checkId = checkId
         self.checkedAt = checkedAt
         self.terminalId = terminalId
@@ -185,13 +185,13 @@ public struct CheckSummary: Codable, Sendable {
 }
 
 /// The list `GET /api/checks` answers.
-public struct CheckList: Codable, Sendable {
-    public var checks: [CheckSummary]
-    public init(checks: [CheckSummary]) { self.checks = checks }
+package struct CheckList: Codable, Sendable {
+    package var checks: [CheckSummary]
+    package init(checks: [CheckSummary]) { self.checks = checks }
 }
 
 /// Every error body: `{"error": {"message": "…"}}` with a 4xx status.
-public struct ErrorBody: Codable, Sendable {
-    public struct Detail: Codable, Sendable { public var message: String }
-    public var error: Detail
+package struct ErrorBody: Codable, Sendable {
+    package struct Detail: Codable, Sendable { package var message: String }
+    package var error: Detail
 }

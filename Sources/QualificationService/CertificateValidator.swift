@@ -8,15 +8,15 @@ import _CryptoExtras
 /// Checks an authentication certificate the way the qualification service must: issued by the
 /// (test) JPKI authentication CA, inside its validity period, not on the CA's revocation list, and
 /// for the PIN method, that the card's key signed the service's challenge.
-public struct CertificateValidator: Sendable {
-    public let authCA: Certificate
+package struct CertificateValidator: Sendable {
+    package let authCA: Certificate
     /// Serial numbers (DER INTEGER content, hex) on the CA's CRL.
-    public let revokedSerials: Set<String>
+    package let revokedSerials: Set<String>
 
     /// Why a certificate or CRL was refused.
-    public enum Problem: Error, CustomStringConvertible, Sendable {
+    package enum Problem: Error, CustomStringConvertible, Sendable {
         case badCRL(String)
-        public var description: String {
+        package var description: String {
             switch self {
             case .badCRL(let message): return "revocation list: \(message)"
             }
@@ -24,7 +24,7 @@ public struct CertificateValidator: Sendable {
     }
 
     /// Loads the CA and, if given, its CRL (PEM or DER), whose signature must verify under the CA.
-    public init(authCA: Certificate, crl: [UInt8]?) throws(Problem) {
+    package init(authCA: Certificate, crl: [UInt8]?) throws(Problem) {
         self.authCA = authCA
         guard let crl else {
             revokedSerials = []
@@ -75,23 +75,23 @@ public struct CertificateValidator: Sendable {
 
     /// The serial number as the store and the CRL write it: hex without leading zero bytes (a DER
     /// INTEGER carries a 00 before a first byte ≥ 80; swift-certificates' serial does not).
-    public static func serial(_ certificate: Certificate) -> String { normalizedSerial(Array(certificate.serialNumber.bytes)) }
+    package static func serial(_ certificate: Certificate) -> String { normalizedSerial(Array(certificate.serialNumber.bytes)) }
 
     static func normalizedSerial(_ bytes: [UInt8]) -> String { Hex.encode(Array(bytes.drop { $0 == 0 })) }
 
-    public func isIssuedByCA(_ certificate: Certificate) -> Bool {
+    package func isIssuedByCA(_ certificate: Certificate) -> Bool {
         certificate.issuer == authCA.subject && authCA.publicKey.isValidSignature(certificate.signature, for: certificate)
     }
 
-    public func isRevoked(_ certificate: Certificate) -> Bool { revokedSerials.contains(Self.serial(certificate)) }
+    package func isRevoked(_ certificate: Certificate) -> Bool { revokedSerials.contains(Self.serial(certificate)) }
 
-    public func isValid(_ certificate: Certificate, at now: Date) -> Bool {
+    package func isValid(_ certificate: Certificate, at now: Date) -> Bool {
         certificate.notValidBefore <= now && now <= certificate.notValidAfter
     }
 
     /// Whether `signature` is sha256WithRSAEncryption over `challenge` by the certificate's key
     /// (what the card's key 0017 makes of the challenge's SHA-256 DigestInfo).
-    public func isValidChallengeSignature(_ signature: [UInt8], challenge: [UInt8], certificate: Certificate) -> Bool {
+    package func isValidChallengeSignature(_ signature: [UInt8], challenge: [UInt8], certificate: Certificate) -> Bool {
         guard let key = try? _RSA.Signing.PublicKey(derRepresentation: Array(certificate.publicKey.subjectPublicKeyInfoBytes)) else {
             return false
         }
@@ -102,7 +102,7 @@ public struct CertificateValidator: Sendable {
 
 extension CertificateValidator {
     /// The validator of a test PKI directory: its `auth-ca.pem` and, when present, `auth-ca.crl.pem`.
-    public init(pkiDirectory directory: URL) throws(SetupError) {
+    package init(pkiDirectory directory: URL) throws(SetupError) {
         let caURL = directory.appendingPathComponent("auth-ca.pem")
         guard let text = try? String(contentsOf: caURL, encoding: .utf8) else {
             throw .missing(caURL.path, "the authentication CA certificate (a persona set's test-pki/ has it; give --pki DIR)")
@@ -119,11 +119,11 @@ extension CertificateValidator {
 }
 
 /// Why the service cannot start: a file and what is wrong with it.
-public enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
     case missing(String, String)
     case invalid(String, String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .missing(let path, let what): return "\(path): missing: \(what)"
         case .invalid(let path, let problem): return "\(path): \(problem)"

@@ -1,7 +1,7 @@
 /// The service's OpenAPI 3.0 description, served at `GET /openapi.yaml` (and checked against the
 /// routes by the tests).
-public enum QualificationAPIDocument {
-    public static let yaml = """
+package enum QualificationAPIDocument {
+    package static let yaml = """
         openapi: 3.0.3
         info:
           title: mynasim mock qualification service (オンライン資格確認・資格確認限定型)

@@ -9,24 +9,24 @@ import X509
 /// challenge, and send the patient's authentication certificate (and, for the PIN method, the
 /// card's signature over the challenge); the service validates it and answers with the insurance
 /// qualification. Also serves its OpenAPI document and a staff console. Every request is audited.
-public struct QualificationService: Sendable {
-    public let store: QualificationStore
-    public let validator: CertificateValidator
+package struct QualificationService: Sendable {
+    package let store: QualificationStore
+    package let validator: CertificateValidator
     /// Required in `X-Admin-Token` to register terminals.
-    public let adminToken: String
+    package let adminToken: String
     /// The clock (tests move it).
-    public var now: @Sendable () -> Date = { Date() }
-    public var challengeLifetime: TimeInterval = 120
-    public var sessionLifetime: TimeInterval = 8 * 3600
+    package var now: @Sendable () -> Date = { Date() }
+    package var challengeLifetime: TimeInterval = 120
+    package var sessionLifetime: TimeInterval = 8 * 3600
 
-    public init(store: QualificationStore, validator: CertificateValidator, adminToken: String) {
+    package init(store: QualificationStore, validator: CertificateValidator, adminToken: String) {
         self.store = store
         self.validator = validator
         self.adminToken = adminToken
     }
 
     /// The HTTP routes.
-    public func router() -> Router<BasicRequestContext> {
+    package func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/api/terminals") { request, context in try await registerTerminal(request, context) }
         router.post("/api/login") { request, context in try await login(request, context) }

@@ -10,11 +10,11 @@ import QualificationAPI
 /// persona files, registered terminals, sessions, challenges, and the audit table of every request.
 /// Secrets (terminal passwords, API keys, session tokens) are stored only as salted SHA-256 digests;
 /// no PIN ever reaches the service.
-public final class QualificationStore: Sendable {
+package final class QualificationStore: Sendable {
     let database: DatabaseQueue
 
     /// Opens (or creates) the database at `path`; nil keeps it in memory.
-    public init(path: String?) throws {
+    package init(path: String?) throws {
         database = try path.map { try DatabaseQueue(path: $0) } ?? DatabaseQueue()
         // Write-ahead logging: one fsync per audited request instead of a rollback journal's several.
         if path != nil { try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") } }
@@ -83,7 +83,7 @@ public final class QualificationStore: Sendable {
     /// Seeds every persona directory under `directory` that has an insurance section (and the ones
     /// without, as people with no qualification); returns how many people were stored.
     @discardableResult
-    public func seed(personasIn directory: URL, skipping: Set<String> = []) throws -> Int {
+    package func seed(personasIn directory: URL, skipping: Set<String> = []) throws -> Int {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         var count = 0
         for name in names where !skipping.contains(name) {
@@ -99,7 +99,7 @@ public final class QualificationStore: Sendable {
     }
 
     /// Stores (or replaces) a person known by their authentication certificate's serial number.
-    public func store(_ persona: Persona, certificateSerial: String, label: String) throws {
+    package func store(_ persona: Persona, certificateSerial: String, label: String) throws {
         try database.write { db in
             try db.execute(sql: "DELETE FROM person WHERE certificate_serial = ?", arguments: [certificateSerial])
             try db.execute(
@@ -120,7 +120,7 @@ public final class QualificationStore: Sendable {
     }
 
     /// The person with this certificate serial, and their qualification record if any.
-    public func person(certificateSerial: String) throws -> (id: Int64, info: PersonInfo, record: QualificationRecord?)? {
+    package func person(certificateSerial: String) throws -> (id: Int64, info: PersonInfo, record: QualificationRecord?)? {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE certificate_serial = ?", arguments: [certificateSerial])
             else {
@@ -144,7 +144,7 @@ public final class QualificationStore: Sendable {
     static func randomHex(_ bytes: Int) -> String { Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255) }) }
 
     /// Registers a terminal; returns its id and API key (the key is not stored, only its digest).
-    public func registerTerminal(name: String, password: String, at now: Date) throws -> TerminalCreated {
+    package func registerTerminal(name: String, password: String, at now: Date) throws -> TerminalCreated {
         let salt = Self.randomHex(16)
         let apiKey = Self.randomHex(32)
         let id = try database.write { db in
@@ -157,7 +157,7 @@ public final class QualificationStore: Sendable {
     }
 
     /// A session token for a terminal whose password matches, valid for `lifetime` seconds.
-    public func login(terminal: Int64, password: String, at now: Date, lifetime: TimeInterval) throws -> LoginResponse? {
+    package func login(terminal: Int64, password: String, at now: Date, lifetime: TimeInterval) throws -> LoginResponse? {
         try database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT salt, password_hash FROM terminal WHERE id = ?", arguments: [terminal]) else {
                 return nil
@@ -175,7 +175,7 @@ public final class QualificationStore: Sendable {
     }
 
     /// The terminal a bearer token or API key belongs to.
-    public func terminal(token: String?, apiKey: String?, at now: Date) throws -> Int64? {
+    package func terminal(token: String?, apiKey: String?, at now: Date) throws -> Int64? {
         try database.read { db in
             if let token {
                 return try Int64.fetchOne(
@@ -189,7 +189,7 @@ public final class QualificationStore: Sendable {
         }
     }
 
-    public func issueChallenge(terminal: Int64, at now: Date) throws -> [UInt8] {
+    package func issueChallenge(terminal: Int64, at now: Date) throws -> [UInt8] {
         let value = (0..<32).map { _ in UInt8.random(in: 0...255) }
         try database.write { db in
             try db.execute(
@@ -200,9 +200,9 @@ public final class QualificationStore: Sendable {
     }
 
     /// Why a challenge cannot be used, or nil when it is good (it is then used up).
-    public enum ChallengeProblem: Sendable { case unknown, used, expired }
+    package enum ChallengeProblem: Sendable { case unknown, used, expired }
 
-    public func consumeChallenge(_ value: [UInt8], terminal: Int64, at now: Date, lifetime: TimeInterval) throws -> ChallengeProblem? {
+    package func consumeChallenge(_ value: [UInt8], terminal: Int64, at now: Date, lifetime: TimeInterval) throws -> ChallengeProblem? {
         try database.write { db in
             guard
                 let row = try Row.fetchOne(
@@ -219,21 +219,21 @@ public final class QualificationStore: Sendable {
     // MARK: Audit
 
     /// One audited request. Never holds a PIN (none reaches the service).
-    public struct AuditEntry: Sendable {
-        public var endpoint: String
-        public var status: Int
-        public var terminal: Int64?
-        public var method: String?
-        public var result: String?
-        public var certificateSerial: String?
-        public var personID: Int64?
+    package struct AuditEntry: Sendable {
+        package var endpoint: String
+        package var status: Int
+        package var terminal: Int64?
+        package var method: String?
+        package var result: String?
+        package var certificateSerial: String?
+        package var personID: Int64?
         /// A qualification check's answer; stored with the row's id as its `checkId`.
-        public var check: QualificationResponse?
+        package var check: QualificationResponse?
     }
 
     /// Writes one audit row (and a check's answer, numbered by the row) in one transaction.
     @discardableResult
-    public func audit(_ entry: AuditEntry, at now: Date) throws -> Int64 {
+    package func audit(_ entry: AuditEntry, at now: Date) throws -> Int64 {
         try database.write { db in
             try db.execute(
                 sql: """
@@ -258,7 +258,7 @@ public final class QualificationStore: Sendable {
     }
 
     /// Recent qualification checks, newest first.
-    public func recentChecks(limit: Int) throws -> [CheckSummary] {
+    package func recentChecks(limit: Int) throws -> [CheckSummary] {
         try database.read { db in
             try Row.fetchAll(
                 db,
@@ -276,14 +276,14 @@ public final class QualificationStore: Sendable {
     }
 
     /// The stored answer of one check.
-    public func check(_ id: Int64) throws -> QualificationResponse? {
+    package func check(_ id: Int64) throws -> QualificationResponse? {
         try database.read { db in
             try String.fetchOne(db, sql: "SELECT response FROM audit WHERE id = ? AND response IS NOT NULL", arguments: [id])
         }.flatMap { try? JSONDecoder().decode(QualificationResponse.self, from: Data($0.utf8)) }
     }
 
     /// Every audit row's columns, for tests and operators (`SELECT * FROM audit`).
-    public func auditRows() throws -> [[String: String]] {
+    package func auditRows() throws -> [[String: String]] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id").map { row in
                 Dictionary(

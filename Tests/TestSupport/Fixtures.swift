@@ -5,25 +5,25 @@ import MynaCard
 import MynaPersona
 
 /// Paths and copies of the shipped test vectors.
-public enum Fixtures {
+package enum Fixtures {
     /// The repository root (tests run from anywhere).
-    public static let repositoryRoot: URL = {
+    package static let repositoryRoot: URL = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url
     }()
 
-    public static let personas = repositoryRoot.appendingPathComponent("vectors/personas")
+    package static let personas = repositoryRoot.appendingPathComponent("vectors/personas")
 
     /// A fresh temporary directory.
-    public static func temporaryDirectory(_ label: String = "mynasim") -> URL {
+    package static func temporaryDirectory(_ label: String = "mynasim") -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
     /// A private copy of a shipped persona (without any state file), so a test may consume tries.
-    public static func copyOfPersona(_ name: String) throws -> URL {
+    package static func copyOfPersona(_ name: String) throws -> URL {
         let destination = temporaryDirectory(name).appendingPathComponent(name)
         try FileManager.default.copyItem(at: personas.appendingPathComponent(name), to: destination)
         for leftover in [PersonaDirectory.FileName.state, PersonaDirectory.FileName.lock] {
@@ -33,12 +33,12 @@ public enum Fixtures {
     }
 
     /// A shipped persona, loaded read-only.
-    public static func persona(_ name: String) throws -> PersonaDirectory {
+    package static func persona(_ name: String) throws -> PersonaDirectory {
         try PersonaDirectory(url: personas.appendingPathComponent(name))
     }
 
     /// A powered card of a shipped persona with in-memory state.
-    public static func card(_ name: String = "yamada-taro") throws -> VirtualCard {
+    package static func card(_ name: String = "yamada-taro") throws -> VirtualCard {
         var card = try VirtualCard(image: try persona(name).cardImage(), store: InMemoryCardStateStore())
         _ = card.powerOn()
         return card
@@ -48,21 +48,21 @@ public enum Fixtures {
 /// Shorthands for driving a card in tests.
 extension VirtualCard {
     /// Sends hex and returns the response as uppercase hex.
-    public mutating func send(_ hex: String) -> String {
+    package mutating func send(_ hex: String) -> String {
         Hex.encode(process(try! Hex.decode(hex)))
     }
 
     /// Sends hex and returns the status word as 4 hex digits.
-    public mutating func sw(_ hex: String) -> String { String(send(hex).suffix(4)) }
+    package mutating func sw(_ hex: String) -> String { String(send(hex).suffix(4)) }
 
     /// Sends bytes and returns (data, status word).
-    public mutating func exchange(_ bytes: [UInt8]) -> (data: [UInt8], sw: String) {
+    package mutating func exchange(_ bytes: [UInt8]) -> (data: [UInt8], sw: String) {
         let r = process(bytes)
         return (Array(r.dropLast(2)), Hex.encode(r.suffix(2)))
     }
 
     /// For each FID of the current AP: select it and read one byte; the status word of the read.
-    public mutating func readAccess(_ fids: [String]) -> [String: String] {
+    package mutating func readAccess(_ fids: [String]) -> [String: String] {
         Dictionary(
             uniqueKeysWithValues: fids.map { fid in
                 _ = send("00A4020C02" + fid)
@@ -72,7 +72,7 @@ extension VirtualCard {
 
     /// Reads a whole transparent EF of the current DF by FID with short READ BINARY chunks, as
     /// OpenSC does: a 4-byte header, then 256-byte chunks up to the DER length.
-    public mutating func readFile(_ fid: UInt16) -> (data: [UInt8], sw: String) {
+    package mutating func readFile(_ fid: UInt16) -> (data: [UInt8], sw: String) {
         let select = exchange([0x00, 0xA4, 0x02, 0x0C, 0x02, UInt8(fid >> 8), UInt8(fid & 0xFF)])
         guard select.sw == "9000" else { return ([], select.sw) }
         var out: [UInt8] = []
@@ -87,22 +87,22 @@ extension VirtualCard {
 }
 
 /// Strings the JPKI tests send again and again.
-public enum JPKIAPDU {
-    public static let selectAP = "00A4040C0AD392F000260100000001"
-    public static func selectEF(_ fid: String) -> String { "00A4020C02" + fid }
-    public static func verify(_ pin: String) -> String { verify("80", pin) }
+package enum JPKIAPDU {
+    package static let selectAP = "00A4040C0AD392F000260100000001"
+    package static func selectEF(_ fid: String) -> String { "00A4020C02" + fid }
+    package static func verify(_ pin: String) -> String { verify("80", pin) }
     /// VERIFY of the key P2 names (`80` the current EF, `80|SFI` by short EF id) with an ASCII value.
-    public static func verify(_ p2: String, _ value: String) -> String {
+    package static func verify(_ p2: String, _ value: String) -> String {
         "002000" + p2 + Hex.encode([UInt8(value.utf8.count)]) + Hex.encode(Array(value.utf8))
     }
-    public static let query = "00200080"
+    package static let query = "00200080"
     /// SHA-256 DigestInfo of `message`, hex.
-    public static func sha256DigestInfo(_ message: [UInt8]) -> [UInt8] {
+    package static func sha256DigestInfo(_ message: [UInt8]) -> [UInt8] {
         VirtualCardTestHooks.sha256DigestInfoPrefix + Oracle.sha256(message)
     }
 }
 
 /// Public mirrors of internal constants.
-public enum VirtualCardTestHooks {
-    public static let sha256DigestInfoPrefix: [UInt8] = try! Hex.decode("3031300D060960864801650304020105000420")
+package enum VirtualCardTestHooks {
+    package static let sha256DigestInfoPrefix: [UInt8] = try! Hex.decode("3031300D060960864801650304020105000420")
 }

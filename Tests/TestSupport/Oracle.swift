@@ -2,17 +2,17 @@ import Foundation
 import ISO7816
 
 /// External oracles: the `openssl` CLI and processes run the way a user runs them.
-public enum Oracle {
-    public struct ProcessResult: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-        public var stdoutData: Data
+package enum Oracle {
+    package struct ProcessResult: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
+        package var stdoutData: Data
     }
 
     /// Runs `executable` with `arguments`, feeding `input` on stdin.
     @discardableResult
-    public static func run(
+    package static func run(
         _ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]
     ) throws -> ProcessResult {
         let process = Process()
@@ -48,7 +48,7 @@ public enum Oracle {
     }
 
     /// Writes bytes to a temporary file and returns its path.
-    public static func file(_ bytes: [UInt8], name: String = "blob.bin", in directory: URL? = nil) -> String {
+    package static func file(_ bytes: [UInt8], name: String = "blob.bin", in directory: URL? = nil) -> String {
         let dir = directory ?? Fixtures.temporaryDirectory("oracle")
         let url = dir.appendingPathComponent(name)
         try! Data(bytes).write(to: url)
@@ -56,7 +56,7 @@ public enum Oracle {
     }
 
     /// SHA-256 by openssl (so the tests do not trust the code under test to hash).
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+    package static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         let path = file(bytes)
         let result = try! run("openssl", ["dgst", "-sha256", "-binary", path])
         return Array(result.stdoutData)
@@ -64,7 +64,7 @@ public enum Oracle {
 
     /// `openssl pkeyutl -verifyrecover`: the bytes under a PKCS#1 v1.5 signature, recovered
     /// with the certificate's public key (nil if the signature does not verify).
-    public static func recoverPKCS1(signature: [UInt8], certificateDER: [UInt8]) throws -> [UInt8]? {
+    package static func recoverPKCS1(signature: [UInt8], certificateDER: [UInt8]) throws -> [UInt8]? {
         let dir = Fixtures.temporaryDirectory("verify")
         let cert = file(certificateDER, name: "cert.der", in: dir)
         let pem = dir.appendingPathComponent("cert.pem").path
@@ -77,7 +77,7 @@ public enum Oracle {
 
     /// `openssl pkeyutl -verifyrecover -pubin`: the bytes under a PKCS#1 v1.5 signature, recovered
     /// with a PEM public key (nil if the signature does not verify).
-    public static func recoverPKCS1(signature: [UInt8], publicKeyFile: String) throws -> [UInt8]? {
+    package static func recoverPKCS1(signature: [UInt8], publicKeyFile: String) throws -> [UInt8]? {
         let dir = Fixtures.temporaryDirectory("verify")
         let r = try run(
             "openssl",
@@ -90,7 +90,7 @@ public enum Oracle {
 
     /// The public half of a CV certificate's certified key as a PEM file, written by openssl from
     /// the raw modulus and exponent (an ASN.1 config for `openssl asn1parse -genconf`).
-    public static func publicKeyFile(modulus: [UInt8], exponent: [UInt8]) throws -> String {
+    package static func publicKeyFile(modulus: [UInt8], exponent: [UInt8]) throws -> String {
         let dir = Fixtures.temporaryDirectory("key")
         let config = """
             asn1=SEQUENCE:pubkey
@@ -108,13 +108,13 @@ public enum Oracle {
     }
 
     /// ImageMagick's `identify -format`: e.g. `%m %w %h %[colorspace]` → `JP2 180 240 Gray`.
-    public static func identify(_ bytes: [UInt8], format: String) throws -> String {
+    package static func identify(_ bytes: [UInt8], format: String) throws -> String {
         let r = try run("identify", ["-format", format, file(bytes)])
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `openssl dgst -sha256 -verify` of a message signature (sha256WithRSAEncryption or PSS).
-    public static func verifyMessage(_ message: [UInt8], signature: [UInt8], certificateDER: [UInt8], pss: Bool = false) throws -> Bool {
+    package static func verifyMessage(_ message: [UInt8], signature: [UInt8], certificateDER: [UInt8], pss: Bool = false) throws -> Bool {
         let dir = Fixtures.temporaryDirectory("verify")
         let cert = file(certificateDER, name: "cert.der", in: dir)
         let pub = dir.appendingPathComponent("pub.pem").path
@@ -128,7 +128,7 @@ public enum Oracle {
     }
 
     /// `openssl dgst -sha256 -verify` with the public half of a PEM private key (made by `openssl rsa -pubout`).
-    public static func verifyMessage(_ message: [UInt8], signature: [UInt8], privateKeyFile: String) throws -> Bool {
+    package static func verifyMessage(_ message: [UInt8], signature: [UInt8], privateKeyFile: String) throws -> Bool {
         let dir = Fixtures.temporaryDirectory("verify")
         let pub = dir.appendingPathComponent("pub.pem").path
         guard try run("openssl", ["rsa", "-in", privateKeyFile, "-pubout", "-out", pub]).status == 0 else { return false }
@@ -136,7 +136,7 @@ public enum Oracle {
     }
 
     /// `openssl dgst -sha256 -verify PUBKEY`.
-    public static func verifyMessage(_ message: [UInt8], signature: [UInt8], publicKeyFile: String) throws -> Bool {
+    package static func verifyMessage(_ message: [UInt8], signature: [UInt8], publicKeyFile: String) throws -> Bool {
         let dir = Fixtures.temporaryDirectory("verify")
         let r = try run(
             "openssl",
@@ -148,7 +148,7 @@ public enum Oracle {
     }
 
     /// `openssl pkeyutl -verify` of a PSS or PKCS#1 signature over a precomputed SHA-256 digest.
-    public static func verifyDigest(_ digest: [UInt8], signature: [UInt8], certificateDER: [UInt8], pss: Bool) throws -> Bool {
+    package static func verifyDigest(_ digest: [UInt8], signature: [UInt8], certificateDER: [UInt8], pss: Bool) throws -> Bool {
         let dir = Fixtures.temporaryDirectory("verify")
         let cert = file(certificateDER, name: "cert.der", in: dir)
         let pem = dir.appendingPathComponent("cert.pem").path
@@ -163,15 +163,15 @@ public enum Oracle {
     }
 
     /// The built `mynasim` executable.
-    public static var mynasim: String {
+    package static var mynasim: String {
         Fixtures.repositoryRoot.appendingPathComponent(".build/debug/mynasim").path
     }
 }
 
 /// An oracle that could not give an answer.
-public enum OracleError: Error, CustomStringConvertible {
+package enum OracleError: Error, CustomStringConvertible {
     case failed(String)
-    public var description: String {
+    package var description: String {
         switch self {
         case .failed(let message): return message
         }

@@ -1,15 +1,15 @@
 import Foundation
 
 /// A whole client check: the client, the profile and one result per scenario.
-public struct ClientCheckRun: Codable, Sendable {
-    public var client: [String]
-    public var profile: String
-    public var facts: ScenarioFacts
-    public var scenarios: [ScenarioResult]
+package struct ClientCheckRun: Codable, Sendable {
+    package var client: [String]
+    package var profile: String
+    package var facts: ScenarioFacts
+    package var scenarios: [ScenarioResult]
 
-    public var passed: Bool { scenarios.allSatisfy(\.passed) }
+    package var passed: Bool { scenarios.allSatisfy(\.passed) }
 
-    public init(client: [String], profile: String, facts: ScenarioFacts, scenarios: [ScenarioResult]) {
+    package init(client: [String], profile: String, facts: ScenarioFacts, scenarios: [ScenarioResult]) {
         self.client = client
         self.profile = profile
         self.facts = facts
@@ -19,7 +19,7 @@ public struct ClientCheckRun: Codable, Sendable {
 
 /// The client check's reports: a console matrix (rules and expectations × scenarios) with the
 /// violations under it, JSON, JUnit XML and HTML, as the harness writes for scripts.
-public enum ClientCheckReport {
+package enum ClientCheckReport {
     static func mark(_ verdict: RuleVerdict) -> String {
         switch (verdict.outcome, verdict.severity) {
         case (.pass, _): return "ok"
@@ -45,7 +45,7 @@ public enum ClientCheckReport {
             }
     }
 
-    public static func console(_ run: ClientCheckRun) -> String {
+    package static func console(_ run: ClientCheckRun) -> String {
         var lines = [
             "client-check \(run.client.joined(separator: " ")) — profile \(run.profile)"
                 + (run.facts.isEmpty
@@ -84,13 +84,13 @@ public enum ClientCheckReport {
         return lines.joined(separator: "\n")
     }
 
-    public static func json(_ run: ClientCheckRun) throws -> Data {
+    package static func json(_ run: ClientCheckRun) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(run)
     }
 
-    public static func junit(_ run: ClientCheckRun) -> String {
+    package static func junit(_ run: ClientCheckRun) -> String {
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<testsuites name=\"client-check \(Reports.escape(run.profile))\">"]
         for scenario in run.scenarios {
             let cases = scenario.rules.count + scenario.expectations.count
@@ -129,7 +129,7 @@ public enum ClientCheckReport {
         return xml.joined(separator: "\n") + "\n"
     }
 
-    public static func html(_ run: ClientCheckRun) -> String {
+    package static func html(_ run: ClientCheckRun) -> String {
         let rows = rows(run)
         var html = [
             "<!doctype html><meta charset=\"utf-8\"><title>client-check \(Reports.escape(run.profile))</title>",
@@ -167,7 +167,7 @@ public enum ClientCheckReport {
     }
 
     /// Writes `NAME.junit.xml`, `NAME.json` and `NAME.html` into `directory`.
-    public static func write(_ run: ClientCheckRun, to directory: URL, baseName: String) throws -> [URL] {
+    package static func write(_ run: ClientCheckRun, to directory: URL, baseName: String) throws -> [URL] {
         try Reports.writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: baseName)
     }
 }

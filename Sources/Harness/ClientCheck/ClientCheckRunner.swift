@@ -5,20 +5,20 @@ import MynaPersona
 import VirtualReader
 
 /// The outcome of one scenario: how the client ended, the rules' verdicts and the expectations'.
-public struct ScenarioResult: Codable, Sendable {
-    public var scenario: String
-    public var description: String
-    public var exitStatus: Int32?
-    public var timedOut: Bool
-    public var apduCount: Int
-    public var seconds: Double
-    public var rules: [RuleVerdict]
-    public var expectations: [ExpectationVerdict]
+package struct ScenarioResult: Codable, Sendable {
+    package var scenario: String
+    package var description: String
+    package var exitStatus: Int32?
+    package var timedOut: Bool
+    package var apduCount: Int
+    package var seconds: Double
+    package var rules: [RuleVerdict]
+    package var expectations: [ExpectationVerdict]
     /// The client's output (last 4 KB) and the trace file kept for this scenario.
-    public var output: String
-    public var trace: String?
+    package var output: String
+    package var trace: String?
 
-    public init(
+    package init(
         scenario: String, description: String, exitStatus: Int32?, timedOut: Bool, apduCount: Int, seconds: Double,
         rules: [RuleVerdict], expectations: [ExpectationVerdict], output: String, trace: String?
     ) {
@@ -35,7 +35,7 @@ public struct ScenarioResult: Codable, Sendable {
     }
 
     /// Passed: every expectation held and no error rule failed.
-    public var passed: Bool {
+    package var passed: Bool {
         expectations.allSatisfy(\.passed) && !rules.contains { $0.outcome == .fail && $0.severity == .error }
     }
 }
@@ -43,17 +43,17 @@ public struct ScenarioResult: Codable, Sendable {
 /// Runs a client command once per scenario, each time in a fresh private PC/SC world (our
 /// simulator and a pcscd of its own) with the card put into the scenario's condition, and judges
 /// the trace the reader wrote.
-public struct ClientCheckRunner {
-    public var command: [String]
-    public var profile: ClientProfile
-    public var facts: ScenarioFacts
-    public var personas: URL
-    public var handlerPath: String
+package struct ClientCheckRunner {
+    package var command: [String]
+    package var profile: ClientProfile
+    package var facts: ScenarioFacts
+    package var personas: URL
+    package var handlerPath: String
     /// Where each scenario's trace and output are kept.
-    public var workDirectory: URL
-    public var onScenarioFinished: ((ScenarioResult) -> Void)?
+    package var workDirectory: URL
+    package var onScenarioFinished: ((ScenarioResult) -> Void)?
 
-    public init(command: [String], profile: ClientProfile, facts: ScenarioFacts, personas: URL, handlerPath: String, workDirectory: URL) {
+    package init(command: [String], profile: ClientProfile, facts: ScenarioFacts, personas: URL, handlerPath: String, workDirectory: URL) {
         self.command = command
         self.profile = profile
         self.facts = facts
@@ -62,7 +62,7 @@ public struct ClientCheckRunner {
         self.workDirectory = workDirectory
     }
 
-    public func run(_ scenarios: [ClientScenario]) throws(ClientCheckError) -> [ScenarioResult] {
+    package func run(_ scenarios: [ClientScenario]) throws(ClientCheckError) -> [ScenarioResult] {
         try scenarios.map { scenario throws(ClientCheckError) in
             let result = try run(scenario)
             onScenarioFinished?(result)
@@ -100,7 +100,7 @@ public struct ClientCheckRunner {
         }
     }
 
-    public func run(_ scenario: ClientScenario) throws(ClientCheckError) -> ScenarioResult {
+    package func run(_ scenario: ClientScenario) throws(ClientCheckError) -> ScenarioResult {
         let directory = workDirectory.appendingPathComponent(scenario.name)
         try? FileManager.default.removeItem(at: directory)
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {

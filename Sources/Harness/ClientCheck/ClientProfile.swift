@@ -6,38 +6,38 @@ import MynaPersona
 /// A named set of rules a client session is judged by (`vectors/client-profiles/*.yaml`). The
 /// rules are data: each names one of the engine's checks (`RuleCheck`) with its parameters, so a
 /// user can write a profile of their own. docs/client-rules.md describes every check.
-public struct ClientProfile: Codable, Sendable {
-    public var profile: String
-    public var description: String
-    public var rules: [Rule]
+package struct ClientProfile: Codable, Sendable {
+    package var profile: String
+    package var description: String
+    package var rules: [Rule]
 
     /// Severity of a broken rule.
-    public enum Severity: String, Codable, Sendable, Comparable {
+    package enum Severity: String, Codable, Sendable, Comparable {
         case error, warning, info
-        public static func < (a: Severity, b: Severity) -> Bool {
+        package static func < (a: Severity, b: Severity) -> Bool {
             let order: [Severity] = [.info, .warning, .error]
             return order.firstIndex(of: a)! < order.firstIndex(of: b)!
         }
     }
 
     /// One rule: an id, a severity, a one-line rationale and the check that decides it.
-    public struct Rule: Codable, Sendable {
-        public var id: String
-        public var severity: Severity
-        public var rationale: String
-        public var check: RuleCheck
+    package struct Rule: Codable, Sendable {
+        package var id: String
+        package var severity: Severity
+        package var rationale: String
+        package var check: RuleCheck
         /// Scenario facts that must all hold for the rule to apply (e.g. `method: pin`).
-        public var when: [String: String]?
+        package var when: [String: String]?
         /// The application the check concerns (default JPKI).
-        public var application: CardApplicationID?
+        package var application: CardApplicationID?
         /// Files the check concerns, as 4 hex digits.
-        public var files: [String]?
+        package var files: [String]?
         /// A status word, as 4 hex digits (`no-repeat-after-status`).
-        public var status: String?
+        package var status: String?
         /// How often the same command may be repeated (`no-repeat-after-status`).
-        public var maxRepeats: Int?
+        package var maxRepeats: Int?
         /// The exchanges a `forbid` rule forbids: any one of these patterns.
-        public var matchAny: [ExchangePattern]?
+        package var matchAny: [ExchangePattern]?
 
         enum CodingKeys: String, CodingKey {
             case id, severity, rationale, check, when, application, files, status
@@ -47,7 +47,7 @@ public struct ClientProfile: Codable, Sendable {
     }
 
     /// Loads a profile file, naming the file, line and problem on any mistake.
-    public static func load(_ path: String) throws(ClientCheckError) -> ClientProfile {
+    package static func load(_ path: String) throws(ClientCheckError) -> ClientProfile {
         let document: YAMLDocument<ClientProfile>
         do { document = try YAMLDocument(url: URL(fileURLWithPath: path)) } catch { throw .file(path, "\(error)") }
         for (i, rule) in document.value.rules.enumerated() {
@@ -74,7 +74,7 @@ public struct ClientProfile: Codable, Sendable {
     }
 
     /// Finds a shipped or user profile: a path, or a name under `vectors/client-profiles/`.
-    public static func locate(_ nameOrPath: String, searchDirectories: [URL]) throws(ClientCheckError) -> ClientProfile {
+    package static func locate(_ nameOrPath: String, searchDirectories: [URL]) throws(ClientCheckError) -> ClientProfile {
         if FileManager.default.fileExists(atPath: nameOrPath) { return try load(nameOrPath) }
         for directory in searchDirectories {
             let url = directory.appendingPathComponent("\(nameOrPath).yaml")
@@ -85,7 +85,7 @@ public struct ClientProfile: Codable, Sendable {
 }
 
 /// The checks the rule engine knows. Each is general; profiles parameterise them.
-public enum RuleCheck: String, Codable, Sendable, CaseIterable {
+package enum RuleCheck: String, Codable, Sendable, CaseIterable {
     /// Commands to the application's files only after selecting it by its full AID.
     case fullAIDBeforeUse = "full-aid-before-use"
     /// Certificate files read by the length in their DER header, never past it.
@@ -111,22 +111,22 @@ public enum RuleCheck: String, Codable, Sendable, CaseIterable {
 }
 
 /// A pattern over one exchange in its context; every field given must hold.
-public struct ExchangePattern: Codable, Sendable {
+package struct ExchangePattern: Codable, Sendable {
     /// Instruction: a name (`SELECT`, `READ BINARY`, `VERIFY`, `COMPUTE DIGITAL SIGNATURE`,
     /// `INTERNAL AUTHENTICATE`, `GET CHALLENGE`, `CHANGE REFERENCE DATA`, `READ RECORD`) or 2 hex digits.
-    public var ins: String?
+    package var ins: String?
     /// The application selected when the command was sent.
-    public var application: CardApplicationID?
+    package var application: CardApplicationID?
     /// The file the command concerns (4 hex digits): the one a SELECT by FID selects, else the current EF.
-    public var file: String?
+    package var file: String?
     /// The key referred to (P2 SFI or current EF), and a key it must not be.
-    public var key: String?
-    public var notKey: String?
+    package var key: String?
+    package var notKey: String?
     /// Command data `present` or `empty`.
-    public var data: String?
+    package var data: String?
     /// A SELECT by DF name of this application, or of any of the card's applications but these.
-    public var selects: CardApplicationID?
-    public var selectsOtherThan: [CardApplicationID]?
+    package var selects: CardApplicationID?
+    package var selectsOtherThan: [CardApplicationID]?
 
     enum CodingKeys: String, CodingKey {
         case ins, application, file, key, data, selects

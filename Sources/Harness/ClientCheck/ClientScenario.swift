@@ -7,34 +7,34 @@ import VirtualReader
 
 /// A condition the card and reader are put in before the client runs, and what the client is
 /// expected to do about it (`vectors/client-scenarios/*.yaml`, a list under `scenarios:`).
-public struct ClientScenario: Codable, Sendable {
-    public var name: String
-    public var description: String
+package struct ClientScenario: Codable, Sendable {
+    package var name: String
+    package var description: String
     /// A persona name under the personas directory, or a path.
-    public var persona: String?
+    package var persona: String?
     /// Retry counters to start from, by credential id (`jpki.auth-pin: 1`; 0 blocks it).
-    public var triesLeft: [String: Int]?
+    package var triesLeft: [String: Int]?
     /// Insert the card this many milliseconds after the client started (nil: from the start).
-    public var insertAfterMs: Int?
+    package var insertAfterMs: Int?
     /// Timing profile: instant, realistic or slow.
-    public var timing: String?
-    public var faults: Faults?
+    package var timing: String?
+    package var faults: Faults?
     /// Facts for the rules (merged with the command line's `--fact`).
-    public var facts: [String: String]?
-    public var expect: Expectation
+    package var facts: [String: String]?
+    package var expect: Expectation
     /// Expectations that replace `expect` when their facts hold (the first that matches), e.g.
     /// "with method: pin the client must fail".
-    public var expectWhen: [ConditionalExpectation]?
+    package var expectWhen: [ConditionalExpectation]?
     /// The client is stopped after this long (a hang).
-    public var timeoutSeconds: Double?
+    package var timeoutSeconds: Double?
 
     /// Reader and card misbehaviour (the virtual reader's fault plan).
-    public struct Faults: Codable, Sendable {
-        public var removeAfterApdus: Int?
-        public var removeDuringApdu: Int?
-        public var shortOnly: Bool?
-        public var atr: String?
-        public var hostile: [HostileFault]?
+    package struct Faults: Codable, Sendable {
+        package var removeAfterApdus: Int?
+        package var removeDuringApdu: Int?
+        package var shortOnly: Bool?
+        package var atr: String?
+        package var hostile: [HostileFault]?
 
         enum CodingKeys: String, CodingKey {
             case removeAfterApdus = "remove-after-apdus"
@@ -45,15 +45,15 @@ public struct ClientScenario: Codable, Sendable {
     }
 
     /// What the client should do.
-    public struct Expectation: Codable, Sendable {
+    package struct Expectation: Codable, Sendable {
         /// `zero`, `non-zero` or `any`.
-        public var exit: String?
+        package var exit: String?
         /// The client sends no VERIFY with a value.
-        public var noVerify: Bool?
+        package var noVerify: Bool?
         /// On a non-zero exit the client says why (non-empty output).
-        public var message: Bool?
+        package var message: Bool?
         /// At most this many APDUs (more is a loop); default 2000.
-        public var maxApdus: Int?
+        package var maxApdus: Int?
 
         enum CodingKeys: String, CodingKey {
             case exit, message
@@ -63,9 +63,9 @@ public struct ClientScenario: Codable, Sendable {
     }
 
     /// An expectation that applies when facts hold.
-    public struct ConditionalExpectation: Codable, Sendable {
-        public var when: [String: String]
-        public var expect: Expectation
+    package struct ConditionalExpectation: Codable, Sendable {
+        package var when: [String: String]
+        package var expect: Expectation
     }
 
     /// The expectation for these facts.
@@ -93,7 +93,7 @@ public struct ClientScenario: Codable, Sendable {
     struct File: Codable { var scenarios: [ClientScenario] }
 
     /// Loads every scenario of a file, naming the file, line and problem on any mistake.
-    public static func load(_ path: String) throws(ClientCheckError) -> [ClientScenario] {
+    package static func load(_ path: String) throws(ClientCheckError) -> [ClientScenario] {
         let document: YAMLDocument<File>
         do { document = try YAMLDocument(url: URL(fileURLWithPath: path)) } catch { throw .file(path, "\(error)") }
         for (i, scenario) in document.value.scenarios.enumerated() {
@@ -116,7 +116,7 @@ public struct ClientScenario: Codable, Sendable {
 
     /// The scenarios of `files` (every `*.yaml` of `directory` when `files` is empty), narrowed to
     /// `names` when some are given; an unknown name is an error that lists the known ones.
-    public static func select(files: [String], directory: URL?, names: [String]) throws(ClientCheckError) -> [ClientScenario] {
+    package static func select(files: [String], directory: URL?, names: [String]) throws(ClientCheckError) -> [ClientScenario] {
         var paths = files
         if paths.isEmpty, let directory {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -137,10 +137,10 @@ public struct ClientScenario: Codable, Sendable {
 }
 
 /// How a scenario's expectations came out.
-public struct ExpectationVerdict: Codable, Sendable {
-    public var what: String
-    public var passed: Bool
-    public var detail: String?
+package struct ExpectationVerdict: Codable, Sendable {
+    package var what: String
+    package var passed: Bool
+    package var detail: String?
 }
 
 extension ClientScenario.Expectation {

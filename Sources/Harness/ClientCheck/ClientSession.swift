@@ -5,67 +5,67 @@ import VirtualReader
 
 /// One exchange of a client session with what the card's state was when it was sent, worked out
 /// from the exchanges before it: the rules judge commands in their context.
-public struct ClientExchange: Sendable {
+package struct ClientExchange: Sendable {
     /// Position in the session (0-based) and the card session (power cycle) it belongs to.
-    public var index: Int
-    public var cardSession: Int
-    public var time: String
-    public var command: [UInt8]
-    public var response: [UInt8]
-    public var apdu: CommandAPDU?
+    package var index: Int
+    package var cardSession: Int
+    package var time: String
+    package var command: [UInt8]
+    package var response: [UInt8]
+    package var apdu: CommandAPDU?
     /// The application selected when the command was sent, and whether by its full AID.
-    public var application: CardApplicationID?
-    public var selectedByFullAID: Bool
+    package var application: CardApplicationID?
+    package var selectedByFullAID: Bool
     /// The current EF when the command was sent (after a SELECT by FID).
-    public var currentFile: FileID?
+    package var currentFile: FileID?
 
-    public var ins: UInt8? { apdu?.ins ?? command.dropFirst().first }
+    package var ins: UInt8? { apdu?.ins ?? command.dropFirst().first }
 
     /// The file the command concerns: the one a SELECT by FID selects, else the current EF.
-    public var concernedFile: UInt16? {
+    package var concernedFile: UInt16? {
         if let apdu, apdu.ins == 0xA4, apdu.p1 == 0x02, apdu.data.count == 2 { return UInt16(apdu.data[0]) << 8 | UInt16(apdu.data[1]) }
         return currentFile
     }
-    public var status: StatusWord {
+    package var status: StatusWord {
         response.count >= 2 ? StatusWord(response[response.count - 2], response[response.count - 1]) : StatusWord(0x6F00)
     }
-    public var data: [UInt8] { Array(response.dropLast(2)) }
-    public var hasCommandData: Bool { !(apdu?.data.isEmpty ?? true) }
+    package var data: [UInt8] { Array(response.dropLast(2)) }
+    package var hasCommandData: Bool { !(apdu?.data.isEmpty ?? true) }
 
     /// The key a VERIFY or COMPUTE DIGITAL SIGNATURE refers to: the SFI in P2 (`80|sfi`) or the
     /// current EF.
-    public var keyReference: UInt16? {
+    package var keyReference: UInt16? {
         guard let apdu else { return nil }
         if apdu.p2 & 0x80 != 0, apdu.p2 & 0x1F != 0 { return UInt16(apdu.p2 & 0x1F) }
         return currentFile
     }
 
     /// A SELECT by DF name: the application it names, if one.
-    public var selectsApplication: (CardApplicationID?, name: [UInt8])? {
+    package var selectsApplication: (CardApplicationID?, name: [UInt8])? {
         guard let apdu, apdu.ins == 0xA4, apdu.p1 == 0x04 else { return nil }
         return (CardApplicationID.selected(by: apdu.data)?.application, apdu.data)
     }
 
-    public var description: String { "#\(index + 1) \(Hex.encode(command)) → \(Hex.encode(response))" }
+    package var description: String { "#\(index + 1) \(Hex.encode(command)) → \(Hex.encode(response))" }
 }
 
 /// What a client did to the card during one check: the reader's trace of one slot, and how the
 /// client process ended.
-public struct ClientSession: Sendable {
-    public var exchanges: [ClientExchange]
+package struct ClientSession: Sendable {
+    package var exchanges: [ClientExchange]
     /// Card-level events in order, with the exchange count before each (for "what came after").
-    public var events: [(kind: TraceEvent.Kind, afterExchanges: Int, time: String)]
-    public var exitStatus: Int32?
+    package var events: [(kind: TraceEvent.Kind, afterExchanges: Int, time: String)]
+    package var exitStatus: Int32?
     /// Killed for running past the scenario's time limit.
-    public var timedOut: Bool
+    package var timedOut: Bool
     /// Terminated by a signal (a crash, unless `timedOut`).
-    public var signal: Int32?
-    public var output: String
+    package var signal: Int32?
+    package var output: String
     /// Wall-clock time the client process ended (the trace's format).
-    public var endedAt: String?
+    package var endedAt: String?
 
     /// Builds the session from trace events of one slot.
-    public init(
+    package init(
         trace: [TraceEvent], slot: Int = 0, exitStatus: Int32? = 0, timedOut: Bool = false, signal: Int32? = nil,
         output: String = "", endedAt: String? = nil
     ) {
@@ -121,12 +121,12 @@ public struct ClientSession: Sendable {
 }
 
 /// Problems with client-check inputs (profiles, scenarios, traces) or runs.
-public enum ClientCheckError: Error, CustomStringConvertible, Sendable {
+package enum ClientCheckError: Error, CustomStringConvertible, Sendable {
     /// A file (with `:line` where known) and what is wrong with it.
     case file(String, String)
     case run(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .file(let place, let message): return "\(place): \(message)"
         case .run(let message): return message

@@ -6,29 +6,29 @@ import VirtualReader
 /// Facts about the situation a client ran in, from the scenario and the command line
 /// (`method: pin`, `purpose: authentication`, `user-confirmed-last-try: yes`,
 /// `reader-advertises-extended: no`). Rules apply `when` their facts hold.
-public typealias ScenarioFacts = [String: String]
+package typealias ScenarioFacts = [String: String]
 
 /// How one rule judged one session.
-public struct RuleVerdict: Codable, Sendable {
-    public enum Outcome: String, Codable, Sendable {
+package struct RuleVerdict: Codable, Sendable {
+    package enum Outcome: String, Codable, Sendable {
         case pass, fail
         case notApplicable = "not applicable"
     }
-    public var rule: String
-    public var severity: ClientProfile.Severity
-    public var rationale: String
-    public var outcome: Outcome
+    package var rule: String
+    package var severity: ClientProfile.Severity
+    package var rationale: String
+    package var outcome: Outcome
     /// Each violating exchange (`#n COMMAND → RESPONSE`) with what is wrong.
-    public var violations: [String]
+    package var violations: [String]
 }
 
 /// Judges a client session against a profile.
-public struct RuleEngine: Sendable {
-    public var profile: ClientProfile
+package struct RuleEngine: Sendable {
+    package var profile: ClientProfile
 
-    public init(profile: ClientProfile) { self.profile = profile }
+    package init(profile: ClientProfile) { self.profile = profile }
 
-    public func evaluate(_ session: ClientSession, facts: ScenarioFacts) -> [RuleVerdict] {
+    package func evaluate(_ session: ClientSession, facts: ScenarioFacts) -> [RuleVerdict] {
         profile.rules.map { rule in
             guard (rule.when ?? [:]).allSatisfy({ facts[$0.key] == $0.value }) else {
                 return RuleVerdict(
@@ -184,8 +184,8 @@ public struct RuleEngine: Sendable {
 }
 
 /// Trace timestamps (`2026-11-25T12:34:56.123456Z`) as seconds since the epoch.
-public enum TraceTime {
-    public static func seconds(_ text: String) -> Double? {
+package enum TraceTime {
+    package static func seconds(_ text: String) -> Double? {
         let parts = text.split(whereSeparator: { "-T:Z".contains($0) })
         guard parts.count == 6, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
             let hour = Int(parts[3]), let minute = Int(parts[4]), let second = Double(parts[5])
