@@ -46,7 +46,7 @@ test-handler: handler
 	ifd-handler/tests/run-tests.sh
 
 test-e2e: build handler
-	tests/e2e/run.sh
+	IntegrationTests/e2e/run.sh
 
 ## Benchmarks (not part of `make test`): in-process card, and PC/SC against the null-handler floor.
 bench: handler

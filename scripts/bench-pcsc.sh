@@ -9,7 +9,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BASELINE=${PCSC_BASELINE:-$ROOT/../shared/bench/pcsc-baseline}
 N=${N:-20000}
-source "$ROOT/tests/e2e/lib.sh"
+source "$ROOT/IntegrationTests/e2e/lib.sh"
 M="$ROOT/.build/release/mynasim"
 [ -x "$M" ] || { echo "build first: swift build -c release"; exit 1; }
 make -s -C "$ROOT/ifd-handler"

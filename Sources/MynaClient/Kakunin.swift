@@ -83,7 +83,8 @@ package struct KakuninCardSession<Channel: CardChannel> {
 
     /// Verifies the PIN (refusing on a blocked card, and on the last try unless confirmed) and
     /// signs SHA-256(`challenge`) with the authentication key.
-    package mutating func signChallenge(_ challenge: [UInt8], pin: String, counter: RetryCounter, confirmedLastTry: Bool) throws -> [UInt8] {
+    package mutating func signChallenge(_ challenge: [UInt8], pin: String, counter: RetryCounter, confirmedLastTry: Bool) throws -> [UInt8]
+    {
         if let refusal = counter.refusal(confirmedLastTry: confirmedLastTry) { throw CardError(refusal) }
         let verify = try send(.verify(p2: JPKIApplication.authPIN.verifyP2, value: Array(pin.utf8)), "VERIFY")
         switch RetryCounter(queryStatus: verify.status) {

@@ -43,6 +43,28 @@ struct RunnerTests {
         try InProcessChannel(persona: Fixtures.persona("yamada-taro"))
     }
 
+    /// `read-ef` sizes a file by the length its header takes: a template whose value is 128 bytes or
+    /// more (written `82 hi lo` by the card, where DER writes `81 xx`) is read to its last byte.
+    @Test func readEFReadsATemplateWithALongAddressToItsLastByte() throws {
+        let address = "北海道札幌市中央区北一条西二丁目一番地札幌市役所本庁舎内第三会議室前通路"
+        let directory = try Fixtures.newPersona("read-ef") { $0.address = address }
+        let persona = directory.persona
+        let template = IndexedTemplate.encode(
+            TextApplication.attributeObjects(
+                name: persona.name, address: address, birthDate: persona.birthDate.compact, sex: persona.sex.code))
+        #expect(template.count > 131 && template[2] == 0x82)
+        let pin = Hex.encode(Array(persona.credentials.textPIN.utf8))
+        let result = try run(
+            """
+            \(Hex.encode(CommandAPDU.select(application: TextApplication.aid).bytes)) => 9000
+            00200091 04 \(pin) => 9000
+            \(Hex.encode(CommandAPDU.select(file: TextApplication.File.attributes).bytes)) => 9000
+            read-ef ATTRIBUTES
+            expect ATTRIBUTES = \(Hex.encode(template))
+            """, on: try InProcessChannel(persona: directory))
+        #expect(result.cases.map(\.verdict) == [.pass], "\(result.cases.map { $0.message ?? "" })")
+    }
+
     static let failing = """
         case WRONG-SW "a wrong status word"
           00A4040C0AD392F000260100000099 => 9000

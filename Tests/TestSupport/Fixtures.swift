@@ -106,3 +106,20 @@ package enum JPKIAPDU {
 package enum VirtualCardTestHooks {
     package static let sha256DigestInfoPrefix: [UInt8] = try! Hex.decode("3031300D060960864801650304020105000420")
 }
+
+extension Fixtures {
+    /// A new persona issued by the shipped test PKI (so the shipped trust anchors verify it), in a
+    /// fresh directory beside a copy of that PKI, with `configure` applied to the generated options.
+    package static func newPersona(
+        _ name: String = "new", configure: (inout PersonaFactory.Options) -> Void = { _ in }
+    ) throws -> PersonaDirectory {
+        let root = temporaryDirectory(name)
+        try FileManager.default.copyItem(at: personas.appendingPathComponent("test-pki"), to: root.appendingPathComponent("test-pki"))
+        var options = PersonaFactory.Options()
+        configure(&options)
+        var rng = SystemRandomNumberGenerator()
+        let persona = PersonaFactory.persona(options, today: CalendarDate("2026-11-25")!, using: &rng)
+        let pki = try TestPKI.load(from: root.appendingPathComponent("test-pki"))
+        return try PersonaFactory.create(persona, at: root.appendingPathComponent(name), pki: pki, using: &rng)
+    }
+}

@@ -66,7 +66,7 @@ contains "pcsc_scan reports the remove" "$out" "Card removed"
 "$M" card insert --slot 1 "$SHORT" >/dev/null
 
 echo "== pyscard"
-out=$(timeout 60 "$PY" "$ROOT/tests/e2e/pyscard_client.py" 2>&1)
+out=$(timeout 60 "$PY" "$ROOT/IntegrationTests/e2e/pyscard_client.py" 2>&1)
 contains "pyscard transmits: JPKI SELECT 9000, token label" "$out" "token JPKIAPICCTOKEN2"
 contains "slot 0 (extended card) advertises dwMaxAPDUDataSize 65535" "$out" "slot0 maxAPDU 65535"
 contains "slot 1 (short-only card) advertises dwMaxAPDUDataSize 0" "$out" "slot1 maxAPDU 0"
@@ -135,7 +135,7 @@ out=$(timeout 60 "$M" run --replay "$W/card.trace" --report-dir "$W/rep2" --plai
 contains "the recorded session replays with no card at all" "$out" "1 passed, 0 failed"
 
 echo "== client-check: the test clients' own offline tests"
-check "tests/clients/test_clients.py passes" "$PY" "$ROOT/tests/clients/test_clients.py"
+check "IntegrationTests/clients/test_clients.py passes" "$PY" "$ROOT/IntegrationTests/clients/test_clients.py"
 
 echo "== client-check: a deliberately bad client is caught by every rule"
 # outcome PROFILE SCENARIO RULE [FACT…] -- CLIENT…: the rule's verdict for the client in the scenario.
@@ -148,7 +148,7 @@ outcome() {
     "$PY" -c 'import json, sys; r = json.load(sys.stdin); print(next(v["outcome"] for v in r["scenarios"][0]["rules"] if v["rule"] == sys.argv[1]))' "$rule"
 }
 caught() { # caught PROFILE SCENARIO RULE [FACT…]
-  local got; got=$(outcome "$@" -- "$PY" "$ROOT/tests/clients/bad_client.py" --violate "$3")
+  local got; got=$(outcome "$@" -- "$PY" "$ROOT/IntegrationTests/clients/bad_client.py" --violate "$3")
   if [ "$got" = fail ]; then pass "$1 $3 catches bad_client.py"; else fail "$1 $3 catches bad_client.py" "verdict: ${got:-none}"; fi
 }
 for rule in select-jpki-by-full-aid read-within-certificate-length query-counter-before-pin stop-after-blocked \
@@ -168,7 +168,7 @@ caught qualification-check normal pin-method-verifies-only-0018 method=pin
 echo "== client-check: the reference 資格確認 client passes every scenario, both methods"
 for method in pin visual; do
   out=$(timeout 300 "$M" client-check --profile qualification-check --fact method=$method --report-dir "$W/cc-$method" -- \
-    sh -c "\"$PY\" \"$ROOT/tests/clients/kakunin_app.py\" --method $method --pin \"\$MYNASIM_AUTH_PIN\"" 2>&1)
+    sh -c "\"$PY\" \"$ROOT/IntegrationTests/clients/kakunin_app.py\" --method $method --pin \"\$MYNASIM_AUTH_PIN\"" 2>&1)
   status=$?
   check "kakunin_app.py --method $method passes qualification-check in every scenario" test "$status" -eq 0
   contains "  (all 30 scenarios, hostile cards included)" "$out" "30 of 30 scenarios passed"

@@ -4,7 +4,7 @@
 They cover what the simulator does not produce: 61xx chains, 6Cxx, responses longer than
 asked for, hostile certificate headers, wrong signatures. Run:
 
-    /usr/bin/python3 tests/clients/test_clients.py -v
+    /usr/bin/python3 IntegrationTests/clients/test_clients.py -v
 """
 from __future__ import annotations
 
