@@ -109,7 +109,8 @@ let package = Package(
         ),
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816", "MynaApplications", "MynaCard"]),
         .testTarget(name: "MynaApplicationsTests", dependencies: ["ISO7816", "MynaApplications"]),
-        .testTarget(name: "MynaClientTests", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaClient", "MynaPersona", "TestSupport"]),
+        .testTarget(
+            name: "MynaClientTests", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaClient", "MynaPersona", "TestSupport"]),
         .testTarget(
             name: "MynaCardTests",
             dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "TestSupport"]
