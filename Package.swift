@@ -29,6 +29,8 @@ let package = Package(
         // Every piece of card knowledge, once: the ATRs, the five applications' AIDs, files,
         // credentials, tags, layouts and what is signed over what.
         .target(name: "MynaApplications", dependencies: ["ISO7816"]),
+        // ISO/IEC 7816-3 transmission, card side, sans-IO: T=1 blocks, T=0 procedure bytes, PPS.
+        .target(name: "CardTransmission", dependencies: ["ISO7816"]),
         // The virtual card: file system, security state, PINs, signing, durable state.
         .target(
             name: "MynaCard",
@@ -109,6 +111,7 @@ let package = Package(
         ),
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816", "MynaApplications", "MynaCard"]),
         .testTarget(name: "MynaApplicationsTests", dependencies: ["ISO7816", "MynaApplications"]),
+        .testTarget(name: "CardTransmissionTests", dependencies: ["ISO7816", "CardTransmission"]),
         .testTarget(
             name: "MynaClientTests", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaClient", "MynaPersona", "TestSupport"]),
         .testTarget(
