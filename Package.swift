@@ -56,7 +56,7 @@ let package = Package(
             ]
         ),
         // The simulator service behind our IFD handler: slots, wire protocol, timing, faults, traces.
-        .target(name: "VirtualReader", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona"]),
+        .target(name: "VirtualReader", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "CardTransmission"]),
         // libpcsclite, for PC/SC readers (ours through pcscd, or real ones).
         .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         .target(name: "PCSC", dependencies: ["CPCSCLite", "ISO7816"]),
@@ -112,6 +112,8 @@ let package = Package(
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816", "MynaApplications", "MynaCard"]),
         .testTarget(name: "MynaApplicationsTests", dependencies: ["ISO7816", "MynaApplications"]),
         .testTarget(name: "CardTransmissionTests", dependencies: ["ISO7816", "CardTransmission"]),
+        .testTarget(
+            name: "VirtualReaderTests", dependencies: ["ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "TestSupport"]),
         .testTarget(
             name: "MynaClientTests", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaClient", "MynaPersona", "TestSupport"]),
         .testTarget(

@@ -73,7 +73,7 @@ package struct ClientSession: Sendable {
         var events: [(TraceEvent.Kind, Int, String)] = []
         var application: CardApplicationID?
         var fullAID = false
-        var file: UInt16?
+        var file: FileID?
         var cardSession = 0
         for event in trace where event.slot == slot {
             switch event.event {
@@ -91,7 +91,7 @@ package struct ClientSession: Sendable {
                         application = selected?.application
                         fullAID = selected?.fullAID ?? false
                         file = nil
-                    case 0x02 where apdu.data.count == 2: file = UInt16(apdu.data[0]) << 8 | UInt16(apdu.data[1])
+                    case 0x02 where apdu.data.count == 2: file = FileID(apdu.data[0]) << 8 | FileID(apdu.data[1])
                     case 0x00:
                         application = nil
                         file = nil
@@ -106,8 +106,10 @@ package struct ClientSession: Sendable {
                 fullAID = false
                 file = nil
                 cardSession += 1
-            case .mute:
+            case .mute, .interrupted:
                 events.append((event.event, exchanges.count, event.time))
+            case .block, .reader, .fault:
+                continue  // below the APDU level: the rules judge APDUs
             }
         }
         self.exchanges = exchanges

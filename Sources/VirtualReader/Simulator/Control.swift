@@ -8,6 +8,10 @@ public enum ControlRequest: Codable, Hashable, Sendable {
     case configure(slot: Int, profile: TimingProfile?, faults: FaultPlan?)
     /// Restore the slot's card to its issued state (counters, changed PINs): a disposable card.
     case restore(slot: Int)
+    /// Connect the slot's card out to a vpcd reader driver at `endpoint` (HOST:PORT).
+    case connectVPCD(slot: Int, endpoint: String, allowRemote: Bool)
+    /// End the slot's vpcd link.
+    case disconnectVPCD(slot: Int)
 }
 
 /// The answer to a control request.

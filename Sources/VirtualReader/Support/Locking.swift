@@ -1,6 +1,6 @@
 import Foundation
 
-extension NSLock {
+extension NSLocking {
     /// `withLock` that keeps a typed error type.
     func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock()

@@ -1,33 +1,76 @@
 import Foundation
 import ISO7816
 
-/// One line of a trace file (JSON lines): a power event or an exchange on a slot. The harness
-/// reads the same format for replay and client checks.
+/// One line of a trace file (JSON lines): a power event or an exchange on a slot, at the APDU level
+/// or below it (T=1 blocks and T=0 TPDUs, CCID messages). The harness reads the same format for
+/// replay and client checks.
 public struct TraceEvent: Codable, Hashable, Sendable {
-    public enum Kind: String, Codable, Sendable { case insert, remove, powerOn, powerOff, reset, transmit, mute }
+    public enum Kind: String, Codable, Sendable {
+        case insert, remove, powerOn, powerOff, reset
+        /// A command APDU and its response.
+        case transmit
+        /// A command the mute card never answered.
+        case mute
+        /// A command APDU whose response never left the card: it was removed while working.
+        case interrupted
+        /// A T=1 block (or T=0 TPDU) from the reader and the card's answer.
+        case block
+        /// A message to an emulated reader and the reader's answer.
+        case reader
+        /// A fault fired.
+        case fault
+    }
+
+    /// Which layer an event belongs to.
+    public enum Level: String, Codable, Sendable {
+        /// Power, presence and APDUs: what every reader path shows.
+        case apdu
+        /// The card's transmission protocol: T=1 blocks, T=0 TPDUs, PPS.
+        case tpdu
+        /// Messages between a reader driver and an emulated reader (CCID).
+        case reader
+    }
+
     /// Wall-clock time, ISO 8601 with microseconds.
     public var time: String
     public var slot: Int
     public var event: Kind
+    public var level: Level?
     public var command: String?
     public var response: String?
     public var atr: String?
     public var card: String?
     public var durationMicros: Int?
+    /// What a block, message or fault was, in words (e.g. `I(0) M 254 bytes → R(1)`).
+    public var note: String?
 
     public init(
-        time: String, slot: Int, event: Kind, command: String? = nil, response: String? = nil, atr: String? = nil,
-        card: String? = nil, durationMicros: Int? = nil
+        time: String, slot: Int, event: Kind, level: Level? = nil, command: String? = nil, response: String? = nil, atr: String? = nil,
+        card: String? = nil, durationMicros: Int? = nil, note: String? = nil
     ) {
         self.time = time
         self.slot = slot
         self.event = event
+        self.level = level ?? Self.level(of: event)
         self.command = command
         self.response = response
         self.atr = atr
         self.card = card
         self.durationMicros = durationMicros
+        self.note = note
     }
+
+    /// The layer an event kind belongs to.
+    public static func level(of kind: Kind) -> Level {
+        switch kind {
+        case .block: return .tpdu
+        case .reader: return .reader
+        default: return .apdu
+        }
+    }
+
+    /// The level, for traces written before it was recorded.
+    public var effectiveLevel: Level { level ?? Self.level(of: event) }
 }
 
 /// Appends trace events to a file, one JSON object per line, from any thread.
@@ -65,12 +108,12 @@ public final class TraceWriter: @unchecked Sendable {
 
     public func record(
         slot: Int, _ kind: TraceEvent.Kind, command: [UInt8]? = nil, response: [UInt8]? = nil,
-        atr: [UInt8]? = nil, card: String? = nil, duration: Duration? = nil
+        atr: [UInt8]? = nil, card: String? = nil, duration: Duration? = nil, note: String? = nil
     ) {
         let event = TraceEvent(
             time: Self.timestamp(), slot: slot, event: kind, command: command.map { Hex.encode($0) },
             response: response.map { Hex.encode($0) }, atr: atr.map { Hex.encode($0) }, card: card,
-            durationMicros: duration?.wholeMicroseconds
+            durationMicros: duration?.wholeMicroseconds, note: note
         )
         guard let data = try? encoder.encode(event) else { return }
         lock.withLock {

@@ -1,39 +1,21 @@
 import Foundation
-import MynaApplications
-import MynaPersona
 
-/// The simulator service: N slots served to IFD handlers (and control clients) over the wire
-/// protocol, one thread per connection. Blocking I/O on purpose: it is the shortest path from
-/// pcscd to the card, and a slot's commands are serialised by pcscd anyway.
-public final class ReaderSimulator: @unchecked Sendable {
-    /// How a simulator is set up.
-    public struct Configuration: Sendable {
-        public var slotCount: Int = 2
-        public var addresses: [SocketAddress]
-        public var socketMode: mode_t = 0o600
-        public var profile: TimingProfile = .instant
-        public var tracePath: String?
-
-        public init(addresses: [SocketAddress]) { self.addresses = addresses }
-    }
-
-    public let slots: [ReaderSlot]
+/// The simulator's front door for our IFD handler: listens on its addresses and serves every
+/// connection the wire protocol (docs/wire-protocol.md) on a thread of its own. Blocking I/O on
+/// purpose: it is the shortest path from pcscd to the card, and pcscd serialises a slot's
+/// commands anyway.
+final class WireServer: @unchecked Sendable {
     private let listeners: [SocketListener]
+    private unowned let simulator: ReaderSimulator
     private let lock = NSLock()
     private var connections: [ObjectIdentifier: (SocketConnection, ConnectionRole?)] = [:]
     private var stopped = false
 
-    public init(_ configuration: Configuration) throws {
-        guard (1...16).contains(configuration.slotCount) else {
-            throw ReaderError.badArgument("--slots must be 1–16 (pcscd handles at most 16 readers), got \(configuration.slotCount)")
-        }
-        let trace = try configuration.tracePath.map { path throws(ReaderError) in try TraceWriter(path: path) }
-        slots = (0..<configuration.slotCount).map { ReaderSlot(index: $0, profile: configuration.profile, trace: trace) }
+    init(addresses: [SocketAddress], socketMode: mode_t, simulator: ReaderSimulator) throws {
+        self.simulator = simulator
         var listeners: [SocketListener] = []
         do {
-            for address in configuration.addresses {
-                listeners.append(try SocketListener(address: address, mode: configuration.socketMode))
-            }
+            for address in addresses { listeners.append(try SocketListener(address: address, mode: socketMode)) }
         } catch {
             for listener in listeners { listener.close() }
             throw error
@@ -41,8 +23,10 @@ public final class ReaderSimulator: @unchecked Sendable {
         self.listeners = listeners
     }
 
+    var addresses: [SocketAddress] { listeners.map(\.address) }
+
     /// Starts accepting connections on every address.
-    public func start() {
+    func start() {
         for listener in listeners {
             let thread = Thread { [self] in
                 while let connection = listener.accept() {
@@ -57,8 +41,8 @@ public final class ReaderSimulator: @unchecked Sendable {
         }
     }
 
-    /// Stops listening, closes every connection and removes the cards (releasing their locks).
-    public func stop() {
+    /// Stops listening and closes every connection.
+    func stop() {
         let open: [SocketConnection]? = lock.withLock {
             guard !stopped else { return nil }
             stopped = true
@@ -67,10 +51,13 @@ public final class ReaderSimulator: @unchecked Sendable {
         guard let open else { return }
         for listener in listeners { listener.close() }
         for connection in open { connection.close() }
-        for slot in slots { try? slot.remove() }
     }
 
-    public var addresses: [SocketAddress] { listeners.map(\.address) }
+    /// Connections by role, for `mynasim status`.
+    var connectionCounts: [String: Int] {
+        let roles: [String] = lock.withLock { connections.values.map { $0.1.map { "\($0)" } ?? "handshake" } }
+        return Dictionary(roles.map { ($0, 1) }, uniquingKeysWith: +)
+    }
 
     private func register(_ connection: SocketConnection, role: ConnectionRole?) {
         lock.withLock { connections[ObjectIdentifier(connection)] = (connection, role) }
@@ -93,10 +80,19 @@ public final class ReaderSimulator: @unchecked Sendable {
             return
         }
         guard let role = ConnectionRole(rawValue: hello.payload[2]) else { return }
+        let slots = simulator.slots
         let slotIndex = Int(hello.slot)
-        if role != .control && slotIndex >= slots.count {
-            try? connection.write(.error(.noSuchSlot, slot: hello.slot, "no slot \(slotIndex); the simulator has \(slots.count)"))
-            return
+        if role != .control {
+            guard slotIndex < slots.count else {
+                try? connection.write(.error(.noSuchSlot, slot: hello.slot, "no slot \(slotIndex); the simulator has \(slots.count)"))
+                return
+            }
+            do {
+                try slots[slotIndex].claim(for: .ifdHandler)
+            } catch {
+                try? connection.write(.error(.noSuchSlot, slot: hello.slot, error.description))
+                return
+            }
         }
         register(connection, role: role)
         do {
@@ -135,7 +131,7 @@ public final class ReaderSimulator: @unchecked Sendable {
                 case .mute: reply = nil  // the card does not answer; the handler times out
                 }
             case .status:
-                reply = WireFrame(.statusReply, slot: slotByte, payload: slot.statePayload())
+                reply = WireFrame(.statusReply, slot: slotByte, payload: CardStateFlags.payload(slot.snapshot))
             default:
                 return  // not allowed on a command connection
             }
@@ -146,8 +142,9 @@ public final class ReaderSimulator: @unchecked Sendable {
     }
 
     private func serveEvents(_ connection: SocketConnection, slot: ReaderSlot) {
-        slot.subscribe(connection)
-        defer { slot.unsubscribe(connection) }
+        let subscriber = WireEventSubscriber(connection)
+        slot.addObserver(subscriber)
+        defer { slot.removeObserver(subscriber) }
         // The handler sends nothing after HELLO; any byte or EOF ends the subscription.
         _ = try? connection.readFrame()
     }
@@ -157,7 +154,7 @@ public final class ReaderSimulator: @unchecked Sendable {
             guard frame.type == .control else { return }
             let reply: ControlReply
             do {
-                reply = try handle(JSONDecoder().decode(ControlRequest.self, from: Data(frame.payload)))
+                reply = try simulator.handle(JSONDecoder().decode(ControlRequest.self, from: Data(frame.payload)))
             } catch let error as ReaderError {
                 reply = .failure(error.description)
             } catch {
@@ -168,41 +165,30 @@ public final class ReaderSimulator: @unchecked Sendable {
             else { return }
         }
     }
+}
 
-    func slot(_ index: Int) throws(ReaderError) -> ReaderSlot {
-        guard slots.indices.contains(index) else { throw .noSuchSlot(index, count: slots.count) }
-        return slots[index]
-    }
+/// An IFD handler's event connection watching a slot: every change goes out as CARD_EVENT.
+final class WireEventSubscriber: SlotObserver, @unchecked Sendable {
+    let connection: SocketConnection
 
-    /// Carries out a control request (also used in-process by `mynasim serve --card`).
-    public func handle(_ request: ControlRequest) throws(ReaderError) -> ControlReply {
-        switch request {
-        case .insert(let index, let path):
-            let directory: PersonaDirectory
-            do {
-                directory = try PersonaDirectory(url: URL(fileURLWithPath: path).standardizedFileURL)
-            } catch {
-                throw .cannotInsert(error.description)
-            }
-            try slot(index).insert(directory)
-        case .remove(let index):
-            try slot(index).remove()
-        case .configure(let index, let profile, let faults):
-            try slot(index).configure(profile: profile, faults: faults)
-        case .restore(let index):
-            try slot(index).restoreIssuedState()
-        case .status:
-            break
+    init(_ connection: SocketConnection) { self.connection = connection }
+
+    func slotDidChange(_ state: SlotSnapshot) {
+        do {
+            try connection.write(WireFrame(.cardEvent, slot: UInt8(state.slot), payload: CardStateFlags.payload(state)))
+        } catch {
+            connection.close()  // the event thread sees EOF and unsubscribes
         }
-        return ControlReply(ok: true, error: nil, status: status())
     }
+}
 
-    public func status() -> SimulatorStatus {
-        let roles: [String] = lock.withLock { connections.values.map { $0.1.map { "\($0)" } ?? "handshake" } }
-        return SimulatorStatus(
-            listening: listeners.map(\.address.description),
-            slots: slots.map { $0.status() },
-            connections: Dictionary(roles.map { ($0, 1) }, uniquingKeysWith: +)
-        )
+extension CardStateFlags {
+    /// The card state as STATUS_REPLY and CARD_EVENT carry it: the flags, then the ATR.
+    static func payload(_ state: SlotSnapshot) -> [UInt8] {
+        var flags: CardStateFlags = []
+        if state.present { flags.insert(.present) }
+        if state.powered { flags.insert(.powered) }
+        if state.extendedLength { flags.insert(.extendedLength) }
+        return [flags.rawValue] + (state.present ? state.atr ?? [] : [])
     }
 }

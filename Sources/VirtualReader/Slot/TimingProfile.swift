@@ -94,6 +94,7 @@ public enum ReaderError: Error, Hashable, Sendable, CustomStringConvertible {
     case slotEmpty(Int)
     case cannotInsert(String)
     case controlFailed(String)
+    case servedElsewhere(slot: Int, by: String)
 
     public var description: String {
         switch self {
@@ -103,6 +104,8 @@ public enum ReaderError: Error, Hashable, Sendable, CustomStringConvertible {
         case .slotEmpty(let slot): return "slot \(slot) is empty"
         case .cannotInsert(let message): return message
         case .controlFailed(let message): return message
+        case .servedElsewhere(let slot, let door):
+            return "slot \(slot) is served through \(door); one reader path at a time drives a card (use another slot)"
         }
     }
 }
