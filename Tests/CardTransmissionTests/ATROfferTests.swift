@@ -77,8 +77,8 @@ import Testing
 
     @Test func waitingTimesAtFourMegahertz() throws {
         let jpki = try T1Parameters(atr: CatalogueATR.atr(CatalogueATR.jpki))
-        #expect(abs(seconds(jpki.blockWaitingTime(clockHz: 4_000_000)) - 1.4295) < 0.0001)  // spec §4: 1.43 s
-        #expect(abs(seconds(jpki.characterWaitingTime(clockHz: 4_000_000)) - 0.0040) < 0.0001)  // spec §4: 4.0 ms
+        #expect(abs(seconds(jpki.blockWaitingTime(clockHz: 4_000_000)) - 1.4295) < 0.0001)  // docs/ccid-reader.md: BWT 1.43 s
+        #expect(abs(seconds(jpki.characterWaitingTime(clockHz: 4_000_000)) - 0.0040) < 0.0001)  // docs/ccid-reader.md: CWT 4.0 ms
         #expect(abs(seconds(jpki.etu(clockHz: 4_000_000)) - 0.000093) < 0.0000001)
         let contactless = try T1Parameters(atr: CatalogueATR.atr(CatalogueATR.contactless1))
         #expect(abs(seconds(contactless.characterWaitingTime(clockHz: 4_000_000)) - 0.76288) < 0.0001)

@@ -1,7 +1,7 @@
 import CardTransmission
 import Testing
 
-/// Byte-exact exchanges measured with Debian's libccidtwin.so (/work/shared/spec/ccid-serial.md §4, §6).
+/// Byte-exact exchanges measured with Debian's libccidtwin.so (docs/ccid-reader.md, "T=1 as the driver runs it").
 @Suite struct T1DriverExchangeTests {
     @Test func ifsdNegotiationAnswersExactlyE1() throws {
         var t1 = try T1CardProtocol(parameters: T1Parameters(ifsc: 254, edc: .lrc, bwi: 4, cwi: 5))
@@ -136,7 +136,7 @@ import Testing
     }
 }
 
-/// The whole connect of ccid-serial.md §6 as a reader would route it: negotiation, then T=1.
+/// The whole connect of docs/ccid-reader.md as a reader would route it: negotiation, then T=1.
 @Suite struct ReaderRoutingTests {
     @Test func connectAndSelectThroughTheNegotiation() throws {
         let atr = try CatalogueATR.atr(CatalogueATR.jpki)
