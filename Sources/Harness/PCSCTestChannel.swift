@@ -3,9 +3,10 @@ import ISO7816
 import PCSC
 import VirtualReader
 
-/// A PC/SC reader as a test channel. Our own virtual reader is recognised by name: its card can
-/// be restored through the simulator's control socket (`MYNASIM_SOCKET`); any other reader holds
-/// a real card, so destructive cases need permission and the retry counter is guarded.
+/// A PC/SC reader as a test channel. Our own virtual readers are recognised by name (`mynasim …
+/// 00 SS`, whichever reader path a sandbox puts in front of the simulator): their card can be
+/// restored through the simulator's control socket (`MYNASIM_SOCKET`); any other reader holds a
+/// real card, so destructive cases need permission and the retry counter is guarded.
 package final class PCSCTestChannel: TestChannel {
     let channel: PCSCChannel
     package var name: String { "PC/SC \"\(channel.readerName)\"" }
@@ -14,16 +15,10 @@ package final class PCSCTestChannel: TestChannel {
 
     package init(reader: String) throws {
         channel = try PCSCChannel(reader: reader)
-        let prefix = "mynasim Virtual Reader 00 "
-        if channel.readerName.hasPrefix(prefix), let slot = Int(channel.readerName.dropFirst(prefix.count), radix: 16),
-            ProcessInfo.processInfo.environment["MYNASIM_SOCKET"] != nil
-        {
-            simulatorSlot = slot
-            isRealCard = false
-        } else {
-            simulatorSlot = nil
-            isRealCard = !channel.readerName.hasPrefix("mynasim Virtual Reader")
-        }
+        let ours = channel.readerName.hasPrefix("mynasim ")
+        isRealCard = !ours
+        let slot = channel.readerName.split(separator: " ").last.flatMap { Int($0, radix: 16) }
+        simulatorSlot = ours && ProcessInfo.processInfo.environment["MYNASIM_SOCKET"] != nil ? slot : nil
     }
 
     package func powerOn() throws -> [UInt8] { try channel.powerOn() }

@@ -30,6 +30,8 @@ struct ClientCheckCommand: ParsableCommand {
     @Option(name: .long, help: "Write JUnit, JSON and HTML reports here.") var reportDir: String = "reports"
     @Option(name: .long, help: "Keep each scenario's trace and client output here (default: a temporary directory).") var workDir: String?
     @Option(name: .long, help: "The IFD handler .so (default: the build tree, then the installed driver).") var handler: String?
+    @Option(name: .long, help: "The reader driver in every scenario's sandbox: handler (default), ccid:MODEL or vpcd.")
+    var reader: ReaderPath = .ifdHandler
     @Flag(name: .long, help: "Print JSON instead of the console matrix.") var json = false
     @Argument(parsing: .postTerminator, help: "The client command.") var command: [String] = []
 
@@ -81,6 +83,7 @@ struct ClientCheckCommand: ParsableCommand {
                 command: command, profile: rules, facts: facts, personas: personas,
                 handlerPath: PCSCSandbox.locateHandler(explicit: handler, executable: CommandLine.arguments[0]),
                 workDirectory: work)
+            runner.readerPath = reader
             if !json {
                 runner.onScenarioFinished = { r in
                     FileHandle.standardError.write(

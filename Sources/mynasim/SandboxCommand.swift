@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PCSC
 import VirtualReader
 
 /// `mynasim sandbox`: run a command in a private PC/SC world with virtual cards.
@@ -20,6 +21,12 @@ struct SandboxCommand: ParsableCommand {
     @OptionGroup var behaviour: SlotBehaviourOptions
     @Option(name: .long, help: "Write the simulator's trace (JSON lines) to FILE.") var trace: String?
     @Option(name: .long, help: "The IFD handler .so (default: the build tree, then the installed driver).") var handler: String?
+    @Option(
+        name: .long,
+        help:
+            "The reader driver in front of the cards: handler (ours, the default), ccid:MODEL (pcsc-lite's CCID driver before an emulated GemPCTwin, GemPCPinPad or SEC1210) or vpcd (vsmartcard)."
+    )
+    var reader: ReaderPath = .ifdHandler
     @Flag(name: .long, help: "Run pcscd with --debug --apdu and keep the sandbox directory.") var debug = false
     @Argument(parsing: .postTerminator, help: "The command to run.") var command: [String] = []
 
@@ -33,6 +40,8 @@ struct SandboxCommand: ParsableCommand {
             handlerPath: PCSCSandbox.locateHandler(explicit: handler, executable: CommandLine.arguments[0]),
             slotCount: slots
         )
+        configuration.readerPath = reader
+        configuration.simulator.slotCount = min(slots, reader.maximumSlots(slots))
         configuration.simulator.profile = try behaviour.timingProfile(default: .instant) ?? .instant
         configuration.simulator.tracePath = trace
         configuration.pcscdDebug = debug
@@ -52,8 +61,18 @@ struct SandboxCommand: ParsableCommand {
                 try? FileManager.default.removeItem(at: directory)
             }
         }
-        for (slot, path) in try CardAssignment.resolve(card, slotCount: slots) {
+        let assigned = try CardAssignment.resolve(card, slotCount: configuration.simulator.slotCount)
+        for (slot, path) in assigned {
             _ = try sandbox.simulator.handle(.insert(slot: slot, card: URL(fileURLWithPath: path).standardizedFileURL.path))
+        }
+        // A driver that polls (CCID every 400 ms, vpcd at its next presence check) sees a card a
+        // little later than our handler: the command starts once pcscd shows every card.
+        setenv("PCSCLITE_CSOCK_NAME", sandbox.pcscSocket, 1)
+        for (slot, _) in assigned {
+            let name = sandbox.readerName(slot: slot)
+            guard (try? PCSCChannel(reader: name).waitForCard(milliseconds: 10_000)) == true else {
+                throw CLIError("pcscd did not show the card in \(name) within 10 s (run with --debug and read pcscd.log)")
+            }
         }
         let process = try ChildProcess(
             command, environment: ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }, inheritStdin: true)

@@ -49,6 +49,8 @@ package struct ClientCheckRunner {
     package var facts: ScenarioFacts
     package var personas: URL
     package var handlerPath: String
+    /// The reader driver in front of the card in every scenario's sandbox.
+    package var readerPath: ReaderPath = .ifdHandler
     /// Where each scenario's trace and output are kept.
     package var workDirectory: URL
     package var onScenarioFinished: ((ScenarioResult) -> Void)?
@@ -112,6 +114,7 @@ package struct ClientCheckRunner {
         let outputPath = directory.appendingPathComponent("output.txt").path
         var configuration = PCSCSandbox.Configuration(
             directory: directory.appendingPathComponent("pcsc"), handlerPath: handlerPath, slotCount: 1)
+        configuration.readerPath = readerPath
         configuration.simulator.profile = scenario.timing.flatMap(TimingProfile.named) ?? .instant
         configuration.simulator.tracePath = tracePath
 
@@ -129,7 +132,7 @@ package struct ClientCheckRunner {
         if scenario.insertAfterMs == nil { try insert() }
 
         var environment = ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }
-        environment["MYNASIM_READER"] = "\(configuration.readerName) 00 00"
+        environment["MYNASIM_READER"] = configuration.readerName(slot: 0)
         environment["MYNASIM_SCENARIO"] = scenario.name
         // What the card's holder would type, so one client command serves every persona.
         if let persona {

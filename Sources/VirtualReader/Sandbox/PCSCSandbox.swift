@@ -1,15 +1,17 @@
 import Foundation
 
-/// A private PC/SC world: our simulator, and a pcscd of its own that loads our IFD handler and
-/// listens on a private socket, so a test or a user's command runs against virtual cards with
-/// no system changes. As root the daemon is handed its
-/// socket by `systemd-socket-activate`; as another user it also runs in a user and mount
-/// namespace (`unshare -rm`) with a private /run, because pcscd always writes /run/pcscd.
+/// A private PC/SC world: our simulator, and a pcscd of its own that listens on a private socket
+/// and puts a reader driver in front of the slots (our IFD handler, pcsc-lite's CCID driver before
+/// an emulated serial reader, or vsmartcard's vpcd), so a test or a user's command runs against
+/// virtual cards with no system changes. As root the daemon is handed its socket by
+/// `systemd-socket-activate`; as another user it also runs in a user and mount namespace
+/// (`unshare -rm`) with a private /run, because pcscd always writes /run/pcscd.
 public final class PCSCSandbox: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var simulator: ReaderSimulator.Configuration
+        /// Our IFD handler (for the `ifdHandler` path).
         public var handlerPath: String
-        public var readerName = "mynasim Virtual Reader"
+        public var readerPath: ReaderPath = .ifdHandler
         public var pcscdDebug = false
         public var directory: URL
 
@@ -18,6 +20,11 @@ public final class PCSCSandbox: @unchecked Sendable {
             self.handlerPath = handlerPath
             simulator = ReaderSimulator.Configuration(addresses: [.unix(directory.appendingPathComponent("sim.sock").path)])
             simulator.slotCount = slotCount
+        }
+
+        /// The reader name pcscd gives slot `slot`.
+        public func readerName(slot: Int) -> String {
+            String(format: "%@ 00 %02X", readerPath.friendlyName, slot)
         }
     }
 
@@ -35,26 +42,53 @@ public final class PCSCSandbox: @unchecked Sendable {
     /// Starts the simulator and pcscd, and waits until pcscd's socket exists.
     public init(_ configuration: Configuration) throws {
         self.configuration = configuration
-        guard FileManager.default.isReadableFile(atPath: configuration.handlerPath) else {
+        let path = configuration.readerPath
+        if path == .ifdHandler, !FileManager.default.isReadableFile(atPath: configuration.handlerPath) {
             throw ReaderError.badArgument(
                 "IFD handler not found at \(configuration.handlerPath); build it with `make handler` or pass --handler")
+        }
+        if let driver = SystemDrivers.required(for: path), !FileManager.default.fileExists(atPath: driver.path) {
+            throw ReaderError.badArgument("--reader \(path) needs \(driver.path) (apt-get install \(driver.package))")
         }
         for tool in ["pcscd", "systemd-socket-activate"] where Self.which(tool) == nil {
             throw ReaderError.badArgument("\(tool) is not installed (apt-get install pcscd systemd)")
         }
+        let slots = configuration.simulator.slotCount
+        guard slots <= path.maximumSlots(slots) else {
+            throw ReaderError.badArgument("--reader \(path) serves at most \(path.maximumSlots(slots)) slots, \(slots) asked")
+        }
         let dir = configuration.directory
         let readers = dir.appendingPathComponent("readers.d")
         try FileManager.default.createDirectory(at: readers, withIntermediateDirectories: true)
-        let slots = configuration.simulator.slotCount
-        try """
-        FRIENDLYNAME "\(configuration.readerName)"
-        DEVICENAME mynasim:\(configuration.simulator.addresses[0])@slots:\(slots)
-        LIBPATH \(configuration.handlerPath)
-
-        """.write(to: readers.appendingPathComponent("mynasim"), atomically: true, encoding: .utf8)
 
         simulator = try ReaderSimulator(configuration.simulator)
         simulator.start()
+        let entry: String
+        switch path {
+        case .ifdHandler:
+            entry = """
+                FRIENDLYNAME "\(path.friendlyName)"
+                DEVICENAME mynasim:\(configuration.simulator.addresses[0])@slots:\(slots)
+                LIBPATH \(configuration.handlerPath)
+
+                """
+        case .ccid(let model):
+            let reader = try simulator.exposeCCID(
+                model: model, slots: Array(0..<model.slotCount), linkPath: dir.appendingPathComponent("ccid").path)
+            entry = reader.readerConfiguration(friendlyName: path.friendlyName, driver: SystemDrivers.ccidSerial)
+        case .vpcd:
+            let port = try Self.freePortPair()
+            for slot in 0..<slots {
+                try simulator.connectVPCD(slot: slot, to: try VPCDEndpoint(host: "127.0.0.1", port: port + UInt16(slot)))
+            }
+            entry = """
+                FRIENDLYNAME "\(path.friendlyName)"
+                DEVICENAME /dev/null:\(port)
+                LIBPATH \(SystemDrivers.vpcd)
+
+                """
+        }
+        try entry.write(to: readers.appendingPathComponent("mynasim"), atomically: true, encoding: .utf8)
 
         pcscSocket = dir.appendingPathComponent("pcscd.comm").path
         var daemon = ["systemd-socket-activate", "-l", pcscSocket, "pcscd", "--foreground", "--config", readers.path]
@@ -84,7 +118,23 @@ public final class PCSCSandbox: @unchecked Sendable {
     }
 
     /// The reader name pcscd gives slot `slot`.
-    public func readerName(slot: Int) -> String { String(format: "%@ 00 %02X", configuration.readerName, slot) }
+    public func readerName(slot: Int) -> String { configuration.readerName(slot: slot) }
+
+    /// Two free consecutive TCP ports on loopback (vpcd listens on PORT and PORT+1), chosen by the
+    /// kernel and checked by binding both.
+    static func freePortPair() throws(ReaderError) -> UInt16 {
+        for _ in 0..<32 {
+            guard let first = try? SocketListener(address: .tcp(host: "127.0.0.1", port: 0)) else { continue }
+            let port = first.boundPort
+            first.close()
+            guard port > 0, port < 65_535, let a = try? SocketListener(address: .tcp(host: "127.0.0.1", port: port)) else { continue }
+            defer { a.close() }
+            guard let b = try? SocketListener(address: .tcp(host: "127.0.0.1", port: port + 1)) else { continue }
+            b.close()
+            return port
+        }
+        throw .badArgument("no two free consecutive TCP ports on 127.0.0.1 for vpcd")
+    }
 
     /// Stops pcscd (SIGINT: orderly, calls IFDHCloseChannel) and the simulator. pcscd 1.9.9 only
     /// notices SIGINT in its main thread's select(); a connection to its socket wakes it.

@@ -12,6 +12,9 @@ public enum ControlRequest: Codable, Hashable, Sendable {
     case connectVPCD(slot: Int, endpoint: String, allowRemote: Bool)
     /// End the slot's vpcd link.
     case disconnectVPCD(slot: Int)
+    /// Queue key presses on the PIN pad of the emulated reader serving the slot (`0`–`9`, `#` OK,
+    /// `C` cancel, `<` back, `*` clear, `T` no key until the reader times out).
+    case keypad(slot: Int, keys: String)
 }
 
 /// The answer to a control request.

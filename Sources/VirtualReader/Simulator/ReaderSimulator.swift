@@ -21,12 +21,16 @@ public final class ReaderSimulator: @unchecked Sendable {
     private let lock = NSLock()
     /// Slots whose card connects out to a vpcd reader driver.
     private var vpcdLinks: [Int: (card: SlotVPCDCard, link: VPCDLink)] = [:]
+    /// Emulated CCID readers, and which of them serves each slot.
+    private var ccidReaders: [CCIDReaderService] = []
+    private let trace: TraceWriter?
 
     public init(_ configuration: Configuration) throws {
         guard (1...16).contains(configuration.slotCount) else {
             throw ReaderError.badArgument("--slots must be 1–16 (pcscd handles at most 16 readers), got \(configuration.slotCount)")
         }
         let trace = try configuration.tracePath.map { path throws(ReaderError) in try TraceWriter(path: path) }
+        self.trace = trace
         slots = (0..<configuration.slotCount).map { ReaderSlot(index: $0, profile: configuration.profile, trace: trace) }
         wire = try WireServer(addresses: configuration.addresses, socketMode: configuration.socketMode, simulator: self)
     }
@@ -38,8 +42,29 @@ public final class ReaderSimulator: @unchecked Sendable {
     public func stop() {
         wire.stop()
         for index in lock.withLock({ Array(vpcdLinks.keys) }) { disconnectVPCD(slot: index) }
+        for reader in lock.withLock({ ccidReaders }) { reader.stop() }
+        lock.withLock { ccidReaders = [] }
         for slot in slots { try? slot.remove() }
     }
+
+    /// Exposes `slotIndexes` as an emulated serial CCID reader of `model` on a new pty, reachable
+    /// through a symlink at `linkPath` (what reader.conf names). The slots are then served through
+    /// that reader only.
+    @discardableResult
+    public func exposeCCID(model: ReaderModel, slots slotIndexes: [Int], linkPath: String) throws(ReaderError) -> CCIDReaderService {
+        let chosen = try slotIndexes.map { index throws(ReaderError) in try slot(index) }
+        let reader = try CCIDReaderService(model: model, slots: chosen, linkPath: linkPath, trace: trace)
+        lock.withLock { ccidReaders.append(reader) }
+        return reader
+    }
+
+    /// The emulated reader serving slot `index`, if one does.
+    func ccidReader(serving index: Int) -> CCIDReaderService? {
+        lock.withLock { ccidReaders.first { $0.slots.contains { $0.index == index } } }
+    }
+
+    /// The emulated CCID readers.
+    public var ccidServices: [CCIDReaderService] { lock.withLock { ccidReaders } }
 
     /// Makes slot `index`'s card connect out to the vpcd reader driver at `endpoint` (it keeps
     /// reconnecting with backoff while the driver is away). The slot is then served through vpcd only.
@@ -90,6 +115,17 @@ public final class ReaderSimulator: @unchecked Sendable {
             try slot(index).remove()
         case .configure(let index, let profile, let faults):
             try slot(index).configure(profile: profile, faults: faults)
+            if let line = faults?.line {
+                guard let reader = ccidReader(serving: index) else {
+                    throw .badArgument("slot \(index) is not behind an emulated CCID reader; line faults need one (mynasim serve --ccid)")
+                }
+                reader.inject(line)
+            }
+        case .keypad(let index, let keys):
+            guard let reader = ccidReader(serving: index), reader.model.pinSupport != [] else {
+                throw .badArgument("slot \(index) is not behind an emulated PIN-pad reader (mynasim serve --ccid GemPCPinPad)")
+            }
+            do { reader.keypad.enqueue(try ScriptedKeypad.parse(keys)) } catch { throw .badArgument("--keypad '\(keys)': \(error)") }
         case .restore(let index):
             try slot(index).restoreIssuedState()
         case .connectVPCD(let index, let endpoint, let allowRemote):

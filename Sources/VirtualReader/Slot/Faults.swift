@@ -1,7 +1,7 @@
 import MynaApplications
 
 /// Misbehaviour injected into a slot, for testing how clients and readers cope.
-public struct FaultPlan: Codable, Hashable, Sendable {
+public struct FaultPlan: Codable, Hashable, Sendable, CustomStringConvertible {
     /// Remove the card after this many further APDUs have been answered.
     public var removeAfterAPDUs: Int?
     /// Remove the card while this APDU (counting from 1) is being processed: no response is sent.
@@ -38,11 +38,26 @@ public struct FaultPlan: Codable, Hashable, Sendable {
     }
 
     public static let none = FaultPlan()
+
+    /// The faults that are set, in words (`mynasim status`).
+    public var description: String {
+        var parts: [String] = []
+        if let n = removeAfterAPDUs { parts.append("remove after \(n) more APDUs") }
+        if let n = removeDuringAPDU { parts.append("remove during APDU \(n)") }
+        if mute { parts.append("mute") }
+        if let micros = delayNextMicros { parts.append("delay the next exchange by \(micros) µs") }
+        if let atr { parts.append("ATR \(atr.rawValue)") }
+        if shortOnly { parts.append("short APDUs only") }
+        if let hostile, !hostile.isEmpty { parts.append("hostile: " + hostile.map(\.rawValue).sorted().joined(separator: ", ")) }
+        if let transmission, !transmission.isEmpty { parts.append("T=1: \(transmission)") }
+        if let line { parts.append("line: \(line)") }
+        return parts.isEmpty ? "none" : parts.joined(separator: "; ")
+    }
 }
 
 /// How the card breaks the T=1 block protocol (ISO/IEC 7816-3 §11) on purpose. Counts are used up
 /// as the faults fire.
-public struct TransmissionFaults: Codable, Hashable, Sendable {
+public struct TransmissionFaults: Codable, Hashable, Sendable, CustomStringConvertible {
     /// Corrupt the LRC of the card's next N blocks (the reader's host answers with R-blocks).
     public var corruptLRC: Int
     /// Send nothing in answer to the next N blocks (the reader reports the card mute).
@@ -70,10 +85,21 @@ public struct TransmissionFaults: Codable, Hashable, Sendable {
     }
 
     public var isEmpty: Bool { self == TransmissionFaults() }
+
+    public var description: String {
+        var parts: [String] = []
+        if corruptLRC > 0 { parts.append("corrupt the LRC of \(corruptLRC) block(s)") }
+        if dropBlocks > 0 { parts.append("leave \(dropBlocks) block(s) unanswered") }
+        if refuseIFS { parts.append("refuse IFS requests") }
+        if repeatWTX > 0 { parts.append("\(repeatWTX) WTX request(s) before every answer") }
+        if noWTX { parts.append("no WTX") }
+        if removeDuringChain { parts.append("remove during a chain") }
+        return parts.joined(separator: ", ")
+    }
 }
 
 /// Faults on an emulated serial reader's line and firmware (the CCID reader emulation).
-public struct LineFaults: Codable, Hashable, Sendable {
+public struct LineFaults: Codable, Hashable, Sendable, CustomStringConvertible {
     /// NAK the next N frames from the host (a NAK storm).
     public var nakFrames: Int
     /// Corrupt the LRC of the reader's next answer frame.
@@ -88,5 +114,14 @@ public struct LineFaults: Codable, Hashable, Sendable {
         self.corruptAnswerLRC = corruptAnswerLRC
         self.dropAnswer = dropAnswer
         self.parityError = parityError
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if nakFrames > 0 { parts.append("NAK \(nakFrames) frame(s)") }
+        if corruptAnswerLRC { parts.append("corrupt the next answer's LRC") }
+        if dropAnswer { parts.append("lose the next answer") }
+        if parityError { parts.append("parity error on the next XfrBlock") }
+        return parts.joined(separator: ", ")
     }
 }

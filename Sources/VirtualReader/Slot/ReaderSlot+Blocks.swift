@@ -218,7 +218,7 @@ extension ReaderSlot {
             return muteLocked(until: deadline, generation: generation)
         }
         transmission!.extensionsRequested += 1
-        return sendLocked(block, received: received, note: "the operation needs \((pending.readyAt - .now).formatted()) more")
+        return sendLocked(block, received: received, note: "\(block): the operation needs \((pending.readyAt - .now).formatted()) more")
     }
 
     /// Sends a block, corrupting its LRC when the fault asks for it.

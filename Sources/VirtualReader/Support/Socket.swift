@@ -191,6 +191,17 @@ public final class SocketListener: @unchecked Sendable {
         }
     }
 
+    /// The TCP port the listener is bound to (the kernel's choice when asked for port 0); 0 for a Unix socket.
+    public var boundPort: UInt16 {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0, address.sin_family == sa_family_t(AF_INET) else { return 0 }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
     /// Waits for the next connection; nil once the listener is closed.
     public func accept() -> SocketConnection? {
         while true {
