@@ -46,8 +46,14 @@
 #include "wire.h"
 
 #define MAX_CHANNELS      32    /* pcscd 1.9.9 has 16 reader contexts */
+/* The fuzz build (fuzz/Makefile) shortens both waits so that a scripted
+ * simulator that holds a connection open costs milliseconds, not seconds. */
+#ifndef CONNECT_BUDGET_MS
 #define CONNECT_BUDGET_MS 1000  /* connect + HELLO, and the rest of a frame */
+#endif
+#ifndef RETRY_MS
 #define RETRY_MS          250   /* event connection retry cadence */
+#endif
 #define MAX_APDU_DATA_EXT 65535 /* dwMaxAPDUDataSize with the extended flag */
 #define SIM_ACCESS        16    /* TAG_IFD_SIMULTANEOUS_ACCESS */
 
@@ -99,15 +105,31 @@ static struct {
 
 /* pcscd's own log function needs libpcsclite linkage we do not want, so:
  * errors go to stderr (seen with pcscd --foreground) and syslog; debug
- * lines (MYNASIM_IFD_DEBUG=1) to stderr only. */
+ * lines (MYNASIM_IFD_DEBUG=1) to stderr only. A MYNA_FUZZING build formats
+ * every message (the sanitizers check the arguments) and prints none. */
 static void vlog(int prio, DWORD lun, const char *fmt, va_list ap)
 {
 	char msg[512];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+#ifdef MYNA_FUZZING
+	(void)prio;
+	(void)lun;
+#else
 	fprintf(stderr, "mynasim-ifd[%05lX]: %s\n", (unsigned long)lun, msg);
 	if (prio <= LOG_ERR)
 		syslog(LOG_DAEMON | prio, "mynasim-ifd[%05lX]: %s", (unsigned long)lun, msg);
+#endif
+}
+
+static void log_info(DWORD lun, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_info(DWORD lun, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, lun, fmt, ap);
+	va_end(ap);
 }
 
 static void log_err(DWORD lun, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -299,8 +321,7 @@ static void note_reachable(struct slot *s, enum myna_role role)
 	s->down_logged[role] = false;
 	pthread_mutex_unlock(&s->state_lock);
 	if (was_down)
-		fprintf(stderr, "mynasim-ifd[%05lX]: simulator at %s reachable again\n",
-			(unsigned long)s->lun, s->cfg.ep.text);
+		log_info(s->lun, "simulator at %s reachable again", s->cfg.ep.text);
 }
 
 /* Connect and say HELLO within CONNECT_BUDGET_MS. */
