@@ -261,10 +261,13 @@ static unsigned current_gen(struct slot *s)
 	return g;
 }
 
+/* atr may be NULL when n is 0 (forget the ATR): memcpy must not see it,
+ * a NULL source is undefined even for 0 bytes (found by fuzz_control). */
 static void set_atr(struct slot *s, const uint8_t *atr, size_t n)
 {
 	pthread_mutex_lock(&s->state_lock);
-	memcpy(s->atr, atr, n);
+	if (n > 0)
+		memcpy(s->atr, atr, n);
 	s->atr_len = n;
 	pthread_mutex_unlock(&s->state_lock);
 }
@@ -823,6 +826,9 @@ RESPONSECODE IFDHPowerICC(DWORD Lun, DWORD Action, PUCHAR Atr, PDWORD AtrLength)
 		rv = power_down(s, AtrLength);
 		break;
 	default:
+		/* no ATR comes back from an action we do not know (fuzz_handler) */
+		if (AtrLength)
+			*AtrLength = 0;
 		rv = IFD_NOT_SUPPORTED;
 	}
 	pthread_mutex_unlock(&s->cmd_lock);
