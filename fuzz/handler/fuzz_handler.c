@@ -86,7 +86,10 @@ static void power(struct fz_in *in, DWORD lun, DWORD action)
 	unsigned char *atr = fz_buffer(cap, how % 6 == 0);
 	RESPONSECODE rv = IFDHPowerICC(lun, action, atr, no_len ? NULL : &len);
 
-	if (!no_len && rv == IFD_SUCCESS) {
+	if (!no_len && rv == IFD_SUCCESS && action == IFD_POWER_DOWN) {
+		if (len != 0)
+			fz_fail("PowerICC(POWER_DOWN) returned %lu ATR bytes", (unsigned long)len);
+	} else if (!no_len && rv == IFD_SUCCESS) {
 		unsigned char again[64];
 		DWORD n = sizeof again;
 
