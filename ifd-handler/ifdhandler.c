@@ -42,6 +42,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "attrib.h"
 #include "devname.h"
 #include "wire.h"
 
@@ -54,7 +55,6 @@
 #ifndef RETRY_MS
 #define RETRY_MS          250   /* event connection retry cadence */
 #endif
-#define MAX_APDU_DATA_EXT 65535 /* dwMaxAPDUDataSize with the extended flag */
 #define SIM_ACCESS        16    /* TAG_IFD_SIMULTANEOUS_ACCESS */
 
 /* Same numbering convention as the CCID driver for its part 10 ioctls. */
@@ -90,6 +90,8 @@ struct slot {
 	uint8_t flags;              /* last CARD_EVENT flags */
 	uint8_t atr[MYNA_MAX_ATR];  /* ATR from the last POWER_ON/RESET */
 	size_t atr_len;
+	uint32_t protocol;          /* from IFDHSetProtocolParameters; 0 after power changes */
+	struct myna_identity id;    /* from the last HELLO_ACK */
 	bool down_logged[2];        /* per role: "unreachable" logged once per outage */
 };
 
@@ -269,6 +271,31 @@ static void set_atr(struct slot *s, const uint8_t *atr, size_t n)
 	if (n > 0)
 		memcpy(s->atr, atr, n);
 	s->atr_len = n;
+	s->protocol = 0;            /* a power action ends the negotiated protocol */
+	pthread_mutex_unlock(&s->state_lock);
+}
+
+/* Every HELLO_ACK says who the simulator is (or, from an older one, nothing). */
+static void set_identity(struct slot *s, const struct myna_identity *id)
+{
+	pthread_mutex_lock(&s->state_lock);
+	s->id = *id;
+	pthread_mutex_unlock(&s->state_lock);
+}
+
+/* A consistent snapshot of the slot for the attribute functions. */
+static void view_of(struct slot *s, struct myna_slot_view *v)
+{
+	v->index = s->index;
+	v->slots = s->cfg.slots;
+	v->tcp = s->cfg.ep.tcp;
+	pthread_mutex_lock(&s->state_lock);
+	v->present = s->present;
+	v->flags = s->flags;
+	v->atr_len = s->atr_len;
+	memcpy(v->atr, s->atr, sizeof v->atr);
+	v->protocol = s->protocol;
+	v->id = s->id;
 	pthread_mutex_unlock(&s->state_lock);
 }
 
@@ -284,6 +311,7 @@ static void link_lost(struct slot *s, const char *conn, int io, bool wake_events
 	s->present = false;
 	s->flags = 0;
 	s->atr_len = 0;
+	s->protocol = 0;
 	pthread_mutex_unlock(&s->state_lock);
 	if (conn)
 		log_err(s->lun, "%s connection to %s: %s; slot %u shows no card until the simulator is back",
@@ -331,12 +359,13 @@ static void note_reachable(struct slot *s, enum myna_role role)
 static int open_link(struct slot *s, enum myna_role role, int wake_fd, int *fd_out)
 {
 	int64_t deadline = myna_now_ms() + CONNECT_BUDGET_MS;
-	unsigned sim_slots = 0, code = 0;
+	struct myna_hello_ack ack;
+	unsigned code = 0;
 	int fd = -1;
 	int r = myna_connect(&s->cfg.ep, deadline, wake_fd, &fd);
 
 	if (r == MYNA_IO_OK)
-		r = myna_hello(fd, s->index, role, deadline, wake_fd, &sim_slots, &code);
+		r = myna_hello(fd, s->index, role, deadline, wake_fd, &ack, &code);
 	if (r != MYNA_IO_OK) {
 		if (fd >= 0)
 			close(fd);
@@ -345,8 +374,9 @@ static int open_link(struct slot *s, enum myna_role role, int wake_fd, int *fd_o
 		return r;
 	}
 	note_reachable(s, role);
-	dbg(s, "%s connection up (simulator has %u slots)",
-		role == MYNA_ROLE_EVENT ? "event" : "command", sim_slots);
+	set_identity(s, &ack.id);
+	dbg(s, "%s connection up (simulator has %u slots, serial \"%s\", firmware \"%s\")",
+		role == MYNA_ROLE_EVENT ? "event" : "command", ack.sim_slots, ack.id.serial, ack.id.firmware);
 	*fd_out = fd;
 	return MYNA_IO_OK;
 }
@@ -485,8 +515,10 @@ static bool apply_state(struct slot *s, uint8_t flags)
 	changed = s->present != !!(flags & MYNA_FLAG_PRESENT);
 	s->present = flags & MYNA_FLAG_PRESENT;
 	s->flags = flags;
-	if (!s->present)
+	if (!s->present) {
 		s->atr_len = 0;
+		s->protocol = 0;
+	}
 	pthread_mutex_unlock(&s->state_lock);
 	dbg(s, "CARD_EVENT flags=0x%02X%s", flags, changed ? " (presence changed)" : "");
 	return changed;
@@ -664,76 +696,37 @@ RESPONSECODE IFDHCloseChannel(DWORD Lun)
 
 /* ---------------------------------------------------------- capabilities */
 
-static RESPONSECODE put_bytes(PDWORD Length, PUCHAR Value, const void *data, size_t n)
-{
-	if (!Length)
-		return IFD_COMMUNICATION_ERROR;
-	if (!Value || *Length < n)
-		return IFD_ERROR_INSUFFICIENT_BUFFER;
-	memcpy(Value, data, n);
-	*Length = (DWORD)n;
-	return IFD_SUCCESS;
-}
-
-static RESPONSECODE put_byte(PDWORD Length, PUCHAR Value, UCHAR v)
-{
-	return put_bytes(Length, Value, &v, 1);
-}
-
-/* Capabilities that need the slot's state. */
+/* Attributes of the slot (attrib.c), from a snapshot of its state. */
 static RESPONSECODE slot_capability(DWORD Lun, DWORD Tag, PDWORD Length, PUCHAR Value)
 {
 	struct slot *s = slot_get(Lun);
-	uint8_t atr[MYNA_MAX_ATR];
-	size_t atr_len;
-	bool present;
-	RESPONSECODE rv;
+	struct myna_slot_view v;
 
 	if (!s)
 		return IFD_COMMUNICATION_ERROR;
-	pthread_mutex_lock(&s->state_lock);
-	atr_len = s->atr_len;
-	memcpy(atr, s->atr, atr_len);
-	present = s->present;
-	pthread_mutex_unlock(&s->state_lock);
-	switch (Tag) {
-	case TAG_IFD_ATR:
-	case SCARD_ATTR_ATR_STRING:
-		rv = put_bytes(Length, Value, atr, atr_len);
-		break;
-	case SCARD_ATTR_ICC_PRESENCE:   /* 0 absent, 2 present (and "swallowed") */
-		rv = put_byte(Length, Value, present ? 2 : 0);
-		break;
-	case TAG_IFD_SLOTS_NUMBER:
-		rv = put_byte(Length, Value, (UCHAR)s->cfg.slots);
-		break;
-	default:
-		rv = IFD_ERROR_TAG;
-	}
+	view_of(s, &v);
 	slot_put(s);
-	return rv;
+	return myna_attribute(&v, Tag, Length, Value);
 }
 
 RESPONSECODE IFDHGetCapabilities(DWORD Lun, DWORD Tag, PDWORD Length, PUCHAR Value)
 {
 	RESPONSECODE (*events)(DWORD, int) = poll_event;
 	RESPONSECODE (*stop)(DWORD) = stop_event;
-	static const char vendor[] = "mynasim";
+	const UCHAR yes = 1, no = 0, access = SIM_ACCESS;
 
 	switch (Tag) {
 	case TAG_IFD_SLOT_THREAD_SAFE:         /* one mutex per slot, see top */
 	case TAG_IFD_THREAD_SAFE:              /* no state shared between readers */
-		return put_byte(Length, Value, 1);
+		return myna_put(Length, Value, &yes, 1);
 	case TAG_IFD_SIMULTANEOUS_ACCESS:      /* distinct Luns for several entries */
-		return put_byte(Length, Value, SIM_ACCESS);
+		return myna_put(Length, Value, &access, 1);
 	case TAG_IFD_POLLING_THREAD_KILLABLE:  /* no: stop_event wakes it */
-		return put_byte(Length, Value, 0);
+		return myna_put(Length, Value, &no, 1);
 	case TAG_IFD_POLLING_THREAD_WITH_TIMEOUT:
-		return put_bytes(Length, Value, &events, sizeof events);
+		return myna_put(Length, Value, &events, sizeof events);
 	case TAG_IFD_STOP_POLLING_THREAD:
-		return put_bytes(Length, Value, &stop, sizeof stop);
-	case SCARD_ATTR_VENDOR_NAME:
-		return put_bytes(Length, Value, vendor, sizeof vendor);
+		return myna_put(Length, Value, &stop, sizeof stop);
 	default:
 		return slot_capability(Lun, Tag, Length, Value);
 	}
@@ -753,13 +746,22 @@ RESPONSECODE IFDHSetCapabilities(DWORD Lun, DWORD Tag, DWORD Length, PUCHAR Valu
 RESPONSECODE IFDHSetProtocolParameters(DWORD Lun, DWORD Protocol, UCHAR Flags,
 	UCHAR PTS1, UCHAR PTS2, UCHAR PTS3)
 {
-	(void)Lun;
+	struct slot *s;
+
 	(void)Flags;
 	(void)PTS1;
 	(void)PTS2;
 	(void)PTS3;
 	if (Protocol != SCARD_PROTOCOL_T0 && Protocol != SCARD_PROTOCOL_T1)
 		return IFD_PROTOCOL_NOT_SUPPORTED;
+	s = slot_get(Lun);
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	/* remembered for SCARD_ATTR_CURRENT_PROTOCOL_TYPE until the next power action */
+	pthread_mutex_lock(&s->state_lock);
+	s->protocol = (uint32_t)Protocol;
+	pthread_mutex_unlock(&s->state_lock);
+	slot_put(s);
 	return IFD_SUCCESS;
 }
 
@@ -890,41 +892,6 @@ RESPONSECODE IFDHTransmitToICC(DWORD Lun, SCARD_IO_HEADER SendPci, PUCHAR TxBuff
 
 /* --------------------------------------------------------------- control */
 
-/* PC/SC part 10 TLV properties of a plain reader without PIN pad or
- * display. dwMaxAPDUDataSize follows the card's "extended" flag, which is
- * what makes OpenSC send extended APDUs (0 = short APDUs only). */
-static RESPONSECODE tlv_properties(struct slot *s, PUCHAR rx, DWORD cap, LPDWORD ret)
-{
-	uint32_t max;
-	uint8_t p[16];
-	size_t n = 0;
-
-	pthread_mutex_lock(&s->state_lock);
-	max = (s->flags & MYNA_FLAG_EXTENDED) ? MAX_APDU_DATA_EXT : 0;
-	pthread_mutex_unlock(&s->state_lock);
-	p[n++] = PCSCv2_PART10_PROPERTY_wLcdLayout;   /* no display */
-	p[n++] = 2;
-	p[n++] = 0;
-	p[n++] = 0;
-	p[n++] = PCSCv2_PART10_PROPERTY_bTimeOut2;
-	p[n++] = 1;
-	p[n++] = 0;
-	p[n++] = PCSCv2_PART10_PROPERTY_bPPDUSupport;
-	p[n++] = 1;
-	p[n++] = 0;
-	p[n++] = PCSCv2_PART10_PROPERTY_dwMaxAPDUDataSize;
-	p[n++] = 4;                                   /* little endian, as CCID */
-	p[n++] = (uint8_t)max;
-	p[n++] = (uint8_t)(max >> 8);
-	p[n++] = (uint8_t)(max >> 16);
-	p[n++] = (uint8_t)(max >> 24);
-	if (!rx || cap < n)
-		return IFD_ERROR_INSUFFICIENT_BUFFER;
-	memcpy(rx, p, n);
-	*ret = (DWORD)n;
-	return IFD_SUCCESS;
-}
-
 /* CM_IOCTL_GET_FEATURE_REQUEST: one TLV, tag + length + big-endian ioctl. */
 static RESPONSECODE feature_request(PUCHAR rx, DWORD cap, LPDWORD ret)
 {
@@ -945,7 +912,7 @@ RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer,
 	DWORD TxLength, PUCHAR RxBuffer, DWORD RxLength, LPDWORD pdwBytesReturned)
 {
 	struct slot *s;
-	RESPONSECODE rv;
+	struct myna_slot_view v;
 
 	(void)TxBuffer;
 	(void)TxLength;
@@ -959,9 +926,9 @@ RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer,
 	s = slot_get(Lun);
 	if (!s)
 		return IFD_COMMUNICATION_ERROR;
-	rv = tlv_properties(s, RxBuffer, RxLength, pdwBytesReturned);
+	view_of(s, &v);
 	slot_put(s);
-	return rv;
+	return myna_tlv_properties(&v, RxBuffer, RxLength, pdwBytesReturned);
 }
 
 /* -------------------------------------------------------------- presence */

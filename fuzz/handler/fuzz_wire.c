@@ -6,8 +6,9 @@
  * the receive buffer size, bit 7 a pending wake-up), then the bytes the
  * simulator sends, followed by EOF.
  * Checked: a frame's announced length never exceeds MYNA_MAX_PAYLOAD,
- * nothing is written past the receive buffer (ASan), HELLO_ACK's slot count
- * is a byte, and a stream that ends never makes a wait time out.
+ * nothing is written past the receive buffer (ASan), an accepted reader
+ * identity is printable ASCII within its limits, and a stream that ends
+ * never makes a wait time out.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -20,6 +21,18 @@
 #include "check.h"
 #include "input.h"
 
+/* NUL-terminated within its field, printable ASCII before the NUL. */
+static void check_text(const char *t, size_t size)
+{
+	const char *end = memchr(t, '\0', size);
+
+	if (!end)
+		fz_fail("identity text not terminated");
+	for (const char *c = t; c < end; c++)
+		if (*c < 0x20 || *c > 0x7E)
+			fz_fail("identity byte %02X accepted", (unsigned char)*c);
+}
+
 static const size_t caps[] = { 0, 1, 2, 33, 34, 64, 4096, MYNA_MAX_PAYLOAD };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t cap = caps[(cfg >> 4) & 7], n;
 	const uint8_t *bytes = fz_bytes(&in, size, &n);
 	int sv[2], wake[2] = { -1, -1 }, r;
-	unsigned sim_slots = 0, code = 0;
+	struct myna_hello_ack ack;
+	unsigned code = 0;
 	uint8_t *buf = malloc(cap ? cap : 1);
 	struct myna_frame f;
 
@@ -47,9 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	shutdown(sv[1], SHUT_WR);
 	r = myna_hello(sv[0], slot, (enum myna_role)(cfg & 1), myna_now_ms() + 1000, wake[0],
-		&sim_slots, &code);
-	if (r == MYNA_IO_OK && sim_slots > 255)
-		fz_fail("HELLO_ACK slot count %u", sim_slots);
+		&ack, &code);
+	if (r == MYNA_IO_OK) {
+		check_text(ack.id.serial, sizeof ack.id.serial);
+		check_text(ack.id.firmware, sizeof ack.id.firmware);
+	}
 	while (r == MYNA_IO_OK) {
 		r = myna_recv_frame(sv[0], slot, buf, cap, &f, myna_now_ms() + 1000, wake[0]);
 		if (r == MYNA_IO_OK && f.len > MYNA_MAX_PAYLOAD)
