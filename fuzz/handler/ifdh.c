@@ -56,6 +56,43 @@ static DWORD pick_length(struct fz_in *in)
 	return c < 0xF0 ? lengths[c % NLENGTHS] : fz_u16(in);
 }
 
+/* A reader attribute has the shape of its tag: a string is printable and
+ * ends with its only NUL, a DWORD is 4 bytes, a flag 1 byte, an ATR 1-33. */
+static void check_shape(DWORD tag, const unsigned char *v, DWORD len)
+{
+	switch (tag) {
+	case SCARD_ATTR_VENDOR_NAME:
+	case SCARD_ATTR_VENDOR_IFD_TYPE:
+	case SCARD_ATTR_VENDOR_IFD_SERIAL_NO:
+		if (len < 2 || v[len - 1] != '\0')
+			fz_fail("attribute %lX: not a terminated string", (unsigned long)tag);
+		for (DWORD i = 0; i + 1 < len; i++)
+			if (v[i] < 0x20 || v[i] > 0x7E)
+				fz_fail("attribute %lX: byte %02X", (unsigned long)tag, v[i]);
+		break;
+	case SCARD_ATTR_VENDOR_IFD_VERSION:
+	case SCARD_ATTR_CHANNEL_ID:
+	case SCARD_ATTR_MAXINPUT:
+	case SCARD_ATTR_CURRENT_PROTOCOL_TYPE:
+		if (len != 4)
+			fz_fail("attribute %lX: %lu bytes, not a DWORD", (unsigned long)tag, (unsigned long)len);
+		break;
+	case SCARD_ATTR_ICC_PRESENCE:
+	case SCARD_ATTR_ICC_INTERFACE_STATUS:
+	case TAG_IFD_SLOTS_NUMBER:
+		if (len != 1)
+			fz_fail("attribute %lX: %lu bytes, not one", (unsigned long)tag, (unsigned long)len);
+		break;
+	case TAG_IFD_ATR:
+	case SCARD_ATTR_ATR_STRING:
+		if (len > 33)
+			fz_fail("ATR of %lu bytes", (unsigned long)len);
+		break;
+	default:
+		break;
+	}
+}
+
 void fz_get_capability(struct fz_in *in, DWORD lun)
 {
 	DWORD tag = pick_tag(in), cap = pick_length(in), len = cap;
@@ -71,6 +108,8 @@ void fz_get_capability(struct fz_in *in, DWORD lun)
 	if (rv == IFD_SUCCESS && len > 0 && !v)
 		fz_fail("GetCapabilities(%lX) returned %lu bytes into NULL", (unsigned long)tag,
 			(unsigned long)len);
+	if (rv == IFD_SUCCESS)
+		check_shape(tag, v, len);
 	free(v);
 }
 

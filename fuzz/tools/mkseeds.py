@@ -90,6 +90,9 @@ def main():
     refused2 = conns[(2, 1)][0]          # slot 2 of a 2-slot simulator: ERROR 3
     f_cmd = frames(command0)
     hello_ack0 = frame(*f_cmd[0])
+    # the reader identity of docs/wire-protocol.md (serial MNS-0001, firmware "mynasim 0.1.0")
+    identity = b"\x01\x08MNS-0001" + b"\x02\x0dmynasim 0.1.0"
+    hello_ack_id = frame(HELLO_ACK, 0, b"\x00\x01\x02" + identity)
     atr0 = next(frame(*f) for f in f_cmd if f[0] == ATR)
     resp = [frame(*f) for f in f_cmd if f[0] == RESPONSE]
     event_present = frame(*frames(event0)[1])
@@ -112,6 +115,12 @@ def main():
     seed("wire", "max-payload-plus-1", bytes([0x70]) + hello_ack0 + frame(RESPONSE, 0, b"", 65553))
     seed("wire", "wrong-slot", bytes([0x70]) + hello_ack0 + frame(RESPONSE, 1, b"\x90\x00"))
     seed("wire", "wake-pending", bytes([0x81 | 4 << 4]) + event0[:20])
+    seed("wire", "identity-doc-example", bytes([0x01 | 4 << 4]) + hello_ack_id + event0[9:])
+    for kind, tlvs in {"truncated": b"\x01\x05ABC", "repeated": b"\x01\x01A\x01\x01B",
+                       "unknown-tag": b"\x7f\x02xy\x01\x01Z", "control-byte": b"\x02\x02A\n",
+                       "serial-33": b"\x01\x21" + b"S" * 33, "256-bytes": b"\x7f\xfb" + b"x" * 251,
+                       "257-bytes": b"\x7f\xfc" + b"x" * 252}.items():
+        seed("wire", "identity-" + kind, bytes([0x70]) + frame(HELLO_ACK, 0, b"\x00\x01\x02" + tlvs))
 
     # ---- handler: config (slot 0, timeout 5 ms, slots:2) + scripts + operations
     cfg = 0 | 3 << 3 | 1 << 5
@@ -122,6 +131,10 @@ def main():
                    + op_poll() + op_poll() + op_poll() + op_poll() + op_power_up()
                    + op_transmit(5, 0x84) + op_power_down())
     seed("handler", "real-session", bytes([cfg]) + scripts(script(event0), script(command0)) + session_ops)
+    seed("handler", "identity-session",
+         bytes([cfg]) + scripts(script(hello_ack_id + event0[9:]), script(hello_ack_id + atr0 + resp[0]))
+         + op_getcap(13) + op_control(0x40) + op_power_up() + op_transmit(15, 0xA4) + op_getcap(19)
+         + bytes([11, 2]) + op_getcap(19) + op_poll() + op_getcap(13))
     seed("handler", "real-events", bytes([cfg]) + scripts(script(event0)) + op_poll() * 7 + op_presence())
     seed("handler", "real-refused-slot2",
          bytes([2 | 3 << 3 | 2 << 5]) + scripts(script(refused2), script(refused2)) + op_power_up() + op_poll())
@@ -188,6 +201,9 @@ def main():
                + bytes([5]) + bytes([0, 0x40, 0, 0, 14]) + bytes([2, 10, 3, 0]) + bytes([3, 2]) + bytes([3, 4])
                + bytes([6, 0, 14, 0]) + bytes([7, 0x40, 0, 0, 14]))
     seed("control", "real-card", bytes([ccfg]) + scripts(script(event0), script(hello_ack0 + atr0)) + ctl_ops)
+    seed("control", "identity-card",
+         bytes([ccfg]) + scripts(script(hello_ack_id + event0[9:]), script(hello_ack_id + atr0)) + ctl_ops
+         + bytes([3, 2, 1, 19, 14, 0]))
     seed("control", "no-simulator", bytes([ccfg]) + scripts() + ctl_ops)
     seed("control", "short-buffers",
          bytes([ccfg]) + scripts(script(event0)) + b"".join(bytes([1, t, 1, 0]) for t in tags)
