@@ -52,7 +52,10 @@ DEVICENAME mynasim:$W/proxy.sock@slots:3
 LIBPATH $W/libifd-mynasim.so
 CONF
 export PCSCLITE_CSOCK_NAME=$W/pcscd.comm
-with_default_signals() { $PY -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@"; }
+# a background job of a script starts with SIGINT ignored; pcscd must stop on SIGINT
+with_default_signals() {
+  $PY -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
 with_default_signals systemd-socket-activate -l "$PCSCLITE_CSOCK_NAME" pcscd --foreground --config "$W/readers.d" \
   >"$W/pcscd.log" 2>&1 &
 PCSCD_PID=$!
