@@ -22,8 +22,14 @@ PCSCD_PID=
 cleanup() {
   if [ -n "$PCSCD_PID" ] && kill -0 "$PCSCD_PID" 2>/dev/null; then
     kill -INT "$PCSCD_PID"
-    for _ in $(seq 200); do kill -0 "$PCSCD_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$PCSCD_PID" 2>/dev/null && kill -KILL "$PCSCD_PID"
+    # pcscd 1.9.9 may notice SIGINT only at its next client: poke it now and then
+    for i in $(seq 200); do
+      kill -0 "$PCSCD_PID" 2>/dev/null || break
+      [ $((i % 40)) -eq 0 ] && $PY -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.settimeout(2)
+s.connect(sys.argv[1])' "$PCSCLITE_CSOCK_NAME" 2>/dev/null
+      sleep 0.05
+    done
+    if kill -0 "$PCSCD_PID" 2>/dev/null; then kill -KILL "$PCSCD_PID"; fi
   fi
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -52,9 +58,10 @@ DEVICENAME mynasim:$W/proxy.sock@slots:3
 LIBPATH $W/libifd-mynasim.so
 CONF
 export PCSCLITE_CSOCK_NAME=$W/pcscd.comm
-# a background job of a script starts with SIGINT ignored; pcscd must stop on SIGINT
+# A background job of a script starts with SIGINT ignored, and pcscd must stop on SIGINT. exec: the
+# background subshell becomes pcscd, so $! is pcscd's PID (else pcscd outlives the cleanup).
 with_default_signals() {
-  $PY -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+  exec $PY -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 }
 with_default_signals systemd-socket-activate -l "$PCSCLITE_CSOCK_NAME" pcscd --foreground --config "$W/readers.d" \
   >"$W/pcscd.log" 2>&1 &
