@@ -42,13 +42,19 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "attrib.h"
 #include "devname.h"
 #include "wire.h"
 
 #define MAX_CHANNELS      32    /* pcscd 1.9.9 has 16 reader contexts */
+/* The fuzz build (fuzz/Makefile) shortens both waits so that a scripted
+ * simulator that holds a connection open costs milliseconds, not seconds. */
+#ifndef CONNECT_BUDGET_MS
 #define CONNECT_BUDGET_MS 1000  /* connect + HELLO, and the rest of a frame */
+#endif
+#ifndef RETRY_MS
 #define RETRY_MS          250   /* event connection retry cadence */
-#define MAX_APDU_DATA_EXT 65535 /* dwMaxAPDUDataSize with the extended flag */
+#endif
 #define SIM_ACCESS        16    /* TAG_IFD_SIMULTANEOUS_ACCESS */
 
 /* Same numbering convention as the CCID driver for its part 10 ioctls. */
@@ -84,6 +90,8 @@ struct slot {
 	uint8_t flags;              /* last CARD_EVENT flags */
 	uint8_t atr[MYNA_MAX_ATR];  /* ATR from the last POWER_ON/RESET */
 	size_t atr_len;
+	uint32_t protocol;          /* from IFDHSetProtocolParameters; 0 after power changes */
+	struct myna_identity id;    /* from the last HELLO_ACK */
 	bool down_logged[2];        /* per role: "unreachable" logged once per outage */
 };
 
@@ -99,15 +107,31 @@ static struct {
 
 /* pcscd's own log function needs libpcsclite linkage we do not want, so:
  * errors go to stderr (seen with pcscd --foreground) and syslog; debug
- * lines (MYNASIM_IFD_DEBUG=1) to stderr only. */
+ * lines (MYNASIM_IFD_DEBUG=1) to stderr only. A MYNA_FUZZING build formats
+ * every message (the sanitizers check the arguments) and prints none. */
 static void vlog(int prio, DWORD lun, const char *fmt, va_list ap)
 {
 	char msg[512];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+#ifdef MYNA_FUZZING
+	(void)prio;
+	(void)lun;
+#else
 	fprintf(stderr, "mynasim-ifd[%05lX]: %s\n", (unsigned long)lun, msg);
 	if (prio <= LOG_ERR)
 		syslog(LOG_DAEMON | prio, "mynasim-ifd[%05lX]: %s", (unsigned long)lun, msg);
+#endif
+}
+
+static void log_info(DWORD lun, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_info(DWORD lun, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, lun, fmt, ap);
+	va_end(ap);
 }
 
 static void log_err(DWORD lun, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -239,11 +263,39 @@ static unsigned current_gen(struct slot *s)
 	return g;
 }
 
+/* atr may be NULL when n is 0 (forget the ATR): memcpy must not see it,
+ * a NULL source is undefined even for 0 bytes (found by fuzz_control). */
 static void set_atr(struct slot *s, const uint8_t *atr, size_t n)
 {
 	pthread_mutex_lock(&s->state_lock);
-	memcpy(s->atr, atr, n);
+	if (n > 0)
+		memcpy(s->atr, atr, n);
 	s->atr_len = n;
+	s->protocol = 0;            /* a power action ends the negotiated protocol */
+	pthread_mutex_unlock(&s->state_lock);
+}
+
+/* Every HELLO_ACK says who the simulator is (or, from an older one, nothing). */
+static void set_identity(struct slot *s, const struct myna_identity *id)
+{
+	pthread_mutex_lock(&s->state_lock);
+	s->id = *id;
+	pthread_mutex_unlock(&s->state_lock);
+}
+
+/* A consistent snapshot of the slot for the attribute functions. */
+static void view_of(struct slot *s, struct myna_slot_view *v)
+{
+	v->index = s->index;
+	v->slots = s->cfg.slots;
+	v->tcp = s->cfg.ep.tcp;
+	pthread_mutex_lock(&s->state_lock);
+	v->present = s->present;
+	v->flags = s->flags;
+	v->atr_len = s->atr_len;
+	memcpy(v->atr, s->atr, sizeof v->atr);
+	v->protocol = s->protocol;
+	v->id = s->id;
 	pthread_mutex_unlock(&s->state_lock);
 }
 
@@ -259,6 +311,7 @@ static void link_lost(struct slot *s, const char *conn, int io, bool wake_events
 	s->present = false;
 	s->flags = 0;
 	s->atr_len = 0;
+	s->protocol = 0;
 	pthread_mutex_unlock(&s->state_lock);
 	if (conn)
 		log_err(s->lun, "%s connection to %s: %s; slot %u shows no card until the simulator is back",
@@ -299,20 +352,20 @@ static void note_reachable(struct slot *s, enum myna_role role)
 	s->down_logged[role] = false;
 	pthread_mutex_unlock(&s->state_lock);
 	if (was_down)
-		fprintf(stderr, "mynasim-ifd[%05lX]: simulator at %s reachable again\n",
-			(unsigned long)s->lun, s->cfg.ep.text);
+		log_info(s->lun, "simulator at %s reachable again", s->cfg.ep.text);
 }
 
 /* Connect and say HELLO within CONNECT_BUDGET_MS. */
 static int open_link(struct slot *s, enum myna_role role, int wake_fd, int *fd_out)
 {
 	int64_t deadline = myna_now_ms() + CONNECT_BUDGET_MS;
-	unsigned sim_slots = 0, code = 0;
+	struct myna_hello_ack ack;
+	unsigned code = 0;
 	int fd = -1;
 	int r = myna_connect(&s->cfg.ep, deadline, wake_fd, &fd);
 
 	if (r == MYNA_IO_OK)
-		r = myna_hello(fd, s->index, role, deadline, wake_fd, &sim_slots, &code);
+		r = myna_hello(fd, s->index, role, deadline, wake_fd, &ack, &code);
 	if (r != MYNA_IO_OK) {
 		if (fd >= 0)
 			close(fd);
@@ -321,8 +374,9 @@ static int open_link(struct slot *s, enum myna_role role, int wake_fd, int *fd_o
 		return r;
 	}
 	note_reachable(s, role);
-	dbg(s, "%s connection up (simulator has %u slots)",
-		role == MYNA_ROLE_EVENT ? "event" : "command", sim_slots);
+	set_identity(s, &ack.id);
+	dbg(s, "%s connection up (simulator has %u slots, serial \"%s\", firmware \"%s\")",
+		role == MYNA_ROLE_EVENT ? "event" : "command", ack.sim_slots, ack.id.serial, ack.id.firmware);
 	*fd_out = fd;
 	return MYNA_IO_OK;
 }
@@ -461,8 +515,10 @@ static bool apply_state(struct slot *s, uint8_t flags)
 	changed = s->present != !!(flags & MYNA_FLAG_PRESENT);
 	s->present = flags & MYNA_FLAG_PRESENT;
 	s->flags = flags;
-	if (!s->present)
+	if (!s->present) {
 		s->atr_len = 0;
+		s->protocol = 0;
+	}
 	pthread_mutex_unlock(&s->state_lock);
 	dbg(s, "CARD_EVENT flags=0x%02X%s", flags, changed ? " (presence changed)" : "");
 	return changed;
@@ -640,76 +696,37 @@ RESPONSECODE IFDHCloseChannel(DWORD Lun)
 
 /* ---------------------------------------------------------- capabilities */
 
-static RESPONSECODE put_bytes(PDWORD Length, PUCHAR Value, const void *data, size_t n)
-{
-	if (!Length)
-		return IFD_COMMUNICATION_ERROR;
-	if (!Value || *Length < n)
-		return IFD_ERROR_INSUFFICIENT_BUFFER;
-	memcpy(Value, data, n);
-	*Length = (DWORD)n;
-	return IFD_SUCCESS;
-}
-
-static RESPONSECODE put_byte(PDWORD Length, PUCHAR Value, UCHAR v)
-{
-	return put_bytes(Length, Value, &v, 1);
-}
-
-/* Capabilities that need the slot's state. */
+/* Attributes of the slot (attrib.c), from a snapshot of its state. */
 static RESPONSECODE slot_capability(DWORD Lun, DWORD Tag, PDWORD Length, PUCHAR Value)
 {
 	struct slot *s = slot_get(Lun);
-	uint8_t atr[MYNA_MAX_ATR];
-	size_t atr_len;
-	bool present;
-	RESPONSECODE rv;
+	struct myna_slot_view v;
 
 	if (!s)
 		return IFD_COMMUNICATION_ERROR;
-	pthread_mutex_lock(&s->state_lock);
-	atr_len = s->atr_len;
-	memcpy(atr, s->atr, atr_len);
-	present = s->present;
-	pthread_mutex_unlock(&s->state_lock);
-	switch (Tag) {
-	case TAG_IFD_ATR:
-	case SCARD_ATTR_ATR_STRING:
-		rv = put_bytes(Length, Value, atr, atr_len);
-		break;
-	case SCARD_ATTR_ICC_PRESENCE:   /* 0 absent, 2 present (and "swallowed") */
-		rv = put_byte(Length, Value, present ? 2 : 0);
-		break;
-	case TAG_IFD_SLOTS_NUMBER:
-		rv = put_byte(Length, Value, (UCHAR)s->cfg.slots);
-		break;
-	default:
-		rv = IFD_ERROR_TAG;
-	}
+	view_of(s, &v);
 	slot_put(s);
-	return rv;
+	return myna_attribute(&v, Tag, Length, Value);
 }
 
 RESPONSECODE IFDHGetCapabilities(DWORD Lun, DWORD Tag, PDWORD Length, PUCHAR Value)
 {
 	RESPONSECODE (*events)(DWORD, int) = poll_event;
 	RESPONSECODE (*stop)(DWORD) = stop_event;
-	static const char vendor[] = "mynasim";
+	const UCHAR yes = 1, no = 0, access = SIM_ACCESS;
 
 	switch (Tag) {
 	case TAG_IFD_SLOT_THREAD_SAFE:         /* one mutex per slot, see top */
 	case TAG_IFD_THREAD_SAFE:              /* no state shared between readers */
-		return put_byte(Length, Value, 1);
+		return myna_put(Length, Value, &yes, 1);
 	case TAG_IFD_SIMULTANEOUS_ACCESS:      /* distinct Luns for several entries */
-		return put_byte(Length, Value, SIM_ACCESS);
+		return myna_put(Length, Value, &access, 1);
 	case TAG_IFD_POLLING_THREAD_KILLABLE:  /* no: stop_event wakes it */
-		return put_byte(Length, Value, 0);
+		return myna_put(Length, Value, &no, 1);
 	case TAG_IFD_POLLING_THREAD_WITH_TIMEOUT:
-		return put_bytes(Length, Value, &events, sizeof events);
+		return myna_put(Length, Value, &events, sizeof events);
 	case TAG_IFD_STOP_POLLING_THREAD:
-		return put_bytes(Length, Value, &stop, sizeof stop);
-	case SCARD_ATTR_VENDOR_NAME:
-		return put_bytes(Length, Value, vendor, sizeof vendor);
+		return myna_put(Length, Value, &stop, sizeof stop);
 	default:
 		return slot_capability(Lun, Tag, Length, Value);
 	}
@@ -729,13 +746,22 @@ RESPONSECODE IFDHSetCapabilities(DWORD Lun, DWORD Tag, DWORD Length, PUCHAR Valu
 RESPONSECODE IFDHSetProtocolParameters(DWORD Lun, DWORD Protocol, UCHAR Flags,
 	UCHAR PTS1, UCHAR PTS2, UCHAR PTS3)
 {
-	(void)Lun;
+	struct slot *s;
+
 	(void)Flags;
 	(void)PTS1;
 	(void)PTS2;
 	(void)PTS3;
 	if (Protocol != SCARD_PROTOCOL_T0 && Protocol != SCARD_PROTOCOL_T1)
 		return IFD_PROTOCOL_NOT_SUPPORTED;
+	s = slot_get(Lun);
+	if (!s)
+		return IFD_COMMUNICATION_ERROR;
+	/* remembered for SCARD_ATTR_CURRENT_PROTOCOL_TYPE until the next power action */
+	pthread_mutex_lock(&s->state_lock);
+	s->protocol = (uint32_t)Protocol;
+	pthread_mutex_unlock(&s->state_lock);
+	slot_put(s);
 	return IFD_SUCCESS;
 }
 
@@ -802,6 +828,9 @@ RESPONSECODE IFDHPowerICC(DWORD Lun, DWORD Action, PUCHAR Atr, PDWORD AtrLength)
 		rv = power_down(s, AtrLength);
 		break;
 	default:
+		/* no ATR comes back from an action we do not know (fuzz_handler) */
+		if (AtrLength)
+			*AtrLength = 0;
 		rv = IFD_NOT_SUPPORTED;
 	}
 	pthread_mutex_unlock(&s->cmd_lock);
@@ -863,41 +892,6 @@ RESPONSECODE IFDHTransmitToICC(DWORD Lun, SCARD_IO_HEADER SendPci, PUCHAR TxBuff
 
 /* --------------------------------------------------------------- control */
 
-/* PC/SC part 10 TLV properties of a plain reader without PIN pad or
- * display. dwMaxAPDUDataSize follows the card's "extended" flag, which is
- * what makes OpenSC send extended APDUs (0 = short APDUs only). */
-static RESPONSECODE tlv_properties(struct slot *s, PUCHAR rx, DWORD cap, LPDWORD ret)
-{
-	uint32_t max;
-	uint8_t p[16];
-	size_t n = 0;
-
-	pthread_mutex_lock(&s->state_lock);
-	max = (s->flags & MYNA_FLAG_EXTENDED) ? MAX_APDU_DATA_EXT : 0;
-	pthread_mutex_unlock(&s->state_lock);
-	p[n++] = PCSCv2_PART10_PROPERTY_wLcdLayout;   /* no display */
-	p[n++] = 2;
-	p[n++] = 0;
-	p[n++] = 0;
-	p[n++] = PCSCv2_PART10_PROPERTY_bTimeOut2;
-	p[n++] = 1;
-	p[n++] = 0;
-	p[n++] = PCSCv2_PART10_PROPERTY_bPPDUSupport;
-	p[n++] = 1;
-	p[n++] = 0;
-	p[n++] = PCSCv2_PART10_PROPERTY_dwMaxAPDUDataSize;
-	p[n++] = 4;                                   /* little endian, as CCID */
-	p[n++] = (uint8_t)max;
-	p[n++] = (uint8_t)(max >> 8);
-	p[n++] = (uint8_t)(max >> 16);
-	p[n++] = (uint8_t)(max >> 24);
-	if (!rx || cap < n)
-		return IFD_ERROR_INSUFFICIENT_BUFFER;
-	memcpy(rx, p, n);
-	*ret = (DWORD)n;
-	return IFD_SUCCESS;
-}
-
 /* CM_IOCTL_GET_FEATURE_REQUEST: one TLV, tag + length + big-endian ioctl. */
 static RESPONSECODE feature_request(PUCHAR rx, DWORD cap, LPDWORD ret)
 {
@@ -918,7 +912,7 @@ RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer,
 	DWORD TxLength, PUCHAR RxBuffer, DWORD RxLength, LPDWORD pdwBytesReturned)
 {
 	struct slot *s;
-	RESPONSECODE rv;
+	struct myna_slot_view v;
 
 	(void)TxBuffer;
 	(void)TxLength;
@@ -932,9 +926,9 @@ RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer,
 	s = slot_get(Lun);
 	if (!s)
 		return IFD_COMMUNICATION_ERROR;
-	rv = tlv_properties(s, RxBuffer, RxLength, pdwBytesReturned);
+	view_of(s, &v);
 	slot_put(s);
-	return rv;
+	return myna_tlv_properties(&v, RxBuffer, RxLength, pdwBytesReturned);
 }
 
 /* -------------------------------------------------------------- presence */

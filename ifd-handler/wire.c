@@ -222,16 +222,57 @@ int myna_recv_frame(int fd, uint8_t slot, uint8_t *buf, size_t cap,
 	return r;
 }
 
-int myna_hello(int fd, uint8_t slot, enum myna_role role, int64_t deadline,
-	int wake_fd, unsigned *sim_slots, unsigned *err_code)
+/* The value of one identity TLV into a NUL-terminated field of `max` characters. */
+static int identity_text(const uint8_t *v, size_t n, size_t max, char *out)
 {
+	if (out[0] != '\0' || n == 0 || n > max)
+		return -1;      /* repeated, empty or too long */
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < 0x20 || v[i] > 0x7E)
+			return -1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int myna_parse_identity(const uint8_t *p, size_t n, struct myna_identity *id)
+{
+	memset(id, 0, sizeof *id);
+	while (n > 0) {
+		uint8_t tag, len;
+
+		if (n < 2 || (size_t)p[1] + 2 > n)
+			goto bad;
+		tag = p[0];
+		len = p[1];
+		if (tag == MYNA_ID_SERIAL) {
+			if (identity_text(p + 2, len, MYNA_SERIAL_MAX, id->serial) != 0)
+				goto bad;
+		} else if (tag == MYNA_ID_FIRMWARE) {
+			if (identity_text(p + 2, len, MYNA_FIRMWARE_MAX, id->firmware) != 0)
+				goto bad;
+		}               /* other tags: a later addition, skipped */
+		p += 2 + len;
+		n -= 2 + (size_t)len;
+	}
+	return 0;
+bad:
+	memset(id, 0, sizeof *id);
+	return -1;
+}
+
+int myna_hello(int fd, uint8_t slot, enum myna_role role, int64_t deadline,
+	int wake_fd, struct myna_hello_ack *ack, unsigned *err_code)
+{
+	/* version, role, client name, then NUL and the features we accept */
 	static const char name[] = "mynasim-ifd";
-	uint8_t p[3 + sizeof name - 1] = { 0, MYNA_VERSION, (uint8_t)role };
-	uint8_t reply[64];
+	uint8_t p[3 + sizeof name + 1] = { 0, MYNA_VERSION, (uint8_t)role };
+	uint8_t reply[MYNA_HELLO_ACK_MAX];
 	struct myna_frame f;
 	int r;
 
-	memcpy(p + 3, name, sizeof name - 1);
+	memcpy(p + 3, name, sizeof name);       /* with its NUL */
+	p[sizeof p - 1] = MYNA_FEATURE_IDENTITY;
 	r = myna_send_frame(fd, MYNA_HELLO, slot, p, sizeof p, deadline);
 	if (r != MYNA_IO_OK)
 		return r;
@@ -242,8 +283,10 @@ int myna_hello(int fd, uint8_t slot, enum myna_role role, int64_t deadline,
 		*err_code = myna_be16(reply);
 		return MYNA_IO_REFUSED;
 	}
-	if (f.type != MYNA_HELLO_ACK || f.len != 3 || myna_be16(reply) != MYNA_VERSION)
+	if (f.type != MYNA_HELLO_ACK || f.len < 3 || f.len > MYNA_HELLO_ACK_MAX ||
+	    myna_be16(reply) != MYNA_VERSION ||
+	    myna_parse_identity(reply + 3, f.len - 3, &ack->id) != 0)
 		return MYNA_IO_PROTO;
-	*sim_slots = reply[2];
+	ack->sim_slots = reply[2];
 	return MYNA_IO_OK;
 }

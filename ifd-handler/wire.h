@@ -21,6 +21,16 @@
 #define MYNA_MAX_APDU     65544u   /* extended case-4 command APDU */
 #define MYNA_MAX_ATR      33u
 #define MYNA_STATE_MAX    (1u + MYNA_MAX_ATR) /* card state: flags + ATR */
+#define MYNA_HELLO_ACK_MAX 256u    /* HELLO_ACK: 3 bytes, then an optional reader identity */
+
+/* HELLO features (the byte after the client name's NUL terminator) */
+#define MYNA_FEATURE_IDENTITY 0x01u /* HELLO_ACK may carry a reader identity */
+
+/* reader identity TLVs in HELLO_ACK */
+#define MYNA_ID_SERIAL    0x01u
+#define MYNA_ID_FIRMWARE  0x02u
+#define MYNA_SERIAL_MAX   32u
+#define MYNA_FIRMWARE_MAX 64u
 
 enum myna_type {
 	MYNA_HELLO = 0x01,
@@ -81,6 +91,19 @@ struct myna_frame {
 	uint32_t len;         /* full payload length announced by the header */
 };
 
+/* The reader identity a simulator may send in HELLO_ACK: printable ASCII,
+ * NUL-terminated, "" when it sent none. */
+struct myna_identity {
+	char serial[MYNA_SERIAL_MAX + 1];
+	char firmware[MYNA_FIRMWARE_MAX + 1];
+};
+
+/* What HELLO_ACK told: the simulator's slot count and its identity. */
+struct myna_hello_ack {
+	unsigned sim_slots;
+	struct myna_identity id;
+};
+
 int64_t myna_now_ms(void);
 const char *myna_io_name(int io);
 
@@ -105,9 +128,14 @@ int myna_recv_frame(int fd, uint8_t slot, uint8_t *buf, size_t cap,
 int myna_wait_readable(int fd, int wake_fd, int64_t deadline);
 
 /* HELLO / HELLO_ACK on a fresh connection. On MYNA_IO_REFUSED *err_code is
- * the simulator's error code; on MYNA_IO_OK *sim_slots is its slot count. */
+ * the simulator's error code; on MYNA_IO_OK *ack holds what HELLO_ACK said. */
 int myna_hello(int fd, uint8_t slot, enum myna_role role, int64_t deadline,
-	int wake_fd, unsigned *sim_slots, unsigned *err_code);
+	int wake_fd, struct myna_hello_ack *ack, unsigned *err_code);
+
+/* Parse the reader identity TLVs that follow the 3 fixed bytes of HELLO_ACK
+ * (n may be 0). Returns 0, or -1 when they are malformed: a truncated TLV, a
+ * repeated tag, an empty or over-long value, a byte outside 0x20-0x7E. */
+int myna_parse_identity(const uint8_t *p, size_t n, struct myna_identity *id);
 
 static inline uint16_t myna_be16(const uint8_t *p)
 {

@@ -5,12 +5,17 @@ It speaks the mynasim wire protocol v1 (docs/wire-protocol.md) with a trivial ca
 told to misbehave. Python 3 standard library only.
 
   fakesim.py serve --socket PATH | --tcp 127.0.0.1:PORT  [--slots N] [--atr HEX]
-                   [--absent SLOT,...] [--extended SLOT,...] --control PATH [--ready FILE]
+                   [--absent SLOT,...] [--extended SLOT,...] [--serial TEXT] [--firmware TEXT]
+                   --control PATH [--ready FILE]
   fakesim.py ctl CONTROL_PATH COMMAND [ARGS...]      one command, prints the answer
 
 The card: GET CHALLENGE (INS 84) returns Le random bytes + 9000; ECHO (CLA 80 INS EE) returns
 its data + 9000 (short or extended); SELECT (INS A4) answers 9000 for the JPKI AP AID and 6A82
 otherwise; any other INS gives 6D00.
+
+The reader identity: with --serial and/or --firmware, HELLO_ACK carries them (TLVs 01 and 02 after
+the 3 fixed bytes) to a handler whose HELLO announces feature bit 0 after its client name's NUL;
+to any other client, HELLO_ACK stays 3 bytes (what an older handler insists on).
 
 Control commands (one line on the control socket, answered with one line "ok ..." / "err ..."):
   present SLOT 0|1          insert / remove the card (CARD_EVENT to event connections)
@@ -24,7 +29,10 @@ Control commands (one line on the control socket, answered with one line "ok ...
                             badtype (type 42) | wrongslot | short (1-byte RESPONSE) | atr (ATR frame)
   event-malformed SLOT KIND send a broken frame now on the slot's event connections:
                             oversize | badtype | longstate (CARD_EVENT with a 40-byte ATR)
-  stats                     JSON counters (frames received by type, HELLOs, connections)
+  identity HEX              the identity TLVs of later HELLO_ACKs, raw ("-" for none); for tests
+                            of malformed ones
+  stats                     JSON counters (frames received by type, HELLOs, connections, HELLOs
+                            that asked for the identity: hello_identity)
   quit                      exit
 """
 import json
@@ -143,11 +151,28 @@ class Conn:
         return ftype, slot, recv_exact(self.sock, length)
 
 
+def identity_tlvs(serial, firmware):
+    out = b""
+    if serial:
+        out += bytes([0x01, len(serial)]) + serial.encode("ascii")
+    if firmware:
+        out += bytes([0x02, len(firmware)]) + firmware.encode("ascii")
+    return out
+
+
+def hello_features(payload):
+    """The features byte after the client name's NUL terminator (0 when there is none)."""
+    nul = payload.find(b"\x00", 3)
+    return payload[nul + 1] if 0 <= nul < len(payload) - 1 else 0
+
+
 class Sim:
-    def __init__(self, nslots, atr):
+    def __init__(self, nslots, atr, identity=b""):
         self.lock = threading.Lock()
         self.slots = [Slot(atr) for _ in range(nslots)]
-        self.stats = {"hello_command": 0, "hello_event": 0, "bad_frames": 0, "connections": 0}
+        self.identity = identity
+        self.stats = {"hello_command": 0, "hello_event": 0, "bad_frames": 0, "connections": 0,
+                      "hello_identity": 0}
         for name in NAMES.values():
             self.stats[name] = 0
 
@@ -206,8 +231,12 @@ class Sim:
             raise EOFError
         conn.slot, conn.role = slot, role
         self.count("hello_event" if role else "hello_command")
+        asks = hello_features(p) & 0x01
+        if asks:
+            self.count("hello_identity")
         with self.lock:
-            conn.send(frame(HELLO_ACK, slot, struct.pack(">HB", 1, len(self.slots))))
+            ack = struct.pack(">HB", 1, len(self.slots)) + (self.identity if asks else b"")
+            conn.send(frame(HELLO_ACK, slot, ack))
             if role == 1:
                 conn.send(frame(CARD_EVENT, slot, self.slots[slot].state()))
                 self.slots[slot].events.append(conn)
@@ -261,6 +290,10 @@ class Sim:
                 return "ok " + json.dumps(self.stats)
         if cmd == "quit":
             os._exit(0)
+        if cmd == "identity":
+            with self.lock:
+                self.identity = b"" if args[0] == "-" else bytes.fromhex(args[0])
+            return "ok"
         idx = int(args[0])
         with self.lock:
             s = self.slots[idx]
@@ -365,7 +398,8 @@ def serve(argv):
         key = argv[i].lstrip("-")
         args[key] = argv[i + 1]
         i += 2
-    sim = Sim(int(args["slots"]), bytes.fromhex(args["atr"]))
+    sim = Sim(int(args["slots"]), bytes.fromhex(args["atr"]),
+              identity_tlvs(args.get("serial", ""), args.get("firmware", "")))
     for idx in filter(None, args.get("absent", "").split(",")):
         sim.slots[int(idx)].present = False
     for idx in filter(None, args.get("extended", "").split(",")):

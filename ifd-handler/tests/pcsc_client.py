@@ -4,6 +4,9 @@
   pcsc_client.py transmit READER HEX [HEX...]   one connection, each APDU; prints "RESP <hex>"
   pcsc_client.py echo READER N                  ECHO (80 EE) of N bytes, extended if N > 255
   pcsc_client.py maxdata READER                 FEATURE_GET_TLV_PROPERTIES -> dwMaxAPDUDataSize
+  pcsc_client.py props READER                   every FEATURE_GET_TLV_PROPERTIES property, one a line
+  pcsc_client.py attrib READER shared|direct    SCardGetAttrib of the reader attributes, one a line:
+                                                NAME=str:"TEXT"/LEN | dword:0xHEX | hex:HEX | !ERROR
   pcsc_client.py wait READER present|empty MS   SCardGetStatusChange until the state; prints ms
   pcsc_client.py fail READER HEX MS             expects the transmit to FAIL within MS; prints ms
   pcsc_client.py parallel SLOW FAST N           a transmit on SLOW (mute card) in a thread while
@@ -103,6 +106,58 @@ def cmd_maxdata(want):
     p = tlvs(props)
     print("dwMaxAPDUDataSize=%d wLcdLayout=%s" % (
         int.from_bytes(p[PROP_dwMaxAPDUDataSize], "little"), p.get(1, b"").hex()))
+    S.SCardDisconnect(h, S.SCARD_LEAVE_CARD)
+    return 0
+
+
+PROPERTIES = {1: "wLcdLayout", 2: "bEntryValidationCondition", 3: "bTimeOut2", 4: "wLcdMaxCharacters",
+              5: "wLcdMaxLines", 6: "bMinPINSize", 7: "bMaxPINSize", 8: "sFirmwareID", 9: "bPPDUSupport",
+              10: "dwMaxAPDUDataSize", 11: "wIdVendor", 12: "wIdProduct"}
+
+
+def cmd_props(want):
+    ctx = context()
+    h, _ = connect(ctx, reader(ctx, want), S.SCARD_SHARE_DIRECT)
+    rv, feat = S.SCardControl(h, S.SCARD_CTL_CODE(3400), [])
+    ok(rv, "SCardControl(GET_FEATURE_REQUEST)")
+    rv, props = S.SCardControl(h, int.from_bytes(tlvs(feat)[FEATURE_GET_TLV_PROPERTIES], "big"), [])
+    ok(rv, "SCardControl(GET_TLV_PROPERTIES)")
+    for tag, value in tlvs(props).items():
+        name = PROPERTIES.get(tag, "tag%02X" % tag)
+        if name.startswith("s"):
+            print('%s=str:"%s"' % (name, value.decode("ascii", "replace")))
+        else:
+            print("%s=0x%X" % (name, int.from_bytes(value, "little")))
+    S.SCardDisconnect(h, S.SCARD_LEAVE_CARD)
+    return 0
+
+
+ATTRIBUTES = [  # name, kind
+    ("VENDOR_NAME", "str"), ("VENDOR_IFD_TYPE", "str"), ("VENDOR_IFD_VERSION", "dword"),
+    ("VENDOR_IFD_SERIAL_NO", "str"), ("CHANNEL_ID", "dword"), ("MAXINPUT", "dword"),
+    ("ICC_PRESENCE", "hex"), ("ICC_INTERFACE_STATUS", "hex"), ("ATR_STRING", "hex"),
+    ("CURRENT_PROTOCOL_TYPE", "dword"), ("DEVICE_FRIENDLY_NAME", "str"), ("CHARACTERISTICS", "dword"),
+]
+ERRORS = {S.SCARD_E_UNSUPPORTED_FEATURE: "SCARD_E_UNSUPPORTED_FEATURE",
+          S.SCARD_E_INSUFFICIENT_BUFFER: "SCARD_E_INSUFFICIENT_BUFFER",
+          S.SCARD_E_NOT_TRANSACTED: "SCARD_E_NOT_TRANSACTED"}
+
+
+def cmd_attrib(want, mode):
+    ctx = context()
+    h, _ = connect(ctx, reader(ctx, want), S.SCARD_SHARE_DIRECT if mode == "direct" else S.SCARD_SHARE_SHARED)
+    for name, kind in ATTRIBUTES:
+        rv, value = S.SCardGetAttrib(h, getattr(S, "SCARD_ATTR_" + name))
+        if rv != S.SCARD_S_SUCCESS:
+            print("%s=!%s" % (name, ERRORS.get(rv, "0x%08X" % (rv & 0xFFFFFFFF))))
+            continue
+        value = bytes(value)
+        if kind == "str":
+            print('%s=str:"%s"/%d' % (name, value.split(b"\0")[0].decode("ascii", "replace"), len(value)))
+        elif kind == "dword" and len(value) == 4:
+            print("%s=dword:0x%08X" % (name, int.from_bytes(value, "little")))
+        else:
+            print("%s=hex:%s" % (name, value.hex().upper()))
     S.SCardDisconnect(h, S.SCARD_LEAVE_CARD)
     return 0
 
@@ -238,7 +293,8 @@ def cmd_bench(want, n):
     return 0
 
 
-COMMANDS = {"transmit": cmd_transmit, "echo": cmd_echo, "maxdata": cmd_maxdata, "wait": cmd_wait,
+COMMANDS = {"transmit": cmd_transmit, "echo": cmd_echo, "maxdata": cmd_maxdata, "props": cmd_props,
+            "attrib": cmd_attrib, "wait": cmd_wait,
             "fail": cmd_fail, "parallel": cmd_parallel, "cycle": cmd_cycle, "bench": cmd_bench}
 
 if __name__ == "__main__":

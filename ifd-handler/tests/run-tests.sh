@@ -5,6 +5,8 @@
 # fake simulator (tests/fakesim.py). The pcscd part runs twice: plain, and under valgrind.
 #
 # Needs: pcscd libpcsclite-dev pcsc-tools opensc python3-pyscard valgrind systemd gcc make.
+# The reader attributes (SCardGetAttrib) are checked against simulator A, which sends a reader
+# identity in HELLO_ACK, and B, which does not (an older simulator).
 # Env: SKIP_VALGRIND=1 skips the valgrind pass; KEEP=1 keeps the work directory (logs).
 # Prints "N passed, M failed" last; exits non-zero on any failure.
 set -uo pipefail
@@ -34,6 +36,9 @@ check() { # check NAME COMMAND...: passes when COMMAND exits 0
 }
 contains() { # contains NAME TEXT NEEDLE
   if grep -qF -- "$3" <<<"$2"; then pass "$1"; else fail "$1" "expected: $3"$'\n'"got: $2"; fi
+}
+has_line() { # has_line NAME TEXT LINE: TEXT has exactly this line
+  if grep -qxF -- "$3" <<<"$2"; then pass "$1"; else fail "$1" "expected the line: $3"$'\n'"got: $2"; fi
 }
 # wait_for SECONDS COMMAND...: poll COMMAND every 20 ms until it succeeds
 wait_for() {
@@ -118,16 +123,27 @@ free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0))
 ms_of() { awk '{print $1}' <<<"$1"; }      # first word of a client's output (a duration)
 ms_below() { awk -v v="$1" -v max="$2" 'BEGIN { exit !(v + 0 < max + 0) }'; }
 
+# The project version (mynasim --version), which the handler reports as SCARD_ATTR_VENDOR_IFD_VERSION
+PROJECT_VERSION=$(sed -n 's/^ *version: "\([0-9][0-9.]*\)",*$/\1/p' "$IFD/../Sources/mynasim/Mynasim.swift" 2>/dev/null | head -n 1)
+version_dword() { local a b c; IFS=. read -r a b c <<<"$1"; printf '0x%02X%02X%04X' "${a:-0}" "${b:-0}" "${c:-0}"; }
+SERIAL_A=MNS-A-0001
+FIRMWARE_A="fakesim 1.0 (mynasim tests)"
+
 # ------------------------------------------------------------------ build
 build_tests() {
   echo "== build (in a copy of the sources: the tree's .so may be loaded by a running pcscd)"
   local B="$W/src"
   mkdir -p "$B/tests"
   cp "$IFD"/Makefile "$IFD"/*.[ch] "$IFD"/exports.map "$IFD"/reader.conf.in "$B/"
-  cp "$T/test_devname.c" "$B/tests/"
-  check "make builds libifd-mynasim.so (-Wall -Wextra -Werror)" make -C "$B"
+  cp "$T/test_devname.c" "$T/test_attrib.c" "$B/tests/"
+  if [ -n "$PROJECT_VERSION" ]; then
+    contains "the Makefile reads the project version ($PROJECT_VERSION)" "$(make -s -C "$IFD" version)" "$PROJECT_VERSION"
+  fi
+  # the copy has no Swift sources next to it: pass the version along, as `make install` from the tree would read it
+  local V=${PROJECT_VERSION:-0.0.0}
+  check "make builds libifd-mynasim.so (-Wall -Wextra -Werror)" make -C "$B" MYNASIM_VERSION="$V"
   check "make clean removes it" sh -c "make -C '$B' clean >/dev/null && test ! -e '$B/libifd-mynasim.so'"
-  check "make again" make -C "$B"
+  check "make again" make -C "$B" MYNASIM_VERSION="$V"
   local needed exports
   needed=$(readelf -d "$B/libifd-mynasim.so" | awk '/NEEDED/ { gsub(/[][]/, "", $5); print $5 }' | sort | tr '\n' ' ')
   if [[ "$needed" =~ ^(libc\.so\.6\ |libpthread\.so\.0\ )+$ ]]; then
@@ -146,6 +162,9 @@ build_tests() {
   contains "reader.conf.d/mynasim: LIBPATH" "$conf" "LIBPATH      /usr/lib/pcsc/drivers/serial/libifd-mynasim.so"
   check "cc test_devname" cc -std=c11 -Wall -Wextra -Werror -o "$W/test_devname" "$B/tests/test_devname.c" "$B/devname.c"
   check "DEVICENAME parser table test" "$W/test_devname"
+  check "cc test_attrib" cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags libpcsclite) \
+    -DMYNASIM_VERSION='"1.2.3"' -o "$W/test_attrib" "$B/tests/test_attrib.c" "$B/attrib.c" "$B/wire.c"
+  check "reader identity and attribute table test" "$W/test_attrib"
   mkdir -p "$W/lib" "$W/readers.d"
   cp "$B/libifd-mynasim.so" "$W/lib/"
 }
@@ -169,7 +188,7 @@ startup_tests() {
   local out mode=$1
   PORT=$(free_port)
   write_readers
-  SIM_A_ARGS=(--socket "$W/simA.sock" --slots 2 --absent 1)
+  SIM_A_ARGS=(--socket "$W/simA.sock" --slots 2 --absent 1 --serial "$SERIAL_A" --firmware "$FIRMWARE_A")
   SIM_B_ARGS=(--tcp "127.0.0.1:$PORT" --slots 1 --atr 3B80800101 --extended 0)
   start_sim A "${SIM_A_ARGS[@]}" || { fail "fakesim A starts"; return 1; }
   if [ "$mode" = valgrind ]; then
@@ -308,6 +327,83 @@ frozen_tests() {
   check "A 00 00 transmits again" $CLIENT transmit "A 00 00" 0084000008
 }
 
+# attrib_tests MODE: every reader attribute through SCardGetAttrib, and the part 10 properties
+attrib_tests() {
+  local out v=${PROJECT_VERSION:-0.0.0} mode=$1
+  echo "== pyscard: SCardGetAttrib (A sends a reader identity in HELLO_ACK, B's simulator does not)"
+  out=$($CLIENT attrib "A 00 00" shared 2>&1)
+  contains "A 00 00: VENDOR_NAME mynasim" "$out" 'VENDOR_NAME=str:"mynasim"/8'
+  contains "A 00 00: VENDOR_IFD_TYPE Virtual Reader" "$out" 'VENDOR_IFD_TYPE=str:"Virtual Reader"/15'
+  contains "A 00 00: VENDOR_IFD_VERSION $v as 0xMMmmbbbb" "$out" "VENDOR_IFD_VERSION=dword:$(version_dword "$v")"
+  contains "A 00 00: VENDOR_IFD_SERIAL_NO from HELLO_ACK" "$out" "VENDOR_IFD_SERIAL_NO=str:\"$SERIAL_A\"/$((${#SERIAL_A} + 1))"
+  contains "A 00 00: CHANNEL_ID vendor-defined unix channel, slot 0" "$out" "CHANNEL_ID=dword:0x00F00000"
+  contains "A 00 00: MAXINPUT 65544" "$out" "MAXINPUT=dword:0x00010008"
+  contains "A 00 00: ICC_PRESENCE 2" "$out" "ICC_PRESENCE=hex:02"
+  contains "A 00 00: ICC_INTERFACE_STATUS 1" "$out" "ICC_INTERFACE_STATUS=hex:01"
+  contains "A 00 00: ATR_STRING" "$out" "ATR_STRING=hex:3BE000FF8131FE4514"
+  contains "A 00 00: CURRENT_PROTOCOL_TYPE T=1" "$out" "CURRENT_PROTOCOL_TYPE=dword:0x00000002"
+  contains "A 00 00: DEVICE_FRIENDLY_NAME (pcscd's own)" "$out" 'DEVICE_FRIENDLY_NAME=str:"mynasim A 00 00"'
+  contains "A 00 00: CHARACTERISTICS not supported" "$out" "CHARACTERISTICS=!SCARD_E_UNSUPPORTED_FEATURE"
+  out=$($CLIENT attrib "A 00 01" direct 2>&1)
+  contains "A 00 01 (empty): ICC_PRESENCE 0" "$out" "ICC_PRESENCE=hex:00"
+  contains "A 00 01 (empty): ICC_INTERFACE_STATUS 0" "$out" "ICC_INTERFACE_STATUS=hex:00"
+  has_line "A 00 01 (empty): ATR_STRING empty" "$out" "ATR_STRING=hex:"
+  contains "A 00 01 (empty): CURRENT_PROTOCOL_TYPE 0" "$out" "CURRENT_PROTOCOL_TYPE=dword:0x00000000"
+  contains "A 00 01: CHANNEL_ID slot 1" "$out" "CHANNEL_ID=dword:0x00F00001"
+  contains "A 00 01: the same serial (one simulator)" "$out" "VENDOR_IFD_SERIAL_NO=str:\"$SERIAL_A\""
+  out=$($CLIENT attrib "B 01 00" shared 2>&1)
+  contains "B 01 00 (no identity in HELLO_ACK): VENDOR_IFD_SERIAL_NO not supported" "$out" \
+    "VENDOR_IFD_SERIAL_NO=!SCARD_E_UNSUPPORTED_FEATURE"
+  contains "B 01 00: CHANNEL_ID vendor-defined tcp channel, slot 0" "$out" "CHANNEL_ID=dword:0x00F10000"
+  contains "B 01 00: VENDOR_NAME" "$out" 'VENDOR_NAME=str:"mynasim"/8'
+  contains "B 01 00: ATR_STRING" "$out" "ATR_STRING=hex:3B80800101"
+  out=$($CLIENT props "A 00 00" 2>&1)
+  contains "A: part 10 sFirmwareID from HELLO_ACK" "$out" "sFirmwareID=str:\"$FIRMWARE_A\""
+  contains "A: part 10 wIdVendor FFFF" "$out" "wIdVendor=0xFFFF"
+  contains "A: part 10 wIdProduct 0001" "$out" "wIdProduct=0x1"
+  contains "A: part 10 dwMaxAPDUDataSize 0 (extended flag off)" "$out" "dwMaxAPDUDataSize=0x0"
+  out=$($CLIENT props "B 01 00" 2>&1)
+  if grep -q sFirmwareID <<<"$out"; then fail "B: no sFirmwareID without an identity" "$out"
+  else pass "B: no sFirmwareID without an identity"; fi
+  contains "B: part 10 dwMaxAPDUDataSize 65535 (extended flag on)" "$out" "dwMaxAPDUDataSize=0xFFFF"
+  out=$(sim A stats | $PY -c 'import json, sys; s = json.loads(sys.stdin.read()[3:])
+print(s["hello_identity"], s["hello_command"] + s["hello_event"])')
+  if [ "${out% *}" -ge 2 ] && [ "${out% *}" = "${out#* }" ]; then
+    pass "every HELLO of the handler asks for the identity (feature bit 0): ${out% *} of ${out#* }"
+  else fail "every HELLO of the handler asks for the identity (feature bit 0)" "$out"; fi
+  [ "$mode" = plain ] || return 0
+
+  echo "== reader identity: changed, malformed, gone"
+  # a new identity is seen once the handler reconnects (a broken event frame drops both links)
+  sim A identity "$(printf '0107%s' "$(printf 'MNS-NEW' | xxd -p)")" >/dev/null
+  sim A event-malformed 0 badtype >/dev/null
+  if wait_for 5 sh -c "$CLIENT attrib 'A 00 00' shared | grep -q 'VENDOR_IFD_SERIAL_NO=str:\"MNS-NEW\"'"; then
+    pass "a new serial after the simulator changed its identity and the link was re-established"
+  else fail "a new serial after the simulator changed its identity" "$($CLIENT attrib 'A 00 00' shared 2>&1)"; fi
+  out=$($CLIENT props "A 00 00" 2>&1)
+  if grep -q sFirmwareID <<<"$out"; then fail "no sFirmwareID once the simulator sends none" "$out"
+  else pass "no sFirmwareID once the simulator sends none"; fi
+  # a truncated identity TLV makes HELLO_ACK malformed: the slot shows no card until it is fixed
+  local before
+  before=$(grep -c "(malformed frame); retrying" "$W/pcscd.log")
+  sim A identity 0105414243 >/dev/null
+  sim A event-malformed 0 badtype >/dev/null
+  if wait_for 5 sh -c "[ \$(grep -c '(malformed frame); retrying' '$W/pcscd.log') -gt $before ]"; then
+    pass "a HELLO_ACK with a malformed identity is refused (pcscd.log: cannot reach the simulator, malformed frame)"
+  else fail "a HELLO_ACK with a malformed identity is refused" "$(tail -5 "$W/pcscd.log")"; fi
+  check "A 00 00 shows no card while the simulator's identity is malformed" $CLIENT wait "A 00 00" empty 3000
+  sim A identity - >/dev/null
+  check "A 00 00 comes back with an identity-less HELLO_ACK" $CLIENT wait "A 00 00" present 3000
+  out=$($CLIENT attrib "A 00 00" shared 2>&1)
+  contains "A 00 00: VENDOR_IFD_SERIAL_NO not supported once the simulator sends none" "$out" \
+    "VENDOR_IFD_SERIAL_NO=!SCARD_E_UNSUPPORTED_FEATURE"
+  sim A identity "$(printf '01%02X%s02%02X%s' ${#SERIAL_A} "$(printf %s "$SERIAL_A" | xxd -p)" \
+    ${#FIRMWARE_A} "$(printf %s "$FIRMWARE_A" | xxd -p -c 256)")" >/dev/null
+  sim A event-malformed 0 badtype >/dev/null
+  check "A 00 00 back with its identity" sh -c "$CLIENT wait 'A 00 00' present 3000 && \
+    $CLIENT attrib 'A 00 00' shared | grep -q 'VENDOR_IFD_SERIAL_NO=str:\"$SERIAL_A\"'"
+}
+
 malformed_tests() {
   local out kind
   echo "== malformed frames"
@@ -378,6 +474,7 @@ run_pcscd_suite() { # plain | valgrind
     if [ "$mode" = plain ]; then
       tool_tests
       apdu_tests plain
+      attrib_tests plain
       presence_tests plain 10
       mute_tests plain
       crash_tests
@@ -386,6 +483,7 @@ run_pcscd_suite() { # plain | valgrind
       idle_tests
     else
       apdu_tests valgrind
+      attrib_tests valgrind
       presence_tests valgrind 3
       mute_tests valgrind
       crash_tests
