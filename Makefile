@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := pcscd libpcsclite-dev libssl-dev libsqlite3-dev openssl opensc opensc-pkcs11 pcsc-tools python3-pyscard systemd valgrind gcc make \
                 pkg-config xxd imagemagick fonts-ipafont-gothic curl chromium wrk
 
-.PHONY: all build deps handler demo demo-kakunin test lint format test-swift test-handler test-e2e bench bench-service install uninstall clean
+.PHONY: all build deps handler demo demo-kakunin test lint format test-swift test-handler test-fuzz fuzz test-e2e bench bench-service install uninstall clean
 
 all: build handler
 
@@ -28,7 +28,7 @@ demo-kakunin: deps build handler
 
 ## Everything CI runs: the format and citation checks, Swift tests, the IFD handler's tests (with valgrind), and the end-to-end
 ## tests through a private pcscd with OpenSC, pcsc-tools and pyscard.
-test: lint test-swift test-handler test-e2e
+test: lint test-swift test-handler test-fuzz test-e2e
 
 ## swift-format (.swift-format) over every Swift file, and every card-reference citation resolves.
 lint:
@@ -44,6 +44,14 @@ test-swift: build
 
 test-handler: handler
 	ifd-handler/tests/run-tests.sh
+
+## The IFD handler under libFuzzer + ASan + UBSan: every committed seed once, then 20 s per target.
+test-fuzz:
+	$(MAKE) -C fuzz regress ci
+
+## Coverage-guided fuzzing, FUZZ_SECONDS per target (default 300); see fuzz/README.md.
+fuzz:
+	$(MAKE) -C fuzz run
 
 test-e2e: build handler
 	IntegrationTests/e2e/run.sh
@@ -71,3 +79,4 @@ uninstall:
 clean:
 	$(SWIFT) package clean
 	-$(MAKE) -C ifd-handler clean
+	-$(MAKE) -C fuzz clean

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VirtualReader
 
 /// The `mynasim` command: a virtual My Number card and a conformance harness.
 @main
@@ -10,7 +11,7 @@ struct Mynasim: AsyncParsableCommand {
             Test personas carry their own test PKI; nothing here is valid against J-LIS roots.
             Start with `mynasim persona new --out DIR`, then `mynasim apdu --card DIR …`.
             """,
-        version: "0.1.0",
+        version: mynasimVersion,
         subcommands: [
             PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self,
             RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The simulator ⇄ IFD handler protocol, version 1 (docs/wire-protocol.md).
 public enum WireProtocol {
     public static let version: UInt16 = 1
@@ -5,6 +7,37 @@ public enum WireProtocol {
     public static let maxPayload = 65_552
     /// Bytes before the payload: type, slot, 32-bit length.
     public static let headerLength = 6
+    /// HELLO feature bit 0: the client accepts a reader identity in HELLO_ACK.
+    public static let acceptsIdentity: UInt8 = 0x01
+
+    /// The features byte of a HELLO payload: the byte after the `00` that ends the client name
+    /// (from index 3 on), or 0 when there is none.
+    public static func helloFeatures(_ payload: [UInt8]) -> UInt8 {
+        guard payload.count > 3, let end = payload[3...].firstIndex(of: 0), end + 1 < payload.count else { return 0 }
+        return payload[end + 1]
+    }
+}
+
+/// The reader identity the simulator reports to handlers that accept one (docs/wire-protocol.md):
+/// a serial number that stays the same across restarts of the same simulator, and its firmware.
+public struct ReaderIdentity: Hashable, Sendable {
+    public var serialNumber: String
+    public var firmware: String
+
+    /// `MNS-` and 8 hex digits of an FNV-1a hash of the simulator's first address, and `mynasim VERSION`.
+    public init(primaryAddress: SocketAddress?) {
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in (primaryAddress?.description ?? "").utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+        serialNumber = "MNS-" + String(format: "%08X", hash)
+        firmware = "mynasim \(mynasimVersion)"
+    }
+
+    /// The TLVs after HELLO_ACK's three fixed bytes: `01` serial, `02` firmware.
+    public var encoded: [UInt8] {
+        let serial = Array(serialNumber.utf8.prefix(32))
+        let text = Array(firmware.utf8.prefix(64))
+        return [0x01, UInt8(serial.count)] + serial + [0x02, UInt8(text.count)] + text
+    }
 }
 
 /// Frame types. Requests from the handler have the high bit clear; replies and events have it set.

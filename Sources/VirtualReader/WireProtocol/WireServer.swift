@@ -7,12 +7,15 @@ import Foundation
 final class WireServer: @unchecked Sendable {
     private let listeners: [SocketListener]
     private unowned let simulator: ReaderSimulator
+    /// What the handler reports as the reader's serial number and firmware.
+    let identity: ReaderIdentity
     private let lock = NSLock()
     private var connections: [ObjectIdentifier: (SocketConnection, ConnectionRole?)] = [:]
     private var stopped = false
 
     init(addresses: [SocketAddress], socketMode: mode_t, simulator: ReaderSimulator) throws {
         self.simulator = simulator
+        identity = ReaderIdentity(primaryAddress: addresses.first)
         var listeners: [SocketListener] = []
         do {
             for address in addresses { listeners.append(try SocketListener(address: address, mode: socketMode)) }
@@ -95,8 +98,10 @@ final class WireServer: @unchecked Sendable {
             }
         }
         register(connection, role: role)
+        var acknowledgement: [UInt8] = [0, UInt8(WireProtocol.version), UInt8(slots.count)]
+        if WireProtocol.helloFeatures(hello.payload) & WireProtocol.acceptsIdentity != 0 { acknowledgement += identity.encoded }
         do {
-            try connection.write(WireFrame(.helloAck, slot: hello.slot, payload: [0, UInt8(WireProtocol.version), UInt8(slots.count)]))
+            try connection.write(WireFrame(.helloAck, slot: hello.slot, payload: acknowledgement))
         } catch {
             return
         }
