@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := pcscd libpcsclite-dev libssl-dev libsqlite3-dev openssl opensc opensc-pkcs11 pcsc-tools python3-pyscard systemd valgrind gcc make \
-                pkg-config xxd imagemagick fonts-ipafont-gothic curl chromium wrk
+                pkg-config xxd imagemagick fonts-ipafont-gothic curl chromium wrk libccid vsmartcard-vpcd
 
 .PHONY: all build deps handler demo demo-kakunin test lint format test-swift test-handler test-fuzz fuzz test-e2e bench bench-service install uninstall clean
 
@@ -55,6 +55,7 @@ fuzz:
 
 test-e2e: build handler
 	IntegrationTests/e2e/run.sh
+	IntegrationTests/e2e/readers.sh
 
 ## Benchmarks (not part of `make test`): in-process card, and PC/SC against the null-handler floor.
 bench: handler

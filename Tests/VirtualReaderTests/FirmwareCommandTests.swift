@@ -101,7 +101,7 @@ struct FirmwareReaderCommandTests {
 
 @Suite("Firmware: XfrBlock")
 struct FirmwareTransferTests {
-    @Test("passes one whole T=1 block to the card and its whole block back (spec §6 SELECT)")
+    @Test("passes one whole T=1 block to the card and its whole block back (docs/ccid-reader.md, T=1)")
     func passThrough() {
         let card = MockCard()
         card.answer = { _ in .block(hex("00 00 02 90 00 92")) }

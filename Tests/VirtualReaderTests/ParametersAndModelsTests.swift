@@ -38,7 +38,7 @@ struct ProtocolParametersTests {
         #expect(ProtocolParameters.fromATR(hex("3B 02 14 50")) == .t0(T0ProtocolData()))
     }
 
-    @Test("BWT for TB3=45 is 1.43 s at 4 MHz (spec §4) and shorter at the SEC1210's 4.8 MHz")
+    @Test("BWT for TB3=45 is 1.43 s at 4 MHz (docs/ccid-reader.md, T=1) and shorter at the SEC1210's 4.8 MHz")
     func blockWaitingTime() {
         let bwt = TransmissionTiming.blockWaitingTime(bwi: 4, findexDindex: 0x11, clockHz: 4_000_000)
         #expect(bwt > .milliseconds(1428) && bwt < .milliseconds(1430))
@@ -60,7 +60,7 @@ struct ProtocolParametersTests {
 
 @Suite("Reader models")
 struct ReaderModelTests {
-    @Test("descriptors match the driver's hard-coded table (spec §2)")
+    @Test("descriptors match the driver's hard-coded table (docs/ccid-reader.md, models)")
     func descriptors() {
         let twin = ReaderModel.gemPCTwin
         let pinPad = ReaderModel.gemPCPinPad

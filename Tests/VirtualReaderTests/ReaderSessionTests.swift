@@ -37,7 +37,7 @@ struct ReaderSessionTests {
         return out
     }
 
-    @Test("GemPC Twin: header-only echo, then the answer frame, in one transmission (spec §6 startup)")
+    @Test("GemPC Twin: header-only echo, then the answer frame, in one transmission (docs/ccid-reader.md, framing)")
     func echoThenAnswer() {
         var line = session()
         let output = line.receive(SerialFraming.frame(Self.getSlotStatus), at: .now)

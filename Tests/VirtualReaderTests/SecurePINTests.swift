@@ -4,7 +4,7 @@ import VirtualReader
 
 @Suite("Secure: PIN verification and modification")
 struct SecurePINTests {
-    /// The driver's verify message body from spec §5 (bTimeOut 30 s, ASCII, 8-byte block, 4…8 digits).
+    /// The driver's verify message body from docs/ccid-reader.md, PIN pad (bTimeOut 30 s, ASCII, 8-byte block, 4…8 digits).
     static let verify = hex("00 1E 82 08 00 08 04 02 01 09 04 00 00 40 0D 00 20 00 01 08 FF FF FF FF FF FF FF FF")
 
     static func modify(confirm: UInt8 = 0x03) -> [UInt8] {

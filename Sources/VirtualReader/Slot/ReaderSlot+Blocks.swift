@@ -144,8 +144,8 @@ extension ReaderSlot {
                 faultLocked("dropped the answer to \(received.map { "\($0)" } ?? Hex.encode(bytes))")
                 return muteLocked(until: deadline, generation: generation)
             }
-            if planned.removeDuringChain, case .information(_, true, _)? = received?.content {
-                faultLocked("removed the card in the middle of a chain (\(received!))")
+            if planned.removeDuringChain, let received, isMidChainLocked(received) {
+                faultLocked("removed the card in the middle of a chain (\(received))")
                 removeLocked()
                 return .removed
             }
@@ -175,6 +175,18 @@ extension ReaderSlot {
             return muteLocked(until: deadline, generation: generation)
         case .send(let block), .retransmit(let block), .reject(let block, _), .resynchronized(let block):
             return sendLocked(block, received: bytes, note: "\(received.map { "\($0)" } ?? Hex.encode(bytes)) → \(outcome)")
+        }
+    }
+
+    /// Whether `block` continues a chain: a chained I-block from the reader, or the reader's
+    /// R-block asking for the next block of the card's chained response.
+    private func isMidChainLocked(_ block: T1Block) -> Bool {
+        switch block.content {
+        case .information(_, let more, _): return more
+        case .receiveReady:
+            if case .information(_, true, _)? = transmission?.t1?.lastSent?.content { return true }
+            return false
+        case .supervisory: return false
         }
     }
 
