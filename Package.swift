@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
         // The mock qualification service: HTTP (Hummingbird, without swift-configuration) and SQLite (GRDB).
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -35,12 +34,13 @@ let package = Package(
         .target(
             name: "MynaCard",
             dependencies: [
-                "ISO7816", "MynaApplications",
+                "ISO7816", "MynaApplications", "CLibCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "BigInt", package: "BigInt"),
             ]
         ),
+        // OpenSSL 3 libcrypto: the card's RSA (Debian: libssl-dev).
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Persona files, the test PKI, and the card image built from a persona.
         .target(
             name: "MynaPersona",

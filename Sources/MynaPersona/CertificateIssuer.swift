@@ -66,7 +66,7 @@ public enum CertificateIssuer {
         persona: Persona, key: RSAPrivateKey, subject: DistinguishedName, authority: TestPKI.Authority,
         keyUsage: KeyUsage, policy: ASN1ObjectIdentifier, altNames: SubjectAlternativeNames?
     ) throws -> Certificate {
-        let publicKey = Certificate.PublicKey(key.swiftCryptoKey.publicKey)
+        let publicKey = Certificate.PublicKey(try key.swiftCryptoKey.publicKey)
         let issuerKeyID = try authority.certificate.extensions.subjectKeyIdentifier?.keyIdentifier
         return try Certificate(
             version: .v3,
@@ -85,7 +85,7 @@ public enum CertificateIssuer {
                 if let altNames { altNames }
                 try CertificateExtensions.crlDistributionPoint(directoryName: authority.certificate.subject)
             },
-            issuerPrivateKey: .init(authority.key.swiftCryptoKey)
+            issuerPrivateKey: .init(try authority.key.swiftCryptoKey)
         )
     }
 

@@ -103,7 +103,7 @@ public struct PersonaDirectory: Sendable {
     }
 
     private static func checkKey(_ key: RSAPrivateKey, matches certificate: Certificate, file: String) throws(PersonaError) {
-        guard Certificate.PublicKey(key.swiftCryptoKey.publicKey) == certificate.publicKey else {
+        guard (try? Certificate.PublicKey(derEncoded: Array(key.publicKeySPKI))) == certificate.publicKey else {
             throw .badCryptoMaterial(file: file, reason: "the certificate's public key does not match the private key beside it")
         }
     }

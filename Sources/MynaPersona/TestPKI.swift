@@ -103,7 +103,7 @@ public struct TestPKI: Sendable {
     public static func generate(start: CalendarDate) throws -> TestPKI {
         func authority(_ name: DistinguishedName, isSignatureCA: Bool) throws -> Authority {
             let key = try RSAPrivateKey.generate()
-            let publicKey = Certificate.PublicKey(key.swiftCryptoKey.publicKey)
+            let publicKey = Certificate.PublicKey(try key.swiftCryptoKey.publicKey)
             let expiry = CalendarDate(year: start.year + 10, month: start.month, day: start.day) ?? start.anniversary(in: start.year + 10)
             let certificate = try Certificate(
                 version: .v3,
@@ -129,7 +129,7 @@ public struct TestPKI: Sendable {
                     }
                     try CertificateExtensions.crlDistributionPoint(directoryName: name)
                 },
-                issuerPrivateKey: .init(key.swiftCryptoKey)
+                issuerPrivateKey: .init(try key.swiftCryptoKey)
             )
             return Authority(key: key, certificate: certificate)
         }
