@@ -100,7 +100,7 @@ struct SigningTests {
                 results.finish()
             }
         }
-        threads.forEach { $0.start() }
+        for thread in threads { thread.start() }
         results.waitForAll()
         #expect(results.failures.isEmpty, "\(results.failures)")
         for index in inputs.indices {
