@@ -8,7 +8,7 @@ extension LibCryptoKey {
     func hasConsistentRSANumbers() throws(LibCryptoFailure) -> Bool {
         OpenSSLErrorQueue.clear()
         var numbers: [OpaquePointer] = []
-        defer { numbers.forEach { BN_clear_free($0) } }
+        defer { for number in numbers { BN_clear_free(number) } }
         for name in [
             mynasim_name_rsa_n(), mynasim_name_rsa_e(), mynasim_name_rsa_d(), mynasim_name_rsa_p(), mynasim_name_rsa_q(),
             mynasim_name_rsa_dp(), mynasim_name_rsa_dq(), mynasim_name_rsa_qinv(),

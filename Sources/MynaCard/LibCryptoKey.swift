@@ -33,16 +33,17 @@ final class LibCryptoKey: @unchecked Sendable {
 
     /// `EVP_PKEY_sign` in a fresh context that `configure` set up after `EVP_PKEY_sign_init`.
     func sign(_ input: [UInt8], configure: (OpaquePointer) -> Bool) throws(LibCryptoFailure) -> [UInt8] {
-        try run(input, initialise: { EVP_PKEY_sign_init($0) }, configure: configure) { context, out, outLength, bytes in
-            EVP_PKEY_sign(context, out, outLength, bytes.baseAddress, bytes.count)
-        }
+        try run(
+            input, initialise: { EVP_PKEY_sign_init($0) }, configure: configure,
+            operation: { context, out, outLength, bytes in EVP_PKEY_sign(context, out, outLength, bytes.baseAddress, bytes.count) })
     }
 
     /// `EVP_PKEY_verify_recover` in a fresh context that `configure` set up after the init call.
     func verifyRecover(_ input: [UInt8], configure: (OpaquePointer) -> Bool) throws(LibCryptoFailure) -> [UInt8] {
-        try run(input, initialise: { EVP_PKEY_verify_recover_init($0) }, configure: configure) { context, out, outLength, bytes in
-            EVP_PKEY_verify_recover(context, out, outLength, bytes.baseAddress, bytes.count)
-        }
+        try run(
+            input, initialise: { EVP_PKEY_verify_recover_init($0) }, configure: configure,
+            operation: { context, out, outLength, bytes in EVP_PKEY_verify_recover(context, out, outLength, bytes.baseAddress, bytes.count)
+            })
     }
 
     /// One operation in its own context: make, initialise, configure, run, free.

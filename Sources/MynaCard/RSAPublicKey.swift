@@ -2,7 +2,7 @@ import CLibCrypto
 import MynaApplications
 
 /// The raw public operation a verifier needs: the 券面 APs sign DigestInfo structures no library
-/// helper builds (the visual AP's three-digest one, spec §5.2), so the padded block is recovered
+/// helper builds (the visual AP's three-digest one, card reference §visual-face-signature), so the padded block is recovered
 /// and compared. The operation runs in OpenSSL's libcrypto (`EVP_PKEY_verify_recover`, no padding).
 extension RSAPublicKey {
     /// s^e mod n, left-padded to the modulus length; nil when the signature is not below n, is not
