@@ -24,6 +24,8 @@ public final class ReaderSimulator: @unchecked Sendable {
     /// Emulated CCID readers, and which of them serves each slot.
     private var ccidReaders: [CCIDReaderService] = []
     private let trace: TraceWriter?
+    /// Personas loaded once and kept while their files do not change.
+    private let personas = PersonaCache()
 
     public init(_ configuration: Configuration) throws {
         guard (1...16).contains(configuration.slotCount) else {
@@ -104,13 +106,13 @@ public final class ReaderSimulator: @unchecked Sendable {
     public func handle(_ request: ControlRequest) throws(ReaderError) -> ControlReply {
         switch request {
         case .insert(let index, let path):
-            let directory: PersonaDirectory
+            let persona: PersonaCache.Entry
             do {
-                directory = try PersonaDirectory(url: URL(fileURLWithPath: path).standardizedFileURL)
+                persona = try personas.load(URL(fileURLWithPath: path))
             } catch {
                 throw .cannotInsert(error.description)
             }
-            try slot(index).insert(directory)
+            try slot(index).insert(persona)
         case .remove(let index):
             try slot(index).remove()
         case .configure(let index, let profile, let faults):

@@ -33,8 +33,9 @@ public final class ReaderSlot: @unchecked Sendable {
     /// A card in the slot, holding the persona's lock so no other process drives its state.
     struct InsertedCard {
         var card: VirtualCard
-        var directory: PersonaDirectory
+        var persona: PersonaCache.Entry
         var lock: FileLock
+        var directory: PersonaDirectory { persona.directory }
     }
 
     init(index: Int, profile: TimingProfile, trace: TraceWriter?) {
@@ -53,18 +54,21 @@ public final class ReaderSlot: @unchecked Sendable {
 
     // MARK: insert and remove
 
-    public func insert(_ directory: PersonaDirectory) throws(ReaderError) {
+    /// Inserts a persona's card (loaded through a ``PersonaCache``): takes the persona's lock and
+    /// loads its durable state.
+    public func insert(_ persona: PersonaCache.Entry) throws(ReaderError) {
+        let directory = persona.directory
         let cardLock: FileLock
         let card: VirtualCard
         do {
             cardLock = try directory.lock()
-            card = try directory.makeCard()
+            card = try persona.makeCard()
         } catch {
             throw .cannotInsert(error.description)
         }
         try condition.locked { () throws(ReaderError) in
             guard inserted == nil else { throw .slotOccupied(index) }
-            inserted = InsertedCard(card: card, directory: directory, lock: cardLock)
+            inserted = InsertedCard(card: card, persona: persona, lock: cardLock)
             powered = false
             transmission = nil
             generation += 1
@@ -253,7 +257,7 @@ public final class ReaderSlot: @unchecked Sendable {
             guard let current = inserted else { throw .slotEmpty(index) }
             do {
                 try FileCardStateStore(url: current.directory.stateURL, exitAfterSave: false).save(PersistentCardState())
-                inserted!.card = try current.directory.makeCard()
+                inserted!.card = try current.persona.makeCard()
             } catch {
                 throw .cannotInsert("\(current.directory.url.path): cannot restore: \(error)")
             }

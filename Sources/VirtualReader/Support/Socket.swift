@@ -41,40 +41,55 @@ public final class SocketConnection: @unchecked Sendable {
         }
     }
 
-    /// Reads exactly `count` bytes, waiting at most `timeout` for each chunk (nil: forever).
-    func readExactly(_ count: Int, timeout: Duration?) throws(SocketError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        while offset < count {
+    /// Bytes received but not yet taken as a frame (a frame and the start of the next can arrive
+    /// in one `recv`). Only the connection's one reading thread touches them.
+    private var inbox: [UInt8] = []
+    private var inboxStart = 0
+
+    /// Receives at least once more into the inbox, waiting at most `timeout` (nil: forever).
+    private func receiveMore(timeout: Duration?) throws(SocketError) {
+        if inboxStart > 0 {
+            inbox.removeFirst(inboxStart)
+            inboxStart = 0
+        }
+        while true {
             if let timeout {
                 var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let ms = Int32(timeout.wholeMilliseconds)
-                let r = poll(&pfd, 1, ms)
+                let r = poll(&pfd, 1, Int32(timeout.wholeMilliseconds))
                 if r == 0 { throw .timeout }
                 if r < 0 {
                     if errno == EINTR { continue }
                     throw .io("poll: " + String(cString: strerror(errno)))
                 }
             }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset, count - offset, 0) }
+            let old = inbox.count
+            inbox.append(contentsOf: repeatElement(0, count: 16_384))
+            let n = inbox.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + old, 16_384, 0) }
+            inbox.removeLast(16_384 - max(0, n))
+            if n > 0 { return }
             if n == 0 { throw .closed }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io("recv: " + String(cString: strerror(errno)))
-            }
-            offset += n
+            if errno == EINTR { continue }
+            throw .io("recv: " + String(cString: strerror(errno)))
         }
-        return buffer
     }
 
-    /// Reads one frame; an oversized or unknown frame is an error (the caller closes).
+    /// Reads one frame, with as few `recv` calls as the bytes arrive in (usually one); an
+    /// oversized or unknown frame is an error (the caller closes). `timeout` bounds each wait.
     public func readFrame(timeout: Duration? = nil) throws(SocketError) -> WireFrame {
-        let header = try readExactly(WireProtocol.headerLength, timeout: timeout)
-        let length = Int(header[2]) << 24 | Int(header[3]) << 16 | Int(header[4]) << 8 | Int(header[5])
+        while inbox.count - inboxStart < WireProtocol.headerLength { try receiveMore(timeout: timeout) }
+        let h = inboxStart
+        let length = Int(inbox[h + 2]) << 24 | Int(inbox[h + 3]) << 16 | Int(inbox[h + 4]) << 8 | Int(inbox[h + 5])
         guard length <= WireProtocol.maxPayload else { throw .badFrame("payload of \(length) bytes exceeds \(WireProtocol.maxPayload)") }
-        guard let type = FrameType(rawValue: header[0]) else { throw .badFrame("unknown frame type \(header[0])") }
-        let payload = length == 0 ? [] : try readExactly(length, timeout: timeout)
-        return WireFrame(type, slot: header[1], payload: payload)
+        guard let type = FrameType(rawValue: inbox[h]) else { throw .badFrame("unknown frame type \(inbox[h])") }
+        while inbox.count - inboxStart < WireProtocol.headerLength + length { try receiveMore(timeout: timeout) }
+        let start = inboxStart + WireProtocol.headerLength
+        let frame = WireFrame(type, slot: inbox[inboxStart + 1], payload: Array(inbox[start..<start + length]))
+        inboxStart = start + length
+        if inboxStart == inbox.count {
+            inbox.removeAll(keepingCapacity: true)
+            inboxStart = 0
+        }
+        return frame
     }
 
     /// Connects to a Unix socket path or `tcp:HOST:PORT`.
