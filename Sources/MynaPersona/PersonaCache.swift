@@ -46,7 +46,9 @@ private struct FileStamp: Hashable, Sendable {
     /// which change while the card is in use.
     static func all(in directory: String) -> [FileStamp] {
         let skipped: Set<String> = [PersonaDirectory.FileName.state, PersonaDirectory.FileName.lock]
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !skipped.contains($0) && !$0.hasSuffix(".tmp") }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            !skipped.contains($0) && !$0.hasSuffix(".tmp")
+        }
         return names.sorted().compactMap { name in
             var info = stat()
             guard stat(directory + "/" + name, &info) == 0 else { return nil }
