@@ -162,7 +162,8 @@ def transaction_worker(reader, rounds, which, use_transactions, out):
 
 def run_pair(reader, rounds, use_transactions):
     queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=transaction_worker, args=(reader, rounds, which, use_transactions, queue)) for which in (0, 1)]
+    workers = [multiprocessing.Process(target=transaction_worker, args=(reader, rounds, which, use_transactions, queue))
+               for which in (0, 1)]
     for worker in workers:
         worker.start()
     results = sorted(queue.get(timeout=300) for _ in workers)
@@ -230,7 +231,8 @@ def load(args):
     hcontext = context()
     reader_count = len(readers(hcontext))
     queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=load_worker, args=(i, reader_count, args.seconds, args.pause_ms / 1000, queue)) for i in range(args.processes)]
+    workers = [multiprocessing.Process(target=load_worker, args=(i, reader_count, args.seconds, args.pause_ms / 1000, queue))
+               for i in range(args.processes)]
     started = time.monotonic()
     for worker in workers:
         worker.start()
@@ -254,7 +256,8 @@ def load(args):
         "transactions_per_reader_min": min(per_reader), "transactions_per_reader_max": max(per_reader),
         "transaction_ms_p50": percentile(latencies, 0.5), "transaction_ms_p99": percentile(latencies, 0.99),
         "transaction_ms_max": percentile(latencies, 1.0),
-        "begin_wait_ms_p50": percentile(waits, 0.5), "begin_wait_ms_p99": percentile(waits, 0.99), "begin_wait_ms_max": percentile(waits, 1.0),
+        "begin_wait_ms_p50": percentile(waits, 0.5), "begin_wait_ms_p99": percentile(waits, 0.99),
+        "begin_wait_ms_max": percentile(waits, 1.0),
         "transactions_per_process_min": min(r[2] for r in results), "transactions_per_process_max": max(r[2] for r in results),
     }
     failures = []
@@ -381,7 +384,8 @@ def removal(args):
         if "answer" in outcome:
             failures.append("attempt %d: the signature was answered (%04X) although the card was removed" % (attempt, outcome["answer"][1]))
         elif "error" in outcome:
-            times.append(((outcome["at"] - removed_at) * 1000, (outcome["at"] - outcome["sent"]) * 1000, (confirmed_at - removed_at) * 1000))
+            times.append(((outcome["at"] - removed_at) * 1000, (outcome["at"] - outcome["sent"]) * 1000,
+                          (confirmed_at - removed_at) * 1000))
             errors.append(outcome["error"].split(":")[-1].strip() if ":" in outcome["error"] else outcome["error"])
         connection.close()
         subprocess.run([args.mynasim, "card", "insert", "--slot", str(args.slot), args.card], check=True, capture_output=True)

@@ -51,8 +51,8 @@ out=$(timeout 30 "$PY" "$C" apdus 3 $SELECT_AP $SELECT_PIN 002000800439393939 2>
 contains "a wrong PIN on slot 3 before the restarts: 63C2" "$out" "9000 9000 63C2"
 before=$("$M" status --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["connections"])')
 for round in $(seq "$RESTARTS"); do
-  if [ $((round % 2)) -eq 1 ]; then kill -KILL "$PCSCD_PID"; wait "$PCSCD_PID" 2>/dev/null; else stop_pcscd; fi
-  start_pcscd || break
+  if [ $((round % 2)) -eq 1 ]; then kill -KILL "$PCSCD_PID"; wait "$PCSCD_PID" 2>/dev/null; else halt_pcscd; fi
+  launch_pcscd || break
   if ! wait_for 30 sh -c "timeout 10 '$PY' '$C' apdus 3 $SELECT_AP | grep -qx 9000"; then
     fail "restart $round: the card answers through the new pcscd" "$(tail -20 "$W/pcscd.log")"
     break

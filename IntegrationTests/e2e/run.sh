@@ -267,7 +267,8 @@ if command -v chromium >/dev/null; then
   dom=$(browse --virtual-time-budget=10000 --dump-dom "$(signin "/console/checks/$CHECK_ID")")
   contains "Chromium signs in and renders the result screen" "$dom" "資格確認結果"
   contains "  with the qualification" "$dom" "資格あり"
-  browse --virtual-time-budget=10000 --screenshot="$ARTIFACTS/console-result.png" --window-size=900,760 "$(signin "/console/checks/$CHECK_ID")" >/dev/null
+  browse --virtual-time-budget=10000 --screenshot="$ARTIFACTS/console-result.png" --window-size=900,760 \
+    "$(signin "/console/checks/$CHECK_ID")" >/dev/null
   check "  and a screenshot is written to reports/e2e/console-result.png" test -s "$ARTIFACTS/console-result.png"
   dom=$(browse --virtual-time-budget=10000 --dump-dom "$(signin /console)")
   contains "the console lists the recent checks" "$dom" "最近の資格確認"

@@ -16,5 +16,6 @@ echo "== crash torture: $KILLS kills of mynasim serve"
 
 echo
 echo "== storage faults: a full disk and a read-only persona directory"
-timeout 300 "$PY" "$ROOT/IntegrationTests/torture/storage_faults.py" --mynasim "$M" --persona "$ROOT/vectors/personas/yamada-taro" || status=1
+timeout 300 "$PY" "$ROOT/IntegrationTests/torture/storage_faults.py" --mynasim "$M" \
+  --persona "$ROOT/vectors/personas/yamada-taro" || status=1
 exit $status
