@@ -4,7 +4,8 @@ SWIFT ?= swift
 APT_PACKAGES := pcscd libpcsclite-dev libssl-dev libsqlite3-dev openssl opensc opensc-pkcs11 pcsc-tools python3-pyscard systemd valgrind gcc make \
                 pkg-config xxd imagemagick fonts-ipafont-gothic curl chromium wrk libccid vsmartcard-vpcd
 
-.PHONY: all build deps handler demo demo-kakunin test lint format test-swift test-handler test-fuzz fuzz test-e2e bench bench-service install uninstall clean
+.PHONY: all build deps handler demo demo-kakunin test lint format test-swift test-handler test-fuzz fuzz test-e2e test-torture test-contention bench \
+        bench-service install uninstall clean
 
 all: build handler
 
@@ -26,9 +27,10 @@ demo: deps build handler
 demo-kakunin: deps build handler
 	@scripts/demo-kakunin.sh
 
-## Everything CI runs: the format and citation checks, Swift tests, the IFD handler's tests (with valgrind), and the end-to-end
-## tests through a private pcscd with OpenSC, pcsc-tools and pyscard.
-test: lint test-swift test-handler test-fuzz test-e2e
+## Everything CI runs: the format and citation checks, Swift tests, the IFD handler's tests (with valgrind), the end-to-end
+## tests through a private pcscd with OpenSC, pcsc-tools and pyscard, the crash torture and the contention tests (CI sizes;
+## docs/testing.md has the larger ones).
+test: lint test-swift test-handler test-fuzz test-e2e test-torture test-contention
 
 ## swift-format (.swift-format) over every Swift file, and every card-reference citation resolves.
 lint:
@@ -56,6 +58,15 @@ fuzz:
 test-e2e: build handler
 	IntegrationTests/e2e/run.sh
 	IntegrationTests/e2e/readers.sh
+
+## SIGKILLs of mynasim serve under a hammering client, a full disk and a read-only persona (MYNASIM_TORTURE_KILLS=N).
+test-torture: build
+	IntegrationTests/torture/run.sh
+
+## Contention and load through a private pcscd: exclusive mode, transactions, a killed client, 16 slots × 64 clients
+## (MYNASIM_LOAD_SECONDS=60 for the full minute), pcscd restarts, a removal during a slow command.
+test-contention: build handler
+	IntegrationTests/contention/run.sh
 
 ## Benchmarks (not part of `make test`): in-process card, and PC/SC against the null-handler floor.
 bench: handler

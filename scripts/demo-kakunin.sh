@@ -30,10 +30,15 @@ bold "Method B (暗証番号): the patient enters the 4-digit PIN (here 1234); t
 $M sandbox --card "$W/card" -- $M kakunin --reader 0 --method pin --pin 1234 --service "$QS" --terminal 1
 
 bold "The staff console"
-echo "$QS/console?key=$KEY"
+echo "$QS/console (sign in with terminal 1 and clinic-password)"
 if command -v chromium >/dev/null; then
   mkdir -p reports/demo
-  LAST=$(curl -s "$QS/api/checks?limit=1" -H "X-API-Key: $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checks"][0]["checkId"])')
-  chromium --headless --no-sandbox --disable-gpu --user-data-dir="$W/chromium" --screenshot=reports/demo/console.png \
-    --window-size=900,760 "$QS/console/checks/$LAST?key=$KEY" >/dev/null 2>&1 && echo "screenshot: reports/demo/console.png"
+  LAST=$(curl -s "$QS/api/checks?limit=1" -H "X-API-Key: $KEY" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["checks"][0]["checkId"])')
+  # A page that posts the sign-in form, as staff would; the session then lives in a cookie.
+  SIGNIN="data:text/html,<form method=post action=\"$QS/console/login\"><input name=terminal value=1>"\
+"<input name=password value=clinic-password><input name=next value=\"/console/checks/$LAST\"></form>"\
+"<script>document.forms[0].submit()</script>"
+  chromium --headless --no-sandbox --disable-gpu --user-data-dir="$W/chromium" --virtual-time-budget=10000 \
+    --screenshot=reports/demo/console.png --window-size=900,760 "$SIGNIN" >/dev/null 2>&1 && echo "screenshot: reports/demo/console.png"
 fi

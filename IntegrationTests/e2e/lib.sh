@@ -52,8 +52,14 @@ DEVICENAME mynasim:$SIM@slots:$slots@timeout:3000
 LIBPATH $HANDLER
 CONF
   start_sim "$slots" "$@"
+  launch_pcscd
+}
+
+# launch_pcscd: the private pcscd on $W/pcscd.comm with $W/readers.d (again, after halt_pcscd).
+launch_pcscd() {
   export PCSCLITE_CSOCK_NAME="$W/pcscd.comm" MYNASIM_SOCKET="$SIM"
-  with_default_signals ${PCSCD_WRAPPER:-} systemd-socket-activate -l "$PCSCLITE_CSOCK_NAME" pcscd --foreground --config "$W/readers.d" >"$W/pcscd.log" 2>&1 &
+  rm -f "$PCSCLITE_CSOCK_NAME"
+  with_default_signals ${PCSCD_WRAPPER:-} systemd-socket-activate -l "$PCSCLITE_CSOCK_NAME" pcscd --foreground --config "$W/readers.d" >>"$W/pcscd.log" 2>&1 &
   PCSCD_PID=$!
   wait_for 10 test -S "$PCSCLITE_CSOCK_NAME" || { echo "pcscd did not start"; cat "$W/pcscd.log"; return 1; }
   chmod 666 "$PCSCLITE_CSOCK_NAME"
@@ -71,6 +77,11 @@ stop_sim() { kill -INT "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null || tr
 
 stop_world() {
   stop_sim
+  halt_pcscd
+}
+
+# halt_pcscd: SIGINT by PID (pcscd's orderly shutdown), SIGKILL after 20 s.
+halt_pcscd() {
   if kill -0 "$PCSCD_PID" 2>/dev/null; then
     kill -INT "$PCSCD_PID"
     # pcscd 1.9.9 only notices SIGINT in its main thread's select(): a connection wakes it.

@@ -194,8 +194,10 @@ with_default_signals "$M" qualification-service --port 0 --ready-file "$W/qs.por
 QS_PID=$!
 wait_for 30 test -s "$W/qs.port" || { cat "$W/qs.log"; }
 QS="http://127.0.0.1:$(cat "$W/qs.port")"
-KEY=$(curl -s -X POST "$QS/api/terminals" -H "X-Admin-Token: $ADMIN" -H 'Content-Type: application/json' \
-  -d '{"name":"e2e clinic","password":"clinic-password"}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+curl -s -X POST "$QS/api/terminals" -H "X-Admin-Token: $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"name":"e2e clinic","password":"clinic-password"}' > "$W/terminal.json"
+KEY=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["apiKey"])' "$W/terminal.json")
+TERMINAL_ID=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["terminalId"])' "$W/terminal.json")
 check "a terminal registers with the admin token" test -n "$KEY"
 export MYNASIM_API_KEY="$KEY"
 # kakunin PERSONA METHOD [extra kakunin args…]: one check through a private pcscd with a fresh copy of the card.
@@ -247,14 +249,28 @@ done
 echo "== 資格確認: the staff console in headless Chromium"
 CHECK_ID=$(curl -s "$QS/api/checks?limit=50" -H "X-API-Key: $KEY" | "$PY" -c 'import json,sys; print([c["checkId"] for c in json.load(sys.stdin)["checks"] if c["result"]=="qualified"][0])')
 ARTIFACTS="$ROOT/reports/e2e"; mkdir -p "$ARTIFACTS"
+out=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$QS/console/checks/$CHECK_ID?key=$KEY")
+contains "the console no longer opens with the API key in the URL (303 to the sign-in form)" "$out" "303 $QS/console/login?next="
+out=$(curl -s -i -d "terminal=$TERMINAL_ID&password=clinic-password" "$QS/console/login")
+cookie=$(grep -i '^Set-Cookie: mynasim_console=' <<<"$out")
+matches "signing in sets the session cookie" "$cookie" "mynasim_console=[0-9A-F]{64};"
+contains "  HttpOnly" "$cookie" "HttpOnly"
+contains "  SameSite=Lax" "$cookie" "SameSite=Lax"
+contains "  scoped to /console" "$cookie" "Path=/console"
 if command -v chromium >/dev/null; then
   browse() { timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$W/chromium" "$@" 2>/dev/null; }
-  dom=$(browse --dump-dom "$QS/console/checks/$CHECK_ID?key=$KEY")
-  contains "Chromium renders the result screen" "$dom" "資格確認結果"
+  # Staff sign in with the terminal's id and password (a page that posts the form, as a person would); the session is a cookie.
+  signin() {
+    echo "data:text/html,<form method=post action=\"$QS/console/login\"><input name=terminal value=$TERMINAL_ID>"\
+"<input name=password value=clinic-password><input name=next value=\"$1\"></form><script>document.forms[0].submit()</script>"
+  }
+  dom=$(browse --virtual-time-budget=10000 --dump-dom "$(signin "/console/checks/$CHECK_ID")")
+  contains "Chromium signs in and renders the result screen" "$dom" "資格確認結果"
   contains "  with the qualification" "$dom" "資格あり"
-  browse --screenshot="$ARTIFACTS/console-result.png" --window-size=900,760 "$QS/console/checks/$CHECK_ID?key=$KEY" >/dev/null
+  browse --virtual-time-budget=10000 --screenshot="$ARTIFACTS/console-result.png" --window-size=900,760 \
+    "$(signin "/console/checks/$CHECK_ID")" >/dev/null
   check "  and a screenshot is written to reports/e2e/console-result.png" test -s "$ARTIFACTS/console-result.png"
-  dom=$(browse --dump-dom "$QS/console?key=$KEY")
+  dom=$(browse --virtual-time-budget=10000 --dump-dom "$(signin /console)")
   contains "the console lists the recent checks" "$dom" "最近の資格確認"
 else
   fail "chromium is installed (apt-get install chromium)"

@@ -96,11 +96,21 @@ public struct FileCardStateStore: CardStateStore {
 
 /// Atomic, durable file replacement.
 public enum DurableFile {
+    /// The temporary file a write goes through before it is renamed over `url`.
+    public static func temporaryURL(for url: URL) -> URL { URL(fileURLWithPath: url.path + ".tmp") }
+
+    /// Removes what a writer killed between creating the temporary file and renaming it left
+    /// behind. Call only while holding the lock that serialises writers of `url` (nobody can be
+    /// writing then); the file itself was never touched by the interrupted write.
+    public static func discardInterruptedWrite(to url: URL) {
+        unlink(temporaryURL(for: url).path)
+    }
+
     /// Writes `data` to `url` via `url.tmp`, fsyncs it, renames it over `url` and fsyncs the
     /// directory. `mode` sets the permissions of the new file.
     public static func write(_ data: Data, to url: URL, mode: mode_t = 0o600) throws(CardStateError) {
         let path = url.path
-        let tmp = path + ".tmp"
+        let tmp = temporaryURL(for: url).path
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .unwritable(path: path, reason: String(cString: strerror(errno))) }
         var ok = data.withUnsafeBytes { buffer -> Bool in

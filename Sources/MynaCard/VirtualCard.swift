@@ -17,6 +17,8 @@ public struct VirtualCard {
     var session = SessionState()
     /// Random bytes for GET CHALLENGE.
     var random = SystemRandomNumberGenerator()
+    /// Why the last state change could not be saved (the command answered `6581`), until taken.
+    public private(set) var stateFailure: CardStateError?
 
     /// Creates a card and loads its durable state (a missing state means a fresh card).
     public init(image: CardImage, store: any CardStateStore) throws(CardStateError) {
@@ -82,16 +84,24 @@ public struct VirtualCard {
         }
     }
 
-    /// Saves durable state; if that fails the command fails with `6581` and nothing changes.
+    /// Saves durable state; if that fails the command fails with `6581`, nothing changes, and
+    /// ``stateFailure`` says why.
     mutating func commit(_ update: (inout PersistentCardState) -> Void) throws(CardRefusal) {
         var next = persistent
         update(&next)
         do {
             try store.save(next)
         } catch {
+            stateFailure = error
             throw CardRefusal(.memoryFailure)
         }
         persistent = next
+    }
+
+    /// Why the last command could not save the card's state, once: the owner logs it.
+    public mutating func takeStateFailure() -> CardStateError? {
+        defer { stateFailure = nil }
+        return stateFailure
     }
 }
 

@@ -108,9 +108,13 @@ public struct PersonaDirectory: Sendable {
         }
     }
 
-    /// Takes the card's lock so no other process drives the same state.
+    /// Takes the card's lock so no other process drives the same state, and clears a state
+    /// write that a process killed while holding the lock left half-done (state.json itself is
+    /// always whole: card reference §decision-verify).
     public func lock() throws(CardStateError) -> FileLock {
-        try FileLock(path: file(FileName.lock).path)
+        let lock = try FileLock(path: file(FileName.lock).path)
+        DurableFile.discardInterruptedWrite(to: stateURL)
+        return lock
     }
 
     /// A card backed by this directory's durable state file.

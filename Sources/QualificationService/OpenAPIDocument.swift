@@ -18,6 +18,7 @@ package enum QualificationAPIDocument {
             bearer: {type: http, scheme: bearer}
             apiKey: {type: apiKey, in: header, name: X-API-Key}
             admin: {type: apiKey, in: header, name: X-Admin-Token}
+            console: {type: apiKey, in: cookie, name: mynasim_console}
           schemas:
             Error:
               type: object
@@ -151,17 +152,40 @@ package enum QualificationAPIDocument {
             get:
               summary: This document
               responses: {'200': {description: OpenAPI 3.0 YAML}}
+          /console/login:
+            get:
+              summary: Staff console - the sign-in form (HTML)
+              parameters: [{name: next, in: query, schema: {type: string, description: 'the console page to show after signing in'}}]
+              responses: {'200': {description: HTML}}
+            post:
+              summary: Staff console - sign in with the terminal id and password; the session token is set in a cookie only
+              requestBody:
+                required: true
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+                      required: [terminal, password]
+                      properties: {terminal: {type: integer}, password: {type: string}, next: {type: string}}
+              responses:
+                '303': {description: 'signed in: Set-Cookie mynasim_console (HttpOnly, SameSite=Lax, Path=/console), Location the page asked for'}
+                '400': {description: 'the form could not be read (HTML)'}
+                '401': {description: 'unknown terminal or wrong password (HTML: the form again)'}
+          /console/logout:
+            post:
+              summary: Staff console - sign out (the session ends on the server and the cookie is cleared)
+              responses: {'303': {description: 'to the sign-in form'}}
           /console:
             get:
-              summary: Staff console - recent checks (HTML; ?key=API_KEY)
-              parameters: [{name: key, in: query, required: true, schema: {type: string}}]
-              responses: {'200': {description: HTML}, '401': {$ref: '#/components/responses/Unauthorized'}}
+              summary: Staff console - recent checks (HTML; the session cookie from /console/login)
+              security: [{console: []}]
+              responses: {'200': {description: HTML}, '303': {description: 'no valid session: to /console/login'}}
           /console/checks/{id}:
             get:
-              summary: Staff console - one check's result screen (HTML; ?key=API_KEY)
+              summary: Staff console - one check's result screen (HTML; the session cookie from /console/login)
+              security: [{console: []}]
               parameters:
                 - {name: id, in: path, required: true, schema: {type: integer}}
-                - {name: key, in: query, required: true, schema: {type: string}}
-              responses: {'200': {description: HTML}, '401': {$ref: '#/components/responses/Unauthorized'}, '404': {description: no such check}}
+              responses: {'200': {description: HTML}, '303': {description: 'no valid session: to /console/login'}, '404': {description: no such check}}
         """
 }

@@ -39,6 +39,9 @@ package struct QualificationService: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: QualificationAPIDocument.yaml)))
         }
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console"]) }
+        router.get("/console/login") { request, _ in consoleLoginForm(request) }
+        router.post("/console/login") { request, context in try await consoleLogin(request, context) }
+        router.post("/console/logout") { request, _ in try consoleLogout(request) }
         router.get("/console") { request, context in try console(request) }
         router.get("/console/checks/:id") { request, context in try consoleCheck(request, context) }
         return router
@@ -75,11 +78,12 @@ package struct QualificationService: Sendable {
         request.headers.first { $0.name.canonicalName == name.lowercased() }?.value
     }
 
-    /// The terminal behind `Authorization: Bearer TOKEN` or `X-API-Key`, or 401.
+    /// The terminal behind `Authorization: Bearer TOKEN` or `X-API-Key`, or 401. Never a key in
+    /// the URL: URLs end up in logs and browser history (the console signs in with a cookie).
     func terminal(_ request: Request) throws -> Int64 {
         let authorization = request.headers[.authorization]
         let token = authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-        let key = Self.header(request, "X-API-Key") ?? request.uri.queryParameters["key"].map(String.init)
+        let key = Self.header(request, "X-API-Key")
         guard token != nil || key != nil else {
             throw HTTPError(.unauthorized, message: "log in first: send Authorization: Bearer TOKEN (POST /api/login) or X-API-Key")
         }
@@ -254,16 +258,15 @@ package struct QualificationService: Sendable {
     }
 
     func console(_ request: Request) throws -> Response {
-        _ = try terminal(request)
-        let key = request.uri.queryParameters["key"].map(String.init) ?? ""
-        return StaffConsole.page(StaffConsole.list(try store.recentChecks(limit: 50), key: key))
+        guard try consoleTerminal(request) != nil else { return StaffConsoleSession.signInFirst("/console") }
+        return StaffConsole.page(StaffConsole.list(try store.recentChecks(limit: 50)) + StaffConsoleSession.logoutForm)
     }
 
     func consoleCheck(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        _ = try terminal(request)
         let id = try context.parameters.require("id", as: Int64.self)
+        guard try consoleTerminal(request) != nil else { return StaffConsoleSession.signInFirst("/console/checks/\(id)") }
         guard let check = try store.check(id) else { throw HTTPError(.notFound, message: "no check \(id)") }
-        return StaffConsole.page(StaffConsole.result(check, key: request.uri.queryParameters["key"].map(String.init) ?? ""))
+        return StaffConsole.page(StaffConsole.result(check) + StaffConsoleSession.logoutForm)
     }
 }
 

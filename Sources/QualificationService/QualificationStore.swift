@@ -174,6 +174,13 @@ package final class QualificationStore: Sendable {
         }
     }
 
+    /// Ends a session (signing out): its token no longer authenticates.
+    package func endSession(token: String) throws {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM session WHERE token_hash = ?", arguments: [Self.digest(token)])
+        }
+    }
+
     /// The terminal a bearer token or API key belongs to.
     package func terminal(token: String?, apiKey: String?, at now: Date) throws -> Int64? {
         try database.read { db in

@@ -3,7 +3,8 @@ import Hummingbird
 import QualificationAPI
 
 /// The staff console (職員向け画面): recent checks, and one check's result laid out like the
-/// result screen of a 資格確認 terminal. Plain HTML, no scripts; `?key=API_KEY` authenticates.
+/// result screen of a 資格確認 terminal. Plain HTML, no scripts; a session cookie authenticates
+/// (StaffConsoleSession).
 enum StaffConsole {
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -29,9 +30,9 @@ enum StaffConsole {
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func list(_ checks: [CheckSummary], key: String) -> String {
+    static func list(_ checks: [CheckSummary]) -> String {
         let rows = checks.map { c in
-            "<tr><td><a href=\"/console/checks/\(c.checkId)?key=\(escape(key))\">#\(c.checkId)</a></td><td>\(escape(c.checkedAt))</td>"
+            "<tr><td><a href=\"/console/checks/\(c.checkId)\">#\(c.checkId)</a></td><td>\(escape(c.checkedAt))</td>"
                 + "<td>\(escape(c.name ?? "—"))</td><td>\(escape((c.method.flatMap(IdentityMethod.init(rawValue:))?.japanese) ?? "—"))</td>"
                 + "<td>\(escape(QualificationResult(rawValue: c.result)?.japanese ?? c.result))</td><td>\(c.terminalId.map(String.init) ?? "—")</td></tr>"
         }.joined(separator: "\n")
@@ -39,7 +40,7 @@ enum StaffConsole {
             "<h2>最近の資格確認 (recent checks)</h2><table><tr><th>No.</th><th>日時</th><th>氏名</th><th>本人確認</th><th>結果</th><th>端末</th></tr>\n\(rows)</table>"
     }
 
-    static func result(_ check: QualificationResponse, key: String) -> String {
+    static func result(_ check: QualificationResponse) -> String {
         var rows: [(String, String)] = [("確認日時", check.checkedAt), ("本人確認方法", check.method.japanese)]
         if let p = check.person {
             rows += [("氏名", p.name), ("氏名（カナ）", p.kana), ("生年月日", p.birthDate), ("性別", p.sex)]
@@ -57,7 +58,7 @@ enum StaffConsole {
             <div class="result \(check.result == .qualified ? "qualified" : "other")">\(escape(check.result.japanese))</div>
             <p>\(escape(check.message))</p>
             <table>\(table)</table>
-            <p><a href="/console?key=\(escape(key))">← 一覧へ戻る (back)</a></p>
+            <p><a href="/console">← 一覧へ戻る (back)</a></p>
             """
     }
 }

@@ -19,8 +19,9 @@ struct QualificationServiceCommand: AsyncParsableCommand {
             Seeds people and their insurance from the persona files (their `insurance:` section),
             trusts the persona set's test authentication CA and its CRL (test-pki/auth-ca.crl.pem),
             and serves the API of docs/qualification-service.md (GET /openapi.yaml) and the staff
-            console (GET /console?key=API_KEY). Register terminals with POST /api/terminals and the
-            admin token. Stop with Ctrl-C.
+            console (GET /console; staff sign in with a terminal's id and password, and the session
+            lives in a cookie). Register terminals with POST /api/terminals and the admin token.
+            Stop with Ctrl-C.
             """
     )
     @Option(name: .long, help: "Listen address.") var host = "127.0.0.1"

@@ -68,6 +68,44 @@ struct DurableStateTests {
         #expect(card.sw("00200098" + "04" + Hex.encode(Array("0000".utf8))) == "6581")
         #expect(card.sw("00200098") == "63C3")
         #expect(card.triesLeft(JPKIApplication.authPIN.id) == 3)
+        // The card says why, once, for its owner to log.
+        let taken = card.takeStateFailure()
+        let failure = try #require(taken)
+        #expect(failure.description.contains(readOnly.appendingPathComponent("missing/state.json").path))
+        #expect(card.takeStateFailure() == nil)
+        #expect(card.sw("00200098") == "63C3" && card.stateFailure == nil)
+    }
+
+    /// Regression (crash torture, IntegrationTests/torture): a simulator killed between creating
+    /// state.json.tmp and renaming it left the temporary file behind for good.
+    @Test func aWriteCutShortByACrashLeavesNoTemporaryFileOnceTheCardIsLockedAgain() throws {
+        let url = try Fixtures.copyOfPersona("yamada-taro")
+        let directory = try PersonaDirectory(url: url)
+        var state = PersistentCardState()
+        state.credentials["jpki.auth-pin"] = .init(triesLeft: 1)
+        try FileCardStateStore(url: directory.stateURL, exitAfterSave: false).save(state)
+        let leftover = DurableFile.temporaryURL(for: directory.stateURL)
+        #expect(leftover.path == directory.stateURL.path + ".tmp")
+        try Data("{\"version\": 1, \"credentials\": {\"jpki.auth-pin\": {\"tri".utf8).write(to: leftover)
+
+        let lock = try directory.lock()
+        #expect(!FileManager.default.fileExists(atPath: leftover.path))
+        var card = try directory.makeCard()
+        _ = card.powerOn()
+        _ = card.send(JPKIAPDU.selectAP)
+        #expect(card.sw("00200098") == "63C1")  // the state the interrupted write did not replace
+        withExtendedLifetime(lock) {}
+    }
+
+    @Test func aLeftoverIsNotTouchedWhileAnotherProcessHoldsTheLock() throws {
+        let url = try Fixtures.copyOfPersona("yamada-taro")
+        let directory = try PersonaDirectory(url: url)
+        let held = try directory.lock()
+        let inFlight = DurableFile.temporaryURL(for: directory.stateURL)
+        try Data("{}".utf8).write(to: inFlight)
+        #expect(throws: CardStateError.locked(path: url.appendingPathComponent(".card.lock").path)) { try directory.lock() }
+        #expect(FileManager.default.fileExists(atPath: inFlight.path))
+        withExtendedLifetime(held) {}
     }
 
     @Test func theCardLockIsExclusive() throws {

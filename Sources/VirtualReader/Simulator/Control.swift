@@ -48,6 +48,10 @@ public struct ControlClient: Sendable {
                     .hello, slot: 0, payload: [0, UInt8(WireProtocol.version), ConnectionRole.control.rawValue] + Array("mynasim-cli".utf8))
             )
             let ack = try connection.readFrame(timeout: .seconds(5))
+            if ack.type == .error, ack.payload.count >= 2 {
+                throw ReaderError.controlFailed(
+                    "\(address): the simulator refused: \(String(decoding: ack.payload.dropFirst(2), as: UTF8.self))")
+            }
             guard ack.type == .helloAck else { throw ReaderError.controlFailed("\(address): unexpected answer to HELLO") }
             try connection.write(WireFrame(.control, slot: 0, payload: Array(try JSONEncoder().encode(request))))
             let reply = try connection.readFrame(timeout: .seconds(30))

@@ -12,6 +12,8 @@ public final class ReaderSimulator: @unchecked Sendable {
         public var socketMode: mode_t = 0o600
         public var profile: TimingProfile = .instant
         public var tracePath: String?
+        /// Who may connect for what (default: control requests from the owner or root, Unix socket only).
+        public var policy: any ConnectionPolicy = OwnerControlPolicy()
 
         public init(addresses: [SocketAddress]) { self.addresses = addresses }
     }
@@ -34,7 +36,8 @@ public final class ReaderSimulator: @unchecked Sendable {
         let trace = try configuration.tracePath.map { path throws(ReaderError) in try TraceWriter(path: path) }
         self.trace = trace
         slots = (0..<configuration.slotCount).map { ReaderSlot(index: $0, profile: configuration.profile, trace: trace) }
-        wire = try WireServer(addresses: configuration.addresses, socketMode: configuration.socketMode, simulator: self)
+        wire = try WireServer(
+            addresses: configuration.addresses, socketMode: configuration.socketMode, policy: configuration.policy, simulator: self)
     }
 
     /// Starts accepting connections on every address.

@@ -169,6 +169,7 @@ public final class ReaderSlot: @unchecked Sendable {
             response = [0x67, 0x00]
         } else {
             response = HostileFault.distort(faults.hostile ?? [], command: command, response: inserted!.card.process(command))
+            if let failure = inserted!.card.takeStateFailure() { reportStateFailureLocked(failure, command: command) }
         }
         var delay = profile.delay(command: command, responseLength: response.count)
         if let once = faults.delayNextMicros {

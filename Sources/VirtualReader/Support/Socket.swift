@@ -25,6 +25,16 @@ public final class SocketConnection: @unchecked Sendable {
         }
     }
 
+    /// The peer's credentials (`SO_PEERCRED`), meaningful on a Unix socket only; nil when the
+    /// kernel gives none.
+    public var peerCredentials: PeerCredentials? {
+        var raw = [UInt32](repeating: 0, count: 3)  // struct ucred: pid, uid, gid
+        var length = socklen_t(raw.count * MemoryLayout<UInt32>.size)
+        let result = raw.withUnsafeMutableBytes { getsockopt(fd, SOL_SOCKET, SO_PEERCRED, $0.baseAddress, &length) }
+        guard result == 0, length == socklen_t(raw.count * MemoryLayout<UInt32>.size) else { return nil }
+        return PeerCredentials(pid: Int32(bitPattern: raw[0]), uid: uid_t(raw[1]), gid: gid_t(raw[2]))
+    }
+
     /// Writes one frame with a single send.
     public func write(_ frame: WireFrame) throws(SocketError) {
         let bytes = frame.encoded

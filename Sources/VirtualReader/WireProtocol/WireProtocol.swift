@@ -75,6 +75,8 @@ public enum WireErrorCode: UInt16, Sendable {
     case unsupportedVersion = 4
     case badFrame = 5
     case internalError = 6
+    /// The connection's peer may not use this role (a control request from another user or over TCP).
+    case notPermitted = 7
 }
 
 /// One frame on the wire.

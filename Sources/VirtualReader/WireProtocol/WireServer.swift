@@ -9,13 +9,15 @@ final class WireServer: @unchecked Sendable {
     private unowned let simulator: ReaderSimulator
     /// What the handler reports as the reader's serial number and firmware.
     let identity: ReaderIdentity
+    private let policy: any ConnectionPolicy
     private let lock = NSLock()
     private var connections: [ObjectIdentifier: (SocketConnection, ConnectionRole?)] = [:]
     private var stopped = false
 
-    init(addresses: [SocketAddress], socketMode: mode_t, simulator: ReaderSimulator) throws {
+    init(addresses: [SocketAddress], socketMode: mode_t, policy: any ConnectionPolicy, simulator: ReaderSimulator) throws {
         self.simulator = simulator
         identity = ReaderIdentity(primaryAddress: addresses.first)
+        self.policy = policy
         var listeners: [SocketListener] = []
         do {
             for address in addresses { listeners.append(try SocketListener(address: address, mode: socketMode)) }
@@ -34,7 +36,7 @@ final class WireServer: @unchecked Sendable {
             let thread = Thread { [self] in
                 while let connection = listener.accept() {
                     register(connection, role: nil)
-                    let worker = Thread { [self] in serve(connection) }
+                    let worker = Thread { [self] in serve(connection, via: listener.address) }
                     worker.name = "mynasim-connection"
                     worker.start()
                 }
@@ -71,7 +73,7 @@ final class WireServer: @unchecked Sendable {
     }
 
     /// One connection, from HELLO to close.
-    private func serve(_ connection: SocketConnection) {
+    private func serve(_ connection: SocketConnection, via address: SocketAddress) {
         defer {
             unregister(connection)
             connection.close()
@@ -83,6 +85,7 @@ final class WireServer: @unchecked Sendable {
             return
         }
         guard let role = ConnectionRole(rawValue: hello.payload[2]) else { return }
+        guard admits(connection, role: role, via: address, slot: hello.slot) else { return }
         let slots = simulator.slots
         let slotIndex = Int(hello.slot)
         if role != .control {
@@ -110,6 +113,18 @@ final class WireServer: @unchecked Sendable {
         case .event: serveEvents(connection, slot: slots[slotIndex])
         case .control: serveControl(connection)
         }
+    }
+
+    /// Asks the policy; a refused peer gets ERROR `notPermitted` and the refusal is logged.
+    private func admits(_ connection: SocketConnection, role: ConnectionRole, via address: SocketAddress, slot: UInt8) -> Bool {
+        let transport: PeerTransport
+        if case .unix = address { transport = .unix(connection.peerCredentials) } else { transport = .tcp }
+        guard let reason = policy.refusal(role: role, transport: transport) else { return true }
+        var peer = "\(address)"
+        if case .unix(let credentials?) = transport { peer += " (pid \(credentials.pid), user \(credentials.uid))" }
+        FileHandle.standardError.write(Data("mynasim: refused a \(role) connection on \(peer): \(reason)\n".utf8))
+        try? connection.write(.error(.notPermitted, slot: slot, reason))
+        return false
     }
 
     private func serveCommands(_ connection: SocketConnection, slot: ReaderSlot) {

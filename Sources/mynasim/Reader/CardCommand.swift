@@ -5,12 +5,12 @@ import MynaApplications
 import MynaCard
 import VirtualReader
 
-/// `mynasim card insert|remove|configure|connect|disconnect`.
+/// `mynasim card insert|remove|configure|restore|connect|disconnect`.
 struct CardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "card",
-        abstract: "Insert, remove or reconfigure a card in a running simulator.",
-        subcommands: [Insert.self, Remove.self, Configure.self, Connect.self, Disconnect.self]
+        abstract: "Insert, remove, reconfigure or restore a card in a running simulator.",
+        subcommands: [Insert.self, Remove.self, Configure.self, Restore.self, Connect.self, Disconnect.self]
     )
 
     struct Insert: ParsableCommand {
@@ -65,6 +65,17 @@ struct CardCommand: ParsableCommand {
             if anyFault || profile != nil { try client.checked(.configure(slot: slot, profile: profile, faults: anyFault ? faults : nil)) }
             if let keypad { try client.checked(.keypad(slot: slot, keys: keypad)) }
             print("slot \(slot) configured")
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give the card in a slot its issued state back (retry counters, PINs) and power it off.")
+        @OptionGroup var socketOption: SimulatorSocketOption
+        @Option(name: .long, help: "Slot number.") var slot: Int = 0
+        func run() throws {
+            try ControlClient(address: socketOption.address).checked(.restore(slot: slot))
+            print("restored the card in slot \(slot) to its issued state")
         }
     }
 
