@@ -13,7 +13,7 @@ struct StateFailureTests {
         let url = try Fixtures.copyOfPersona("yamada-taro")
         let tracePath = Fixtures.temporaryDirectory("trace").appendingPathComponent("trace.jsonl").path
         let slot = ReaderSlot(index: 0, profile: .instant, trace: try TraceWriter(path: tracePath))
-        try slot.insert(try PersonaDirectory(url: url))
+        try slot.insert(try PersonaCache().load(url))
         #expect(slot.power(reset: false) != nil)
         let select: [UInt8] = [0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]
         #expect(slot.transmit(select) == .response([0x90, 0x00]))
