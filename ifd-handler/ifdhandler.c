@@ -444,7 +444,7 @@ static int cmd_call(struct slot *s, uint8_t req, const void *payload, size_t len
 	if (r == MYNA_IO_OK)
 		r = myna_wait_readable(s->cmd_fd, -1, deadline);
 	if (r == MYNA_IO_OK)
-		r = myna_recv_frame(s->cmd_fd, s->index, s->rx, MYNA_MAX_PAYLOAD, reply, deadline, -1);
+		r = myna_recv_reply(s->cmd_fd, s->index, s->rx, MYNA_MAX_PAYLOAD, reply, deadline);
 	if (r == MYNA_IO_OK && !reply_ok(req, reply))
 		r = MYNA_IO_PROTO;
 	if (r != MYNA_IO_OK) {

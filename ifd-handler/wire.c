@@ -222,6 +222,50 @@ int myna_recv_frame(int fd, uint8_t slot, uint8_t *buf, size_t cap,
 	return r;
 }
 
+int myna_recv_reply(int fd, uint8_t slot, uint8_t *buf, size_t cap,
+	struct myna_frame *f, int64_t deadline)
+{
+	uint8_t hdr[MYNA_HDR_LEN];
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof hdr },
+		{ .iov_base = buf, .iov_len = cap },
+	};
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = cap ? 2 : 1 };
+	size_t got, keep;
+	ssize_t n;
+	int r;
+
+	/* One recvmsg scatters the header and the payload into place. */
+	do
+		n = recvmsg(fd, &m, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return MYNA_IO_CLOSED;
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return MYNA_IO_CLOSED;
+		n = 0;
+	}
+	if ((size_t)n < sizeof hdr) {
+		r = read_exact(fd, hdr + n, sizeof hdr - (size_t)n, deadline, -1);
+		if (r != MYNA_IO_OK)
+			return r;
+		n = sizeof hdr;
+	}
+	f->type = hdr[0];
+	f->len = myna_be32(hdr + 2);
+	got = (size_t)n - sizeof hdr;
+	/* A reply is alone on its connection: bytes past it would be a protocol
+	 * violation, and so is another slot or an impossible length. */
+	if (hdr[1] != slot || f->len > MYNA_MAX_PAYLOAD || got > f->len)
+		return MYNA_IO_PROTO;
+	keep = f->len < cap ? f->len : cap;
+	r = read_exact(fd, buf + got, keep - got, deadline, -1);
+	if (r == MYNA_IO_OK && f->len > keep)
+		r = discard(fd, f->len - keep, deadline);
+	return r;
+}
+
 /* The value of one identity TLV into a NUL-terminated field of `max` characters. */
 static int identity_text(const uint8_t *v, size_t n, size_t max, char *out)
 {

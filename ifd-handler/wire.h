@@ -123,6 +123,12 @@ int myna_send_frame(int fd, uint8_t type, uint8_t slot, const void *payload,
 int myna_recv_frame(int fd, uint8_t slot, uint8_t *buf, size_t cap,
 	struct myna_frame *f, int64_t deadline, int wake_fd);
 
+/* The same for the one reply a request gets on a command connection: the
+ * header and the payload are read with one recvmsg where they have arrived
+ * (nothing may follow a reply on its connection). */
+int myna_recv_reply(int fd, uint8_t slot, uint8_t *buf, size_t cap,
+	struct myna_frame *f, int64_t deadline);
+
 /* Wait until fd is readable (or has hung up), wake_fd is readable or the
  * deadline passes. Returns MYNA_IO_OK, MYNA_IO_WOKEN or MYNA_IO_TIMEOUT. */
 int myna_wait_readable(int fd, int wake_fd, int64_t deadline);

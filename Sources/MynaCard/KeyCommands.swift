@@ -1,4 +1,5 @@
 import Crypto
+import Glibc
 import ISO7816
 import MynaApplications
 
@@ -75,14 +76,11 @@ extension VirtualCard {
         guard command.p1 == 0, command.p2 == 0 else { throw CardRefusal(.incorrectP1P2) }
         guard command.case == .case2, let ne = command.ne else { throw CardRefusal(.wrongLength) }
         guard !command.isExtended else { throw CardRefusal(.conditionsOfUseNotSatisfied) }
-        // Eight random bytes per draw: one system call per 8 bytes, not per byte.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(ne + 8)
-        while bytes.count < ne {
-            let word = random.next()
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
-        return Array(bytes.prefix(ne))
+        // arc4random_buf: the C library's ChaCha20 generator, seeded and reseeded from the kernel; no
+        // system call per challenge.
+        var bytes = [UInt8](repeating: 0, count: ne)
+        bytes.withUnsafeMutableBytes { if let base = $0.baseAddress { arc4random_buf(base, ne) } }
+        return bytes
     }
 }
 

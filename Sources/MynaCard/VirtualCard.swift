@@ -15,8 +15,6 @@ public struct VirtualCard {
     let store: any CardStateStore
     /// Volatile state, lost at power-off and reset.
     var session = SessionState()
-    /// Random bytes for GET CHALLENGE.
-    var random = SystemRandomNumberGenerator()
     /// Why the last state change could not be saved (the command answered `6581`), until taken.
     public private(set) var stateFailure: CardStateError?
 

@@ -30,12 +30,20 @@ public final class ReaderSlot: @unchecked Sendable {
     var transmission: SlotTransmission?
     let trace: TraceWriter?
 
-    /// A card in the slot, holding the persona's lock so no other process drives its state.
-    struct InsertedCard {
+    /// A card in the slot, holding the persona's lock so no other process drives its state. A
+    /// class, so that the card OS runs in place: a struct behind an optional is copied out and
+    /// back at every command (a few dozen retains on the hot path).
+    final class InsertedCard {
         var card: VirtualCard
-        var persona: PersonaCache.Entry
-        var lock: FileLock
+        let persona: PersonaCache.Entry
+        let lock: FileLock
         var directory: PersonaDirectory { persona.directory }
+
+        init(card: VirtualCard, persona: PersonaCache.Entry, lock: FileLock) {
+            self.card = card
+            self.persona = persona
+            self.lock = lock
+        }
     }
 
     init(index: Int, profile: TimingProfile, trace: TraceWriter?) {

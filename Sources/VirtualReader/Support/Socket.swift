@@ -13,7 +13,10 @@ public final class SocketConnection: @unchecked Sendable {
 
     public init(fd: Int32) { self.fd = fd }
 
-    deinit { close() }
+    deinit {
+        close()
+        inbox.deallocate()
+    }
 
     /// Closes the socket (idempotent); a thread blocked reading it wakes with EOF.
     public func close() {
@@ -52,14 +55,20 @@ public final class SocketConnection: @unchecked Sendable {
     }
 
     /// Bytes received but not yet taken as a frame (a frame and the start of the next can arrive
-    /// in one `recv`). Only the connection's one reading thread touches them.
-    private var inbox: [UInt8] = []
+    /// in one `recv`): `inbox[inboxStart..<inboxEnd]`. Only the connection's one reading thread
+    /// touches it; it is allocated once, with room for the largest frame, and never zero-filled.
+    private let inbox = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: 2 * (WireProtocol.headerLength + WireProtocol.maxPayload), alignment: 1)
     private var inboxStart = 0
+    private var inboxEnd = 0
 
     /// Receives at least once more into the inbox, waiting at most `timeout` (nil: forever).
     private func receiveMore(timeout: Duration?) throws(SocketError) {
         if inboxStart > 0 {
-            inbox.removeFirst(inboxStart)
+            if inboxEnd > inboxStart {
+                inbox.baseAddress!.copyMemory(from: inbox.baseAddress! + inboxStart, byteCount: inboxEnd - inboxStart)
+            }
+            inboxEnd -= inboxStart
             inboxStart = 0
         }
         while true {
@@ -72,11 +81,11 @@ public final class SocketConnection: @unchecked Sendable {
                     throw .io("poll: " + String(cString: strerror(errno)))
                 }
             }
-            let old = inbox.count
-            inbox.append(contentsOf: repeatElement(0, count: 16_384))
-            let n = inbox.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + old, 16_384, 0) }
-            inbox.removeLast(16_384 - max(0, n))
-            if n > 0 { return }
+            let n = recv(fd, inbox.baseAddress! + inboxEnd, inbox.count - inboxEnd, 0)
+            if n > 0 {
+                inboxEnd += n
+                return
+            }
             if n == 0 { throw .closed }
             if errno == EINTR { continue }
             throw .io("recv: " + String(cString: strerror(errno)))
@@ -86,18 +95,20 @@ public final class SocketConnection: @unchecked Sendable {
     /// Reads one frame, with as few `recv` calls as the bytes arrive in (usually one); an
     /// oversized or unknown frame is an error (the caller closes). `timeout` bounds each wait.
     public func readFrame(timeout: Duration? = nil) throws(SocketError) -> WireFrame {
-        while inbox.count - inboxStart < WireProtocol.headerLength { try receiveMore(timeout: timeout) }
-        let h = inboxStart
-        let length = Int(inbox[h + 2]) << 24 | Int(inbox[h + 3]) << 16 | Int(inbox[h + 4]) << 8 | Int(inbox[h + 5])
+        while inboxEnd - inboxStart < WireProtocol.headerLength { try receiveMore(timeout: timeout) }
+        let header = inbox[inboxStart..<inboxStart + WireProtocol.headerLength]
+        let h = header.startIndex
+        let length = Int(header[h + 2]) << 24 | Int(header[h + 3]) << 16 | Int(header[h + 4]) << 8 | Int(header[h + 5])
         guard length <= WireProtocol.maxPayload else { throw .badFrame("payload of \(length) bytes exceeds \(WireProtocol.maxPayload)") }
-        guard let type = FrameType(rawValue: inbox[h]) else { throw .badFrame("unknown frame type \(inbox[h])") }
-        while inbox.count - inboxStart < WireProtocol.headerLength + length { try receiveMore(timeout: timeout) }
+        guard let type = FrameType(rawValue: header[h]) else { throw .badFrame("unknown frame type \(header[h])") }
+        let slot = header[h + 1]
+        while inboxEnd - inboxStart < WireProtocol.headerLength + length { try receiveMore(timeout: timeout) }
         let start = inboxStart + WireProtocol.headerLength
-        let frame = WireFrame(type, slot: inbox[inboxStart + 1], payload: Array(inbox[start..<start + length]))
+        let frame = WireFrame(type, slot: slot, payload: Array(inbox[start..<start + length]))
         inboxStart = start + length
-        if inboxStart == inbox.count {
-            inbox.removeAll(keepingCapacity: true)
+        if inboxStart == inboxEnd {
             inboxStart = 0
+            inboxEnd = 0
         }
         return frame
     }
