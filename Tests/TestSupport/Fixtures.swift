@@ -32,7 +32,7 @@ package enum Fixtures {
         return destination
     }
 
-    /// A shipped persona, loaded read-only.
+    /// A shipped persona, loaded (loading writes nothing; tests that consume tries use a copy).
     package static func persona(_ name: String) throws -> PersonaDirectory {
         try PersonaDirectory(url: personas.appendingPathComponent(name))
     }
@@ -70,8 +70,9 @@ extension VirtualCard {
             })
     }
 
-    /// Reads a whole transparent EF of the current DF by FID with short READ BINARY chunks, as
-    /// OpenSC does: a 4-byte header, then 256-byte chunks up to the DER length.
+    /// Selects an EF of the current DF by FID and reads it whole with short READ BINARY chunks (Le
+    /// `00`) from offset 0 until a short answer or `6B00` — independent of the product's
+    /// `TransparentFileReader`, which tests compare against it.
     package mutating func readFile(_ fid: UInt16) -> (data: [UInt8], sw: String) {
         let select = exchange([0x00, 0xA4, 0x02, 0x0C, 0x02, UInt8(fid >> 8), UInt8(fid & 0xFF)])
         guard select.sw == "9000" else { return ([], select.sw) }
@@ -96,13 +97,13 @@ package enum JPKIAPDU {
         "002000" + p2 + Hex.encode([UInt8(value.utf8.count)]) + Hex.encode(Array(value.utf8))
     }
     package static let query = "00200080"
-    /// SHA-256 DigestInfo of `message`, hex.
+    /// The SHA-256 DigestInfo of `message` (bytes), with the digest from openssl.
     package static func sha256DigestInfo(_ message: [UInt8]) -> [UInt8] {
         VirtualCardTestHooks.sha256DigestInfoPrefix + Oracle.sha256(message)
     }
 }
 
-/// Public mirrors of internal constants.
+/// Constants written out independently of the product's own, so tests that use them check those too.
 package enum VirtualCardTestHooks {
     package static let sha256DigestInfoPrefix: [UInt8] = try! Hex.decode("3031300D060960864801650304020105000420")
 }
