@@ -21,6 +21,7 @@ let package = Package(
         // The mock qualification service: HTTP (Hummingbird, without swift-configuration) and SQLite (GRDB).
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Command and response APDUs, status words, BER-TLV, ATR, card-reading helpers. No dependencies.
@@ -135,6 +136,8 @@ let package = Package(
                 "QualificationService", "QualificationAPI", "MynaClient", "MynaApplications", "MynaCard", "MynaPersona", "ISO7816",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Yams", package: "Yams"),
             ]

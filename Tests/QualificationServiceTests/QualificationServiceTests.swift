@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdTesting
 import ISO7816
 import MynaApplications
 import MynaCard
@@ -16,45 +18,45 @@ import Yams
     import FoundationNetworking
 #endif
 
-/// The mock qualification service over real HTTP on loopback: every answer the issue lists, the
-/// 4xx errors, the PIN method with a signature made by the virtual card, the audit table, the
-/// OpenAPI document and the staff console.
+/// The mock qualification service through Hummingbird's router test client (no sockets; the
+/// end-to-end tests drive it over real HTTP): every answer, the 4xx errors, the PIN method with a
+/// signature made by the virtual card, the audit table and the OpenAPI document.
 @Suite("Qualification service", .serialized)
 struct QualificationServiceTests {
     static let admin = "test-admin-token-0123456789"
 
-    /// A running service seeded from the shipped personas (all but `skip`), and its base URL.
+    /// A service seeded from the shipped personas (all but `skip`), in this process; with `http`
+    /// also served on a loopback port (for browser-like tests that need cookies and redirects).
     final class Running: @unchecked Sendable {
         let service: QualificationService
-        let task: Task<Void, Error>
-        let url: URL
+        let application: Hummingbird.Application<RouterResponder<BasicRequestContext>>
+        let clockBox = ClockBox()
+        private(set) var url = URL(string: "http://127.0.0.1:0")!
+        private var task: Task<Void, Error>?
 
-        init(skip: Set<String> = ["suzuki-minor"]) async throws {
+        deinit { task?.cancel() }
+
+        init(skip: Set<String> = ["suzuki-minor"], http: Bool = false) async throws {
             let store = try QualificationStore(path: nil)
             try store.seed(personasIn: Fixtures.personas, skipping: skip)
-            let pki = Fixtures.personas.appendingPathComponent("test-pki")
-            let validator = try CertificateValidator(
-                authCA: try Certificate(pemEncoded: String(contentsOf: pki.appendingPathComponent("auth-ca.pem"), encoding: .utf8)),
-                crl: Array(try Data(contentsOf: pki.appendingPathComponent("auth-ca.crl.pem"))))
-            var service = QualificationService(store: store, validator: validator, adminToken: QualificationServiceTests.admin)
-            let box = ClockBox()
+            var service = QualificationService(
+                store: store, validator: try CertificateValidator(pkiDirectory: Fixtures.personas.appendingPathComponent("test-pki")),
+                adminToken: QualificationServiceTests.admin)
+            let box = clockBox
             service.now = { box.now }
-            self.clockBox = box
             self.service = service
+            application = Hummingbird.Application(router: service.router())
+            guard http else { return }
             let (stream, continuation) = AsyncStream<Int>.makeStream()
-            let app = Application(
+            let server = Hummingbird.Application(
                 router: service.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                 onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
-            task = Task { try await app.runService() }
-            var port = 0
-            for await p in stream {
-                port = p
+            task = Task { try await server.runService() }
+            for await port in stream {
+                url = URL(string: "http://127.0.0.1:\(port)")!
                 break
             }
-            url = URL(string: "http://127.0.0.1:\(port)")!
         }
-        let clockBox: ClockBox
-        deinit { task.cancel() }
     }
 
     final class ClockBox: @unchecked Sendable {
@@ -63,22 +65,28 @@ struct QualificationServiceTests {
     }
 
     /// (status, JSON object) of a request.
-    func request(_ base: URL, _ method: String, _ path: String, json: Any? = nil, headers: [String: String] = [:]) async throws -> (
-        Int, [String: Any]
-    ) {
-        var request = URLRequest(url: base.appendingPathComponent(path))
-        request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        if let json { request.httpBody = json is String ? Data((json as! String).utf8) : try JSONSerialization.data(withJSONObject: json) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? ["raw": String(decoding: data, as: UTF8.self)]
-        return ((response as! HTTPURLResponse).statusCode, object)
+    func request(
+        _ running: Running, _ method: String, _ path: String, json: Any? = nil, headers: [String: String] = [:]
+    ) async throws -> (Int, [String: Any]) {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+        let body: ByteBuffer? = try json.map {
+            $0 is String ? ByteBuffer(string: $0 as! String) : ByteBuffer(data: try JSONSerialization.data(withJSONObject: $0))
+        }
+        let requestHeaders = fields
+        return try await running.application.test(.router) { client in
+            let response = try await client.execute(
+                uri: "/" + path, method: HTTPRequest.Method(method)!, headers: requestHeaders, body: body)
+            let data = Data(buffer: response.body)
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? ["raw": String(decoding: data, as: UTF8.self)]
+            return (Int(response.status.code), object)
+        }
     }
 
     func terminal(_ running: Running) async throws -> [String: String] {
         let (status, created) = try await request(
-            running.url, "POST", "api/terminals", json: ["name": "clinic", "password": "clinic-password"],
+            running, "POST", "api/terminals", json: ["name": "clinic", "password": "clinic-password"],
             headers: ["X-Admin-Token": Self.admin])
         #expect(status == 201)
         return ["X-API-Key": created["apiKey"] as! String]
@@ -90,7 +98,7 @@ struct QualificationServiceTests {
 
     @Test func terminalsLogInAndErrorsArePrecise() async throws {
         let running = try await Running()
-        let url = running.url
+        let url = running
         #expect(try await request(url, "POST", "api/terminals", json: ["name": "x", "password": "long-enough"]).0 == 401)
         #expect(
             try await request(
@@ -142,7 +150,7 @@ struct QualificationServiceTests {
         let running = try await Running()
         let key = try await terminal(running)
         let (status, answer) = try await request(
-            running.url, "POST", "api/qualifications", json: ["certificate": try certificate(persona), "method": "visual"], headers: key)
+            running, "POST", "api/qualifications", json: ["certificate": try certificate(persona), "method": "visual"], headers: key)
         #expect(status == 200)
         #expect(answer["result"] as? String == result, "\(answer)")
         let record = answer["qualification"] as? [String: Any]
@@ -157,7 +165,7 @@ struct QualificationServiceTests {
         let running = try await Running()
         let key = try await terminal(running)
         func challenge() async throws -> [UInt8] {
-            let (status, body) = try await request(running.url, "POST", "api/challenges", headers: key)
+            let (status, body) = try await request(running, "POST", "api/challenges", headers: key)
             #expect(status == 201)
             return Array(Data(base64Encoded: body["challenge"] as! String)!)
         }
@@ -174,41 +182,41 @@ struct QualificationServiceTests {
             "certificate": cert, "method": "pin", "challenge": Data(c1).base64EncodedString(),
             "signature": Data(try sign(c1)).base64EncodedString(),
         ]
-        let (ok, answer) = try await request(running.url, "POST", "api/qualifications", json: body, headers: key)
+        let (ok, answer) = try await request(running, "POST", "api/qualifications", json: body, headers: key)
         #expect(ok == 200 && answer["result"] as? String == "qualified" && answer["method"] as? String == "pin")
-        #expect(try await request(running.url, "POST", "api/qualifications", json: body, headers: key).0 == 409)  // used
+        #expect(try await request(running, "POST", "api/qualifications", json: body, headers: key).0 == 409)  // used
         let c2 = try await challenge()
         let wrong: [String: Any] = [
             "certificate": cert, "method": "pin", "challenge": Data(c2).base64EncodedString(),
             "signature": Data(try sign(c1)).base64EncodedString(),
         ]
         // not over this challenge
-        #expect(try await request(running.url, "POST", "api/qualifications", json: wrong, headers: key).0 == 422)
+        #expect(try await request(running, "POST", "api/qualifications", json: wrong, headers: key).0 == 422)
         let c3 = try await challenge()
         running.clockBox.offset = 121
         let late: [String: Any] = [
             "certificate": cert, "method": "pin", "challenge": Data(c3).base64EncodedString(),
             "signature": Data(try sign(c3)).base64EncodedString(),
         ]
-        #expect(try await request(running.url, "POST", "api/qualifications", json: late, headers: key).0 == 410)
+        #expect(try await request(running, "POST", "api/qualifications", json: late, headers: key).0 == 410)
         running.clockBox.offset = 0
         #expect(
-            try await request(running.url, "POST", "api/qualifications", json: ["certificate": cert, "method": "pin"], headers: key).0
+            try await request(running, "POST", "api/qualifications", json: ["certificate": cert, "method": "pin"], headers: key).0
                 == 400)
         let unknown: [String: Any] = [
             "certificate": cert, "method": "pin", "challenge": Data(repeating: 7, count: 32).base64EncodedString(), "signature": "AAAA",
         ]
-        #expect(try await request(running.url, "POST", "api/qualifications", json: unknown, headers: key).0 == 422)
+        #expect(try await request(running, "POST", "api/qualifications", json: unknown, headers: key).0 == 422)
     }
 
     @Test func everyRequestIsAuditedWithoutSecrets() async throws {
         let running = try await Running()
         let key = try await terminal(running)
         _ = try await request(
-            running.url, "POST", "api/qualifications", json: ["certificate": try certificate("yamada-taro"), "method": "visual"],
+            running, "POST", "api/qualifications", json: ["certificate": try certificate("yamada-taro"), "method": "visual"],
             headers: key)
-        _ = try await request(running.url, "POST", "api/qualifications", json: ["method": "visual"], headers: key)
-        _ = try await request(running.url, "POST", "api/login", json: ["terminalId": 1, "password": "clinic-password"])
+        _ = try await request(running, "POST", "api/qualifications", json: ["method": "visual"], headers: key)
+        _ = try await request(running, "POST", "api/login", json: ["terminalId": 1, "password": "clinic-password"])
         let rows = try running.service.store.auditRows()
         #expect(
             rows.map { $0["endpoint"]! } == [
@@ -222,14 +230,19 @@ struct QualificationServiceTests {
             ])
         // Neither the terminal's password nor its API key is stored anywhere in the audit.
         for row in rows { #expect(!row.values.contains { $0.contains("clinic-password") || $0.contains(key["X-API-Key"]!) }) }
-        let (listed, list) = try await request(running.url, "GET", "api/checks", headers: key)
+        let (listed, list) = try await request(running, "GET", "api/checks", headers: key)
         #expect(listed == 200 && (list["checks"] as? [[String: Any]])?.count == 1)
     }
 
     @Test func openAPIDocumentDescribesEveryRoute() async throws {
         let running = try await Running()
-        let (data, response) = try await URLSession.shared.data(from: running.url.appendingPathComponent("openapi.yaml"))
-        #expect((response as! HTTPURLResponse).statusCode == 200)
+        let served = try await running.application.test(.router) { client in
+            try await client.execute(uri: "/openapi.yaml", method: .get) { response in
+                #expect(response.status == .ok)
+                return Data(buffer: response.body)
+            }
+        }
+        let data = served
         let document = try #require(try Yams.load(yaml: String(decoding: data, as: UTF8.self)) as? [String: Any])
         let paths = Set((document["paths"] as? [String: Any] ?? [:]).keys)
         #expect(

@@ -83,7 +83,7 @@ struct StaffConsoleSessionTests {
     }
 
     @Test func signingInSetsASessionCookieAndTheConsoleShowsTheResultScreen() async throws {
-        let running = try await Running()
+        let running = try await Running(http: true)
         let (id, key, check) = try await terminalWithACheck(running)
 
         let signedIn = try await send(
@@ -111,7 +111,7 @@ struct StaffConsoleSessionTests {
     }
 
     @Test func withoutASessionTheConsoleSendsTheBrowserToTheSignInForm() async throws {
-        let running = try await Running()
+        let running = try await Running(http: true)
         let (_, key, check) = try await terminalWithACheck(running)
         let bare = try await send(running.url, "GET", "/console/checks/\(check)")
         #expect(bare.status == 303 && bare.location == "/console/login?next=%2Fconsole%2Fchecks%2F\(check)")
@@ -130,7 +130,7 @@ struct StaffConsoleSessionTests {
     }
 
     @Test func aWrongPasswordAnUnknownTerminalOrABrokenFormIsRefused() async throws {
-        let running = try await Running()
+        let running = try await Running(http: true)
         let (id, _, _) = try await terminalWithACheck(running)
         let wrong = try await send(running.url, "POST", "/console/login", form: "terminal=\(id)&password=wrong-password")
         #expect(wrong.status == 401 && wrong.setCookie == nil && wrong.body.contains("パスワードが違います"))
@@ -147,7 +147,7 @@ struct StaffConsoleSessionTests {
     }
 
     @Test func afterSigningInTheBrowserGoesOnlyToAConsolePage() async throws {
-        let running = try await Running()
+        let running = try await Running(http: true)
         let (id, _, _) = try await terminalWithACheck(running)
         for next in [
             "https://evil.example/", "//evil.example/console", "/console/checks/../../api/checks", "/console/checks/-1", "/api/checks",
@@ -160,7 +160,7 @@ struct StaffConsoleSessionTests {
     }
 
     @Test func signingOutEndsTheSessionOnTheServer() async throws {
-        let running = try await Running()
+        let running = try await Running(http: true)
         let (id, _, _) = try await terminalWithACheck(running)
         let cookie = try #require(
             try await send(running.url, "POST", "/console/login", form: "terminal=\(id)&password=clinic-password").cookie)
@@ -173,7 +173,7 @@ struct StaffConsoleSessionTests {
     }
 
     @Test func aSessionExpiresWithItsLifetime() async throws {
-        let running = try await Running()
+        let running = try await Running(http: true)
         let (id, _, _) = try await terminalWithACheck(running)
         let cookie = try #require(
             try await send(running.url, "POST", "/console/login", form: "terminal=\(id)&password=clinic-password").cookie)
