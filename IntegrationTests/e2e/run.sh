@@ -72,6 +72,17 @@ contains "slot 0 (extended card) advertises dwMaxAPDUDataSize 65535" "$out" "slo
 contains "slot 1 (short-only card) advertises dwMaxAPDUDataSize 0" "$out" "slot1 maxAPDU 0"
 contains "an extended READ BINARY returns the whole certificate through pcscd" "$out" "extended read $(($(openssl x509 -in "$TARO/auth.pem" -outform DER | wc -c)))"
 
+echo "== a fault that can no longer fire is refused"
+"$M" card remove --slot 1 >/dev/null; "$M" card insert --slot 1 "$SHORT" >/dev/null
+wait_for 5 sh -c 'timeout 30 opensc-tool -l | grep -q "Yes .*mynasim Virtual Reader 00 01"'
+challenges=(); for _ in $(seq 19); do challenges+=(-s 0084000008); done
+timeout 30 opensc-tool -r 1 "${challenges[@]}" >/dev/null 2>&1
+out=$("$M" card configure --slot 1 --remove-during 3 2>&1); status=$?
+check "card configure --remove-during 3 after 19 APDUs is refused" test "$status" -ne 0
+contains "  saying it can never fire and what would" "$out" "--remove-during 3 can never fire: the card in slot 1 has already answered"
+out=$(timeout 30 opensc-tool -r 1 -s 0084000008 2>&1)
+contains "  and the card is still there" "$out" "SW1=0x90"
+
 echo "== the simulator dies and comes back"
 stop_sim
 wait_for 5 sh -c 'timeout 30 opensc-tool -l | grep -q "No .*mynasim Virtual Reader 00 00"'

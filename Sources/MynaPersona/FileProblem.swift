@@ -34,6 +34,24 @@ public enum FileProblem {
         return "cannot write it" + systemReason(error).map { ": \($0)" }.orEmpty
     }
 
+    /// `PATH: what went wrong` for a Foundation file error (nil for any other error), the words a
+    /// user needs where no caller put the failure in context.
+    public static func describe(_ error: any Error) -> String? {
+        guard let cocoa = error as? CocoaError else { return nil }
+        let path = (cocoa.userInfo[NSFilePathErrorKey] as? String) ?? cocoa.url?.path
+        let words: String
+        switch cocoa.code {
+        case .fileNoSuchFile, .fileReadNoSuchFile: words = "no such file or directory"
+        case .fileReadNoPermission, .fileWriteNoPermission: words = "permission denied"
+        case .fileReadInapplicableStringEncoding, .fileReadCorruptFile: words = "not UTF-8 text"
+        case .fileWriteOutOfSpace: words = "the disk is full"
+        case .fileWriteVolumeReadOnly: words = "the file system is read-only"
+        case .fileWriteFileExists: words = "a file is already there"
+        default: words = systemReason(error).map { "a file operation failed: \($0)" } ?? "a file operation failed"
+        }
+        return path.map { "\($0): \(words)" } ?? words
+    }
+
     /// The operating system's reason (e.g. "No space left on device"), when the error carries one.
     public static func systemReason(_ error: any Error) -> String? {
         if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }

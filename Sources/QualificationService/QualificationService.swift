@@ -100,17 +100,23 @@ package struct QualificationService: Sendable {
         } catch let error as DecodingError {
             throw HTTPError(.badRequest, message: "the JSON body is not a \(T.self): \(Self.describe(error))")
         } catch {
-            throw HTTPError(.badRequest, message: "the body is not JSON: \(error)")
+            throw HTTPError(.badRequest, message: "the body is not JSON")
         }
     }
 
     static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+        case .typeMismatch(let type, let c), .valueNotFound(let type, let c):
             let path = c.codingPath.map(\.stringValue).joined(separator: ".")
-            return (path.isEmpty ? "" : "field '\(path)': ") + c.debugDescription
-        @unknown default: return "\(error)"
+            let expected =
+                type == String.self
+                ? "a string" : type == Bool.self ? "true or false" : type is any Numeric.Type ? "a number" : "another form"
+            return (path.isEmpty ? "the body" : "field '\(path)'") + " should be \(expected)"
+        case .dataCorrupted(let c):
+            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "not valid JSON" : "field '\(path)' has a value that is not allowed"
+        @unknown default: return "it cannot be read"
         }
     }
 
@@ -172,7 +178,8 @@ package struct QualificationService: Sendable {
             let der = try Self.base64(check.certificate, field: "certificate")
             let certificate: Certificate
             do { certificate = try Certificate(derEncoded: der) } catch {
-                throw HTTPError(.badRequest, message: "'certificate' is not a DER X.509 certificate: \(error)")
+                throw HTTPError(
+                    .badRequest, message: "'certificate' is not a DER X.509 certificate (base64 of the certificate's DER bytes)")
             }
             let serial = CertificateValidator.serial(certificate)
             entry.certificateSerial = serial

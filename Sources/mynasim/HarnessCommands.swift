@@ -77,7 +77,10 @@ struct HarnessOptions: ParsableArguments {
             print("\n" + refusal.summary(skipped: skipped.count))
         }
         print(Reports.consoleSummary(result))
-        let files = try Reports.write(result, to: URL(fileURLWithPath: reportDir), baseName: name ?? defaultName)
+        let files: [URL]
+        do { files = try Reports.write(result, to: URL(fileURLWithPath: reportDir), baseName: name ?? defaultName) } catch {
+            throw CLIError("--report-dir \(reportDir): the reports cannot be written: \(FileProblem.describe(error) ?? "\(error)")")
+        }
         print("reports: " + files.map { $0.path }.joined(separator: ", "))
         if !result.succeeded { throw ExitCode(1) }
     }
