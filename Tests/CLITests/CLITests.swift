@@ -282,6 +282,40 @@ struct HarnessCLITests {
         }
     }
 
+    /// `--ask` in a terminal: the prompt names the credential, the typed PIN is not echoed, and it
+    /// overrides `--let`. (A pseudo-terminal driven by Python: the PIN is typed once the prompt shows.)
+    @Test func askPromptsWithoutEchoInATerminal() throws {
+        let typist = """
+            import os, pty, sys
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], sys.argv[1:])
+            out = b""
+            while b"): " not in out:
+                out += os.read(fd, 1024)
+            os.write(fd, b"1234\\n")
+            while True:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            os.waitpid(pid, 0)
+            sys.stdout.write(out.decode())
+            """
+        let script = Oracle.file(Array("00A4040C0AD392F000260100000001 => 9000\n00200098 04 $AUTH_PIN => 9000\n".utf8), name: "pin.apdu")
+        let r = try Oracle.run(
+            "/usr/bin/python3",
+            [
+                "-c", typist, Oracle.mynasim, "run", script, "--card", Fixtures.personas.appendingPathComponent("yamada-taro").path,
+                "--let", "AUTH_PIN=30303030", "--ask", "AUTH_PIN", "--plain", "--report-dir", reports,
+            ])
+        #expect(r.stdout.hasPrefix("AUTH_PIN (利用者証明用電子証明書 暗証番号, the JPKI authentication PIN): "), "\(r.stdout)")
+        #expect(r.stdout.contains("PASS pin") && !r.stdout.contains("1234"), "\(r.stdout)")
+    }
+
     @Test func verboseRunsPrintEveryExchangeAsScriptorDoesAndPlainScriptsAlways() throws {
         let taro = Fixtures.personas.appendingPathComponent("yamada-taro").path
         let checked = Oracle.file(Array("00A4040C0AD392F000260100000001 => 9000\n00200098 => 63C3\n".utf8), name: "checked.apdu")
