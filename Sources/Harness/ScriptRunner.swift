@@ -281,7 +281,8 @@ package struct ScriptRunner {
         _ template: ByteTemplate, command: [UInt8], response: [UInt8], location: SourceLocation, _ x: inout Execution<C>
     ) {
         guard command.count > 5, command[1] == Instruction.verify, response.count >= 2 else { return }
-        let given = template.dataVariables.filter { options.variables.values[$0] != nil }
+        // Only values still as given: a script that assigned its own is testing its own.
+        let given = template.dataVariables.filter { name in options.variables.values[name].map { $0 == x.variables[name] } ?? false }
         guard !given.isEmpty else { return }
         let status = StatusWord(response[response.count - 2], response[response.count - 1])
         if status.isSuccess {
