@@ -1,3 +1,4 @@
+import Foundation
 import ISO7816
 import MynaApplications
 import MynaCard
@@ -65,5 +66,15 @@ struct ResponseFollowUp {
             rounds += 1
         }
         return data + response
+    }
+}
+
+/// Words for a failure of the card or reader under test. The channels throw the project's own
+/// errors, whose descriptions are sentences; anything else is named without its internals.
+enum ChannelWords {
+    static func describe(_ error: any Error) -> String {
+        let foundation = String(reflecting: type(of: error)).hasPrefix("Foundation.")
+        if !foundation { return String(describing: error) }
+        return FileProblem.systemReason(error).map { "the system said: \($0)" } ?? "an unexpected failure of the channel"
     }
 }

@@ -57,6 +57,16 @@ package struct ResponsePattern: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The variables the pattern reads (`$name`; captures are written, not read).
+    package var variables: Set<String> {
+        Set(alternatives.flatMap { $0.compactMap { if case .variable(let name) = $0 { return name } else { return nil } } })
+    }
+
+    /// The variables the pattern's captures set.
+    package var captures: Set<String> {
+        Set(alternatives.flatMap { $0.compactMap { if case .capture(let name, _) = $0 { return name } else { return nil } } })
+    }
+
     /// The status words this pattern accepts, when they are fixed (for reports).
     package var statusWords: [String] {
         alternatives.compactMap { alt in

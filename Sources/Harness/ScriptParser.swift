@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import MynaPersona
 
 /// A problem in a script, located to the file, line and column.
 package struct ScriptError: Error, Sendable, CustomStringConvertible {
@@ -8,26 +9,38 @@ package struct ScriptError: Error, Sendable, CustomStringConvertible {
     package var description: String { "\(location): \(message)" }
 }
 
-/// Parses the script language of docs/script-format.md.
+/// Parses the script language of docs/script-format.md. Besides the grammar it checks what can be
+/// known before a card answers: every variable read is set somewhere the case can see it (or
+/// given from outside), every procedure called exists, and every number written with a width fits.
 package struct ScriptParser {
-    /// Parses the file at `path` (includes are resolved relative to it).
-    package static func parse(path: String) throws(ScriptError) -> Script {
-        var parser = ScriptParser(path: path)
+    /// Parses the file at `path` (includes are resolved relative to it). `variables` are the
+    /// values given from outside (`--card`, `--let`, `--ask`): their names count as defined and
+    /// their lengths are known to the width checks.
+    package static func parse(path: String, variables: [String: [UInt8]] = [:]) throws(ScriptError) -> Script {
+        var parser = ScriptParser(path: path, variables: variables)
         return try parser.parseFile()
     }
 
     /// Parses `text` as if it were the file `path`.
-    package static func parse(text: String, path: String) throws(ScriptError) -> Script {
-        var parser = ScriptParser(path: path)
+    package static func parse(text: String, path: String, variables: [String: [UInt8]] = [:]) throws(ScriptError) -> Script {
+        var parser = ScriptParser(path: path, variables: variables)
         return try parser.parse(text: text)
     }
 
     let path: String
+    let externals: [String: [UInt8]]
     private var includeStack: [String] = []
-    private var script: Script
+    var script: Script
+    /// Where the statements being parsed belong, for the variable checks.
+    var scope: VariableScope = .topLevel
+    var references: [VariableReference] = []
+    var definitions: [VariableDefinition] = []
+    var widthChecks: [WidthCheck] = []
+    var calls: [(name: String, location: SourceLocation)] = []
 
-    init(path: String) {
+    init(path: String, variables: [String: [UInt8]]) {
         self.path = path
+        self.externals = variables
         self.script = Script(path: path)
     }
 
@@ -39,13 +52,18 @@ package struct ScriptParser {
         /// Leading white space removed from `text`, so columns point into the file.
         var indent: Int = 0
         func location(_ column: Int = 1) -> SourceLocation { SourceLocation(file: file, line: number, column: column + indent) }
+        /// The 1-based column of the first occurrence of `piece` in the line (1 if absent).
+        func column(of piece: String, after start: Int = 0) -> Int {
+            let searched = text.dropFirst(start)
+            guard let range = searched.range(of: piece) else { return 1 }
+            return start + searched.distance(from: searched.startIndex, to: range.lowerBound) + 1
+        }
     }
 
     mutating func parseFile() throws(ScriptError) -> Script {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ScriptError(
-                location: SourceLocation(file: path, line: 0, column: 0), message: "cannot read: \(error.localizedDescription)")
+            throw ScriptError(location: SourceLocation(file: path, line: 0, column: 0), message: FileProblem.reading(path, error))
         }
         return try parse(text: text)
     }
@@ -70,6 +88,7 @@ package struct ScriptParser {
             // every case, ahead of `setup`.
             script.setup = topLevel + script.setup
         }
+        try checkVariables()
         return script
     }
 
@@ -119,13 +138,20 @@ package struct ScriptParser {
         let words = try Self.words(line)
         switch words.first?.lowercased() {
         case "case":
-            script.cases.append(try parseCaseHeader(words, line: line, body: try parseBlock(&lines, opener: line)))
+            scope = .testCase(script.cases.count)
+            defer { scope = .topLevel }
+            let body = try parseBlock(&lines, opener: line)
+            script.cases.append(try parseCaseHeader(words, line: line, body: body))
         case "setup":
             script.setup += try parseBlock(&lines, opener: line)
         case "teardown":
+            scope = .teardown
+            defer { scope = .topLevel }
             script.teardown += try parseBlock(&lines, opener: line)
         case "proc":
             guard words.count == 2 else { throw ScriptError(location: line.location(), message: "expected `proc NAME`") }
+            scope = .procedure(words[1])
+            defer { scope = .topLevel }
             script.procedures[words[1]] = try parseBlock(&lines, opener: line)
         case "include":
             try include(words, line: line, into: &topLevel)
@@ -139,8 +165,10 @@ package struct ScriptParser {
         let target = URL(fileURLWithPath: words[1], relativeTo: URL(fileURLWithPath: line.file).deletingLastPathComponent())
             .standardizedFileURL.path
         guard !includeStack.contains(target) else { throw ScriptError(location: line.location(), message: "include cycle: \(target)") }
-        guard let text = try? String(contentsOfFile: target, encoding: .utf8) else {
-            throw ScriptError(location: line.location(8), message: "cannot read included file \(target)")
+        let text: String
+        do { text = try String(contentsOfFile: target, encoding: .utf8) } catch {
+            throw ScriptError(
+                location: line.location(9), message: "cannot read included file \(target): \(FileProblem.reading(target, error))")
         }
         includeStack.append(target)
         defer { includeStack.removeLast() }
@@ -151,12 +179,12 @@ package struct ScriptParser {
     private mutating func parseBlock(_ lines: inout ArraySlice<Line>, opener: Line) throws(ScriptError) -> [Statement] {
         var body: [Statement] = []
         while let line = lines.popFirst() {
-            let first = line.text.split(separator: " ").first.map { $0.lowercased() }
+            let first = line.text.split(separator: " ").first.map { $0.lowercased() } ?? ""
             if first == "end" { return body }
-            if first == "case" || first == "setup" || first == "teardown" || first == "proc" {
+            if ["case", "setup", "teardown", "proc"].contains(first) {
                 throw ScriptError(
                     location: line.location(),
-                    message: "`\(first!)` inside a block; close the block opened at line \(opener.number) with `end` first")
+                    message: "`\(first)` inside a block; close the block opened at line \(opener.number) with `end` first")
             }
             body.append(try parseStatement(line, &lines))
         }
@@ -173,24 +201,34 @@ package struct ScriptParser {
             testCase.title = words[index]
             index += 1
         }
+        let attributes = ["requirement", "profile", "requires", "destructive", "disposable"]
         while index < words.count {
-            switch words[index].lowercased() {
+            let attribute = words[index].lowercased()
+            func value(_ what: String) throws(ScriptError) -> String {
+                guard index + 1 < words.count else {
+                    throw ScriptError(location: line.location(line.column(of: words[index])), message: "`\(attribute)` needs \(what)")
+                }
+                index += 1
+                return words[index]
+            }
+            switch attribute {
             case "destructive": testCase.destructive = true
             case "disposable":
                 testCase.disposable = true
                 testCase.destructive = true
-            case "requirement", "req":
-                guard index + 1 < words.count else { throw ScriptError(location: line.location(), message: "`requirement` needs a value") }
-                index += 1
-                testCase.requirement = words[index]
-            case "profile":
-                guard index + 1 < words.count else { throw ScriptError(location: line.location(), message: "`profile` needs a name") }
-                index += 1
-                testCase.profile = words[index]
+            case "requirement", "req": testCase.requirement = try value("a value")
+            case "profile": testCase.profile = try value("a name")
+            case "requires":
+                let names = try value("variable names, e.g. `requires AUTH_PIN,SIGN_PW`")
+                for name in names.split(separator: ",").map(String.init) {
+                    try Self.checkName(name, line: line)
+                    testCase.requires.append(name)
+                }
             default:
+                let near = NearestName.nearest(to: words[index], in: attributes).map { " (did you mean `\($0)`?)" } ?? ""
                 throw ScriptError(
-                    location: line.location(),
-                    message: "unknown case attribute '\(words[index])' (requirement, profile, destructive, disposable)")
+                    location: line.location(line.column(of: words[index])),
+                    message: "unknown case attribute '\(words[index])'\(near); case attributes: \(attributes.joined(separator: ", "))")
             }
             index += 1
         }
@@ -207,7 +245,8 @@ package struct ScriptParser {
             let rest = line.text.dropFirst(5).trimmingCharacters(in: .whitespaces)
             if rest.isEmpty { return .reset(expected: nil, location: line.location()) }
             guard rest.hasPrefix("=>") else { throw ScriptError(location: line.location(7), message: "expected `reset` or `reset => ATR`") }
-            return .reset(expected: try Self.pattern(String(rest.dropFirst(2)), line: line, column: 9), location: line.location())
+            return .reset(
+                expected: try pattern(String(rest.dropFirst(2)), line: line, column: line.column(of: "=>") + 2), location: line.location())
         case "exit", "quit":
             return .exit
         case "let":
@@ -215,30 +254,19 @@ package struct ScriptParser {
                 throw ScriptError(location: line.location(), message: "expected `let NAME = BYTES`")
             }
             try Self.checkName(words[1], line: line)
-            let value = line.text.components(separatedBy: "=").dropFirst().joined(separator: "=")
-            return .assign(name: words[1], value: try Self.template(value, line: line, column: 1), location: line.location())
+            let equals = line.column(of: "=")
+            let value = try template(String(line.text.dropFirst(equals)), line: line, column: equals + 1)
+            define(words[1], length: value.staticLength)
+            return .assign(name: words[1], value: value, location: line.location())
         case "repeat":
             guard words.count == 2 else { throw ScriptError(location: line.location(), message: "expected `repeat COUNT`") }
-            return .repeatLoop(
-                count: try Self.expression(words[1], line: line), body: try parseBlock(&lines, opener: line), location: line.location())
+            let count = try expression(words[1], line: line, column: line.column(of: words[1], after: 6))
+            return .repeatLoop(count: count, body: try parseBlock(&lines, opener: line), location: line.location())
         case "for":
-            // for NAME in FROM..TO [width N]
-            guard words.count >= 4, words[2] == "in", words[3].contains("..") else {
-                throw ScriptError(location: line.location(), message: "expected `for NAME in FROM..TO [width N]`")
-            }
-            try Self.checkName(words[1], line: line)
-            let bounds = words[3].components(separatedBy: "..")
-            var width = 1
-            if words.count == 6, words[4] == "width", let w = Int(words[5]), (1...4).contains(w) {
-                width = w
-            } else if words.count != 4 {
-                throw ScriptError(location: line.location(), message: "expected `for NAME in FROM..TO [width N]`")
-            }
-            return .forLoop(
-                variable: words[1], from: try Self.expression(bounds[0], line: line), to: try Self.expression(bounds[1], line: line),
-                width: width, body: try parseBlock(&lines, opener: line), location: line.location())
+            return try parseFor(words, line: line, &lines)
         case "call":
             guard words.count == 2 else { throw ScriptError(location: line.location(), message: "expected `call NAME`") }
+            calls.append((words[1], line.location(line.column(of: words[1], after: 4))))
             return .call(name: words[1], location: line.location())
         case "option":
             guard words.count == 3, ["get-response", "wrong-le"].contains(words[1]), ["on", "off"].contains(words[2]) else {
@@ -248,6 +276,7 @@ package struct ScriptParser {
         case "read-ef":
             guard words.count == 2 else { throw ScriptError(location: line.location(), message: "expected `read-ef NAME`") }
             try Self.checkName(words[1], line: line)
+            define(words[1], length: nil)
             return .readEF(into: words[1], location: line.location())
         case "budget":
             guard words.count == 2, let duration = Self.duration(words[1]) else {
@@ -258,264 +287,83 @@ package struct ScriptParser {
             guard words.count >= 4, words[2] == "=" else {
                 throw ScriptError(location: line.location(), message: "expected `expect NAME = PATTERN`")
             }
-            let pattern = line.text.components(separatedBy: "=").dropFirst().joined(separator: "=")
-            return .expectVariable(
-                name: words[1], pattern: try Self.pattern(pattern, line: line, column: 1, requireStatus: false), location: line.location())
+            refer(to: words[1], at: line.location(line.column(of: words[1], after: 6)))
+            let equals = line.column(of: "=")
+            let expected = try pattern(String(line.text.dropFirst(equals)), line: line, column: equals + 1, requireStatus: false)
+            return .expectVariable(name: words[1], pattern: expected, location: line.location())
+        case "assume":
+            let rest = String(line.text.dropFirst(6))
+            guard case .exchange(let command, let expected?, nil, _) = try parseExchange(rest, line: line, column: 7) else {
+                throw ScriptError(location: line.location(), message: "expected `assume APDU => RESPONSE` (no `within`)")
+            }
+            return .assume(command: command, expected: expected, location: line.location())
         case "end":
             throw ScriptError(location: line.location(), message: "`end` without a block")
         default:
-            return try parseExchange(line)
+            return try parseExchange(line.text, line: line, column: 1)
         }
     }
 
-    private func parseExchange(_ line: Line) throws(ScriptError) -> Statement {
-        let parts = line.text.components(separatedBy: "=>")
+    /// `for NAME in FROM..TO [width N]`.
+    private mutating func parseFor(_ words: [String], line: Line, _ lines: inout ArraySlice<Line>) throws(ScriptError) -> Statement {
+        let usage = "expected `for NAME in FROM..TO [width N]`"
+        guard words.count >= 4, words[2] == "in", words[3].contains("..") else {
+            throw ScriptError(location: line.location(), message: usage)
+        }
+        try Self.checkName(words[1], line: line)
+        let bounds = words[3].components(separatedBy: "..")
+        guard bounds.count == 2 else { throw ScriptError(location: line.location(), message: usage) }
+        var width = 1
+        if words.count == 6, words[4] == "width" {
+            guard let w = Int(words[5]), (1...4).contains(w) else {
+                throw ScriptError(
+                    location: line.location(line.column(of: words[5], after: 4)), message: "the width of a `for` variable is 1–4 bytes")
+            }
+            width = w
+        } else if words.count != 4 {
+            throw ScriptError(location: line.location(), message: usage)
+        }
+        let rangeColumn = line.column(of: words[3], after: 4)
+        let from = try expression(bounds[0], line: line, column: rangeColumn)
+        let to = try expression(bounds[1], line: line, column: rangeColumn + bounds[0].count + 2)
+        widthChecks.append(WidthCheck(expression: from, width: width, location: line.location(rangeColumn), what: "`for \(words[1])`"))
+        widthChecks.append(WidthCheck(expression: to, width: width, location: line.location(rangeColumn), what: "`for \(words[1])`"))
+        define(words[1], length: width)
+        return .forLoop(
+            variable: words[1], from: from, to: to, width: width, body: try parseBlock(&lines, opener: line), location: line.location())
+    }
+
+    /// `APDU [=> RESPONSE [within DURATION]]`, starting at `column` of the line.
+    private mutating func parseExchange(_ text: String, line: Line, column: Int) throws(ScriptError) -> Statement {
+        let parts = text.components(separatedBy: "=>")
         guard parts.count <= 2 else { throw ScriptError(location: line.location(), message: "more than one `=>` on a line") }
-        let command = try Self.template(parts[0], line: line, column: 1)
+        let command = try template(parts[0], line: line, column: column)
         var expected: ResponsePattern? = nil
         var within: Duration? = nil
         if parts.count == 2 {
-            var text = parts[1]
-            if let range = text.range(of: " within ") {
-                let value = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
+            var response = parts[1]
+            if let range = response.range(of: " within ") {
+                let value = response[range.upperBound...].trimmingCharacters(in: .whitespaces)
                 guard let d = Self.duration(value) else {
                     throw ScriptError(
-                        location: line.location(parts[0].count + 3), message: "'\(value)' is not a duration (e.g. 50ms, 2s, 800us)")
-                }
-                within = d
-                text = String(text[..<range.lowerBound])
-            }
-            expected = try Self.pattern(text, line: line, column: parts[0].count + 3)
-        }
-        return .exchange(command: command, expected: expected, within: within, location: line.location())
-    }
-
-    // MARK: lexical pieces
-
-    /// Splits on white space, keeping "quoted strings" together (without quotes).
-    static func words(_ line: Line) throws(ScriptError) -> [String] {
-        var out: [String] = []
-        var current = ""
-        var inQuote = false
-        var quoted = false
-        for c in line.text {
-            if c == "\"" {
-                inQuote.toggle()
-                quoted = true
-                continue
-            }
-            if c.isWhitespace && !inQuote {
-                if !current.isEmpty || quoted { out.append(current) }
-                current = ""
-                quoted = false
-            } else {
-                current.append(c)
-            }
-        }
-        guard !inQuote else { throw ScriptError(location: line.location(), message: "unterminated quoted string") }
-        if !current.isEmpty || quoted { out.append(current) }
-        return out
-    }
-
-    static func checkName(_ name: String, line: Line) throws(ScriptError) {
-        guard let first = name.first, first.isLetter || first == "_", name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-            throw ScriptError(location: line.location(), message: "'\(name)' is not a name (letters, digits, _)")
-        }
-    }
-
-    static func duration(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("s", 1)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)) else { return nil }
-            return .nanoseconds(Int64(value * scale * 1e9))
-        }
-        return nil
-    }
-
-    static func isHex(_ c: Character) -> Bool { c.isHexDigit && c.isASCII }
-
-    /// The name after the `$` at `index`, and the index after it.
-    static func variableName(_ chars: [Character], at index: Int, line: Line, column: Int) throws(ScriptError) -> (String, Int) {
-        var name = ""
-        var j = index + 1
-        while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" {
-            name.append(chars[j])
-            j += 1
-        }
-        guard !name.isEmpty else { throw ScriptError(location: line.location(column + index), message: "`$` needs a name") }
-        return (name, j)
-    }
-
-    /// Parses command bytes: hex (spaces optional), `$name`, `${expr[:width]}`.
-    static func template(_ text: String, line: Line, column: Int) throws(ScriptError) -> ByteTemplate {
-        var parts: [ByteTemplate.Part] = []
-        var hex = ""
-        var hexStart = 0
-        let chars = Array(text)
-        var i = 0
-        func flushHex() throws(ScriptError) {
-            guard !hex.isEmpty else { return }
-            guard hex.count % 2 == 0 else {
-                throw ScriptError(location: line.location(column + hexStart), message: "odd number of hex digits in '\(hex)'")
-            }
-            parts.append(.literal(try! Hex.decode(hex)))
-            hex = ""
-        }
-        while i < chars.count {
-            let c = chars[i]
-            if isHex(c) {
-                if hex.isEmpty { hexStart = i }
-                hex.append(c)
-                i += 1
-            } else if c == " " || c == "\t" {
-                // Every space-separated group is whole bytes: "00 A4" and "00A4", never "0 0".
-                try flushHex()
-                i += 1
-            } else if c == "$" {
-                try flushHex()
-                if i + 1 < chars.count, chars[i + 1] == "{" {
-                    guard let close = chars[(i + 2)...].firstIndex(of: "}") else {
-                        throw ScriptError(location: line.location(column + i), message: "`${` without `}`")
-                    }
-                    let inner = String(chars[(i + 2)..<close])
-                    let pieces = inner.split(separator: ":", maxSplits: 1).map(String.init)
-                    var width: Int? = nil
-                    if pieces.count == 2 {
-                        guard let w = Int(pieces[1]), (1...4).contains(w) else {
-                            throw ScriptError(location: line.location(column + i), message: "width in `${…:N}` must be 1–4")
-                        }
-                        width = w
-                    }
-                    parts.append(.expression(try expression(pieces.first ?? "", line: line), width: width))
-                    i = close + 1
-                } else {
-                    let (name, end) = try variableName(chars, at: i, line: line, column: column)
-                    parts.append(.variable(name))
-                    i = end
-                }
-            } else {
-                throw ScriptError(
-                    location: line.location(column + i), message: "unexpected '\(c)' in an APDU (hex, $name or ${expression})")
-            }
-        }
-        try flushHex()
-        guard !parts.isEmpty else { throw ScriptError(location: line.location(column), message: "empty APDU") }
-        return ByteTemplate(parts: parts, text: text.trimmingCharacters(in: .whitespaces))
-    }
-
-    static func expression(_ text: String, line: Line) throws(ScriptError) -> Expression {
-        var terms: [(Int, Expression.Term)] = []
-        var sign = 1
-        var token = ""
-        func flush() throws(ScriptError) {
-            let t = token.trimmingCharacters(in: .whitespaces)
-            token = ""
-            guard !t.isEmpty else { throw ScriptError(location: line.location(), message: "incomplete expression '\(text)'") }
-            if let n = Int(t) {
-                terms.append((sign, .number(n)))
-            } else if t.hasPrefix("0x"), let n = Int(t.dropFirst(2), radix: 16) {
-                terms.append((sign, .number(n)))
-            } else if t.hasPrefix("len("), t.hasSuffix(")") {
-                terms.append((sign, .length(String(t.dropFirst(4).dropLast()))))
-            } else {
-                try checkName(t, line: line)
-                terms.append((sign, .variable(t)))
-            }
-        }
-        for c in text {
-            if c == "+" || c == "-" {
-                try flush()
-                sign = c == "+" ? 1 : -1
-            } else {
-                token.append(c)
-            }
-        }
-        try flush()
-        return Expression(terms: terms)
-    }
-
-    /// Parses an expected response.
-    static func pattern(_ text: String, line: Line, column: Int, requireStatus: Bool = true) throws(ScriptError) -> ResponsePattern {
-        var alternatives: [[ResponsePattern.Element]] = []
-        var offset = 0
-        for alternative in text.components(separatedBy: "|") {
-            defer { offset += alternative.count + 1 }
-            let column = column + offset
-            var elements: [ResponsePattern.Element] = []
-            let chars = Array(alternative)
-            var i = 0
-            while i < chars.count {
-                let c = chars[i]
-                if c == " " || c == "\t" {
-                    i += 1
-                    continue
-                }
-                if c == "*" {
-                    elements.append(.anyRun)
-                    i += 1
-                    continue
-                }
-                if c == ".", i + 1 < chars.count, chars[i + 1] == "." {
-                    elements.append(.anyByte)
-                    i += 2
-                    continue
-                }
-                if c == "[" {
-                    guard let close = chars[i...].firstIndex(of: "]") else {
-                        throw ScriptError(location: line.location(column + i), message: "`[` without `]`")
-                    }
-                    let inner = String(chars[(i + 1)..<close]).split(separator: ":").map(String.init)
-                    guard inner.count == 2 else {
-                        throw ScriptError(location: line.location(column + i), message: "a capture is [NAME:COUNT] or [NAME:*]")
-                    }
-                    try checkName(inner[0], line: line)
-                    if inner[1] == "*" {
-                        elements.append(.capture(name: inner[0], count: nil))
-                    } else if let n = Int(inner[1]), n >= 0 {
-                        elements.append(.capture(name: inner[0], count: n))
-                    } else {
-                        throw ScriptError(location: line.location(column + i), message: "capture count '\(inner[1])' is not a number or *")
-                    }
-                    i = close + 1
-                    continue
-                }
-                if c == "$" {
-                    let (name, end) = try variableName(chars, at: i, line: line, column: column)
-                    elements.append(.variable(name))
-                    i = end
-                    continue
-                }
-                guard i + 1 < chars.count, isHex(c) || c == "?", isHex(chars[i + 1]) || chars[i + 1] == "?" else {
-                    throw ScriptError(
-                        location: line.location(column + i),
-                        message: "unexpected '\(c)' in an expected response (hex, .., ?, *, [name:N], $name, |)")
-                }
-                var value: UInt8 = 0
-                var mask: UInt8 = 0
-                for (shift, digit) in [(4, chars[i]), (0, chars[i + 1])] where digit != "?" {
-                    value |= UInt8(digit.hexDigitValue!) << UInt8(shift)
-                    mask |= 0x0F << UInt8(shift)
-                }
-                elements.append(.byte(value: value, mask: mask))
-                i += 2
-            }
-            if requireStatus {
-                let fixedTail = elements.suffix(2).allSatisfy {
-                    if case .byte = $0 { return true }
-                    if case .anyByte = $0 { return true }
-                    return false
-                }
-                guard elements.count >= 2, fixedTail else {
-                    let lead = alternative.prefix { $0 == " " || $0 == "\t" }.count
-                    throw ScriptError(
-                        location: line.location(column + lead),
-                        message:
-                            "an expected response ends in a 2-byte status word (e.g. `* 9000`, `63C?`), got '\(alternative.trimmingCharacters(in: .whitespaces))'"
+                        location: line.location(column + parts[0].count + 2), message: "'\(value)' is not a duration (e.g. 50ms, 2s, 800us)"
                     )
                 }
+                within = d
+                response = String(response[..<range.lowerBound])
             }
-            alternatives.append(elements)
+            expected = try pattern(response, line: line, column: column + parts[0].count + 2)
         }
-        return ResponsePattern(alternatives: alternatives, text: text.trimmingCharacters(in: .whitespaces))
+        return .exchange(command: command, expected: expected, within: within, location: line.location(column))
+    }
+
+    // MARK: variables
+
+    mutating func define(_ name: String, length: Int?) {
+        definitions.append(VariableDefinition(name: name, scope: scope, length: length))
+    }
+
+    mutating func refer(to name: String, at location: SourceLocation) {
+        references.append(VariableReference(name: name, location: location, scope: scope))
     }
 }

@@ -71,7 +71,8 @@ public struct FileCardStateStore: CardStateStore {
         } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
             return nil
         } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
+            let permitted = FileManager.default.isReadableFile(atPath: url.path)
+            throw .unreadable(path: url.path, reason: permitted ? "it is not a readable file" : "permission denied")
         }
         do {
             let state = try JSONDecoder().decode(PersistentCardState.self, from: data)
@@ -80,7 +81,19 @@ public struct FileCardStateStore: CardStateStore {
         } catch let error as CardStateError {
             throw error
         } catch {
-            throw .corrupt(path: url.path, reason: String(describing: error))
+            throw .corrupt(path: url.path, reason: Self.words(error))
+        }
+    }
+
+    /// What is wrong with the state file's JSON, in words.
+    static func words(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "not readable" }
+        switch error {
+        case .keyNotFound(let key, _): return "no '\(key.stringValue)'"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty: return "not JSON"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong form"
+        @unknown default: return "not readable"
         }
     }
 
@@ -88,7 +101,9 @@ public struct FileCardStateStore: CardStateStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data: Data
-        do { data = try encoder.encode(state) } catch { throw .unwritable(path: url.path, reason: "\(error)") }
+        do { data = try encoder.encode(state) } catch {
+            throw .unwritable(path: url.path, reason: "the state could not be encoded as JSON")
+        }
         try DurableFile.write(data, to: url)
         if exitAfterSave { exit(75) }
     }

@@ -118,13 +118,14 @@ public struct ImageMagickRenderer: CardFaceRenderer {
     public func render(_ persona: Persona) throws(PersonaError) -> CardFaceImages {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mynasim-face-\(UUID().uuidString)")
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw .cannotWrite(directory.path, reason: "\(error)")
+            throw .cannotWrite(directory.path, reason: FileProblem.writing(directory.path, error))
         }
         defer { try? FileManager.default.removeItem(at: directory) }
         func produce(_ file: String, _ arguments: [String], signature: [UInt8]) throws(PersonaError) -> [UInt8] {
             let url = directory.appendingPathComponent(file)
             do { _ = try Self.run(convert, arguments + [url.path]) } catch {
-                throw .missingTool("ImageMagick `convert` (\(convert))", reason: "rendering \(file) failed: \(error); \(Self.install)")
+                let why = (error as? PersonaError).map { "\($0)" } ?? FileProblem.describe(error) ?? "it could not be started"
+                throw .missingTool("ImageMagick `convert` (\(convert))", reason: "rendering \(file) failed: \(why); \(Self.install)")
             }
             guard let data = FileManager.default.contents(atPath: url.path), data.starts(with: signature) else {
                 throw .missingTool(

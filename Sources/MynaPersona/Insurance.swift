@@ -21,7 +21,7 @@ public struct Insurance: Codable, Hashable, Sendable {
     /// 限度額適用認定証の区分 (e.g. 区ウ), if any.
     public var limitCategory: String?
 
-    public enum Relationship: String, Codable, Hashable, Sendable {
+    public enum Relationship: String, Codable, Hashable, Sendable, CaseIterable {
         case insured, dependant
         /// As the result screen shows it.
         public var japanese: String { self == .insured ? "本人" : "家族" }

@@ -67,7 +67,7 @@ public struct IssuerData: Codable, Hashable, Sendable {
             throw .invalid(
                 file: url.path, line: nil, column: nil,
                 message:
-                    "not issuer data of this mynasim version (\(error)); run `mynasim persona reissue \(url.deletingLastPathComponent().path)`"
+                    "not issuer data of this mynasim version (\(Self.words(error))); run `mynasim persona reissue \(url.deletingLastPathComponent().path)`"
             )
         }
     }
@@ -80,7 +80,19 @@ public struct IssuerData: Codable, Hashable, Sendable {
         } catch let error as CardStateError {
             throw .cannotWrite(url.path, reason: error.description)
         } catch {
-            throw .cannotWrite(url.path, reason: "\(error)")
+            throw .cannotWrite(url.path, reason: FileProblem.writing(url.path, error))
+        }
+    }
+
+    /// What is wrong with the JSON, in words.
+    static func words(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "not JSON" }
+        switch error {
+        case .keyNotFound(let key, _): return "no '\(key.stringValue)'"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty: return "not JSON"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong form"
+        @unknown default: return "not readable"
         }
     }
 }

@@ -10,7 +10,7 @@ enum PEMFiles {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw .cannotWrite(url.path, reason: error.localizedDescription)
+            throw .cannotWrite(url.path, reason: FileProblem.writing(url.path, error))
         }
     }
 
@@ -27,7 +27,7 @@ enum PEMFiles {
         do {
             return try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw .missingFile(url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw .missingFile(url.path, reason: FileProblem.reading(url.path, error))
         }
     }
 
@@ -43,7 +43,8 @@ enum PEMFiles {
         do {
             return try RSAPrivateKey(pemRepresentation: text)
         } catch {
-            throw .badCryptoMaterial(file: url.path, reason: "not an RSA private key in PEM: \(error)")
+            throw .badCryptoMaterial(
+                file: url.path, reason: "not an RSA private key in PEM (a BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY block)")
         }
     }
 
@@ -53,7 +54,7 @@ enum PEMFiles {
         } catch let error as PersonaError {
             throw error
         } catch {
-            throw .cannotWrite(url.path, reason: "\(error)")
+            throw .cannotWrite(url.path, reason: "the certificate could not be encoded as PEM")
         }
     }
 
@@ -62,7 +63,7 @@ enum PEMFiles {
         do {
             return try Certificate(pemEncoded: text)
         } catch {
-            throw .badCryptoMaterial(file: url.path, reason: "not an X.509 certificate in PEM: \(error)")
+            throw .badCryptoMaterial(file: url.path, reason: "not an X.509 certificate in PEM (a BEGIN CERTIFICATE block)")
         }
     }
 }

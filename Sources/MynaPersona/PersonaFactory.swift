@@ -123,7 +123,10 @@ public enum PersonaFactory {
         } catch let error as PersonaError {
             throw error
         } catch {
-            throw .cannotWrite(directory.path, reason: "issuing the card's keys and certificates failed: \(error)")
+            throw .cannotWrite(
+                directory.path,
+                reason: FileProblem.describe(error).map { "issuing the card failed: \($0)" }
+                    ?? "issuing the card's keys and certificates failed")
         }
         try PEMFiles.writeText(try yaml(for: persona), to: yamlURL, mode: 0o644)
         return try PersonaDirectory(url: directory)
@@ -136,7 +139,7 @@ public enum PersonaFactory {
             let url = directory.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: url.path) { return try PEMFiles.readKey(url) }
             let key: RSAPrivateKey
-            do { key = try RSAPrivateKey.generate() } catch { throw .cannotWrite(url.path, reason: "\(error)") }
+            do { key = try RSAPrivateKey.generate() } catch { throw .cannotWrite(url.path, reason: "generating an RSA-2048 key failed") }
             try PEMFiles.writeKey(key, to: url)
             return key
         }
@@ -149,7 +152,7 @@ public enum PersonaFactory {
         do {
             issued = try IssuerData.issue(for: persona, textCardKey: textCardKey, visualCardKey: visualCardKey, images: images, pki: pki)
         } catch {
-            throw .cannotWrite(directory.appendingPathComponent(IssuerData.fileName).path, reason: "\(error)")
+            throw .cannotWrite(directory.appendingPathComponent(IssuerData.fileName).path, reason: "signing the 券面 AP data failed")
         }
         try issued.write(to: directory.appendingPathComponent(IssuerData.fileName))
     }
@@ -186,7 +189,7 @@ public enum PersonaFactory {
 
                 """ + (try encoder.encode(persona))
         } catch {
-            throw .cannotWrite(PersonaDirectory.FileName.persona, reason: "\(error)")
+            throw .cannotWrite(PersonaDirectory.FileName.persona, reason: "the persona could not be written as YAML")
         }
     }
 }

@@ -152,7 +152,10 @@ public struct TestPKI: Sendable {
         func hierarchy(_ h: CVHierarchy) throws(PersonaError) -> CardVerifiableIssuer {
             if let loaded = try CardVerifiableIssuer.load(h, from: directory) { return loaded }
             let fresh: CardVerifiableIssuer
-            do { fresh = try .generate(h) } catch { throw .cannotWrite(directory.path, reason: "\(error)") }
+            do { fresh = try .generate(h) } catch {
+                throw .cannotWrite(
+                    directory.path, reason: "generating the test CV issuer keys failed (is the system's random source available?)")
+            }
             try fresh.save(to: directory)
             return fresh
         }
@@ -171,7 +174,7 @@ public struct TestPKI: Sendable {
         }
         let pki: TestPKI
         do { pki = try generate(start: start) } catch {
-            throw .cannotWrite(directory.path, reason: "generating the test CAs failed: \(error)")
+            throw .cannotWrite(directory.path, reason: "generating the test CAs' keys and certificates failed")
         }
         try pki.save(to: directory)
         return (pki, true)

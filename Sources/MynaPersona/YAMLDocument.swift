@@ -1,8 +1,11 @@
 import Foundation
 import Yams
 
-/// A YAML file decoded into a `Decodable` type, keeping the node tree so that any problem can
-/// be reported with the file, line and column of the value it concerns.
+/// A YAML file decoded into a `Decodable` type, strictly and keeping the node tree, so that any
+/// problem is reported with the file, line and column of the value it concerns: a key the type
+/// does not know is an error naming the nearest valid key, a value outside an enumeration lists
+/// the valid ones. Persona files, client profiles and scenarios (and any later YAML input) load
+/// through it.
 public struct YAMLDocument<Value: Decodable> {
     public let path: String
     public let value: Value
@@ -11,29 +14,33 @@ public struct YAMLDocument<Value: Decodable> {
     /// Reads and decodes `url`. Every failure is a ``PersonaError/invalid(file:line:column:message:)``
     /// or ``PersonaError/missingFile(_:reason:)`` naming the file.
     public init(url: URL) throws(PersonaError) {
-        path = url.path
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw .missingFile(url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw .missingFile(url.path, reason: FileProblem.reading(url.path, error))
         }
+        try self.init(text: text, path: url.path)
+    }
+
+    /// Decodes `text` as if it were the file at `path`.
+    public init(text: String, path: String) throws(PersonaError) {
+        self.path = path
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw Self.locate(error, in: url.path)
+            throw Self.locate(error, in: path)
         } catch {
-            throw .invalid(file: url.path, line: nil, column: nil, message: "\(error)")
+            throw .invalid(file: path, line: nil, column: nil, message: "not YAML")
         }
-        guard let node else { throw .invalid(file: url.path, line: 1, column: 1, message: "the file is empty") }
+        guard let node else { throw .invalid(file: path, line: 1, column: 1, message: "the file is empty") }
         root = node
         do {
-            value = try YAMLDecoder().decode(Value.self, from: node)
-        } catch let error as DecodingError {
-            throw Self.describe(error, root: node, file: url.path)
+            value = try YAMLNodeDecoder.decode(Value.self, from: node)
         } catch {
-            throw .invalid(file: url.path, line: nil, column: nil, message: "\(error)")
+            let field = error.path.isEmpty ? "" : "\(error.path.joined(separator: ".")): "
+            throw .invalid(file: path, line: error.mark?.line, column: error.mark?.column, message: field + error.message)
         }
     }
 
@@ -61,34 +68,14 @@ public struct YAMLDocument<Value: Decodable> {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return .invalid(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
+        case .reader(let problem, let offset, _, _):
+            return .invalid(file: file, line: nil, column: nil, message: "not readable as YAML text at byte \(offset ?? 0): \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return .invalid(
+                file: file, line: context.mark.line, column: context.mark.column,
+                message: "the key '\(duplicates.joined(separator: "', '"))' appears more than once in this mapping")
         default:
-            return .invalid(file: file, line: nil, column: nil, message: "YAML: \(error)")
+            return .invalid(file: file, line: nil, column: nil, message: "not readable as YAML")
         }
-    }
-
-    static func describe(_ error: DecodingError, root: Node, file: String) -> PersonaError {
-        func keys(_ path: [CodingKey]) -> [String] { path.map { $0.intValue.map(String.init) ?? $0.stringValue } }
-        let path: [String]
-        let message: String
-        switch error {
-        case .keyNotFound(let key, let context):
-            path = keys(context.codingPath)
-            message = "missing key '\(key.stringValue)'"
-        case .typeMismatch(let type, let context):
-            path = keys(context.codingPath)
-            message = "expected \(type): \(context.debugDescription)"
-        case .valueNotFound(let type, let context):
-            path = keys(context.codingPath)
-            message = "expected a value of type \(type)"
-        case .dataCorrupted(let context):
-            path = keys(context.codingPath)
-            message = context.debugDescription
-        @unknown default:
-            path = []
-            message = "\(error)"
-        }
-        let mark = node(at: path, in: root)?.mark
-        let field = path.isEmpty ? "" : "\(path.joined(separator: ".")): "
-        return .invalid(file: file, line: mark?.line, column: mark?.column, message: field + message)
     }
 }

@@ -69,7 +69,7 @@ package struct CertificateValidator: Sendable {
         } catch let problem as Problem {
             throw problem
         } catch {
-            throw .badCRL("\(error)")
+            throw .badCRL("not a DER X.509 CRL (its ASN.1 does not parse, or the CA's key is not RSA)")
         }
     }
 

@@ -95,22 +95,33 @@ package struct QualificationService: Sendable {
 
     /// Decodes a JSON body, answering 400 with what is wrong.
     func body<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T {
+        // Decoded here rather than by the framework, whose messages name Swift types.
+        let bytes: [UInt8]
+        do { bytes = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView) } catch {
+            throw HTTPError(.badRequest, message: "the body could not be read (at most 1 MB)")
+        }
         do {
-            return try await request.decode(as: T.self, context: context)
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw HTTPError(.badRequest, message: "the JSON body is not a \(T.self): \(Self.describe(error))")
+            throw HTTPError(.badRequest, message: "the JSON body is not what this endpoint takes: \(Self.describe(error))")
         } catch {
-            throw HTTPError(.badRequest, message: "the body is not JSON: \(error)")
+            throw HTTPError(.badRequest, message: "the body is not JSON")
         }
     }
 
     static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+        case .typeMismatch(let type, let c), .valueNotFound(let type, let c):
             let path = c.codingPath.map(\.stringValue).joined(separator: ".")
-            return (path.isEmpty ? "" : "field '\(path)': ") + c.debugDescription
-        @unknown default: return "\(error)"
+            let expected =
+                type == String.self
+                ? "a string" : type == Bool.self ? "true or false" : type is any Numeric.Type ? "a number" : "another form"
+            return (path.isEmpty ? "the body" : "field '\(path)'") + " should be \(expected)"
+        case .dataCorrupted(let c):
+            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "not valid JSON" : "field '\(path)' has a value that is not allowed"
+        @unknown default: return "it cannot be read"
         }
     }
 
@@ -172,7 +183,8 @@ package struct QualificationService: Sendable {
             let der = try Self.base64(check.certificate, field: "certificate")
             let certificate: Certificate
             do { certificate = try Certificate(derEncoded: der) } catch {
-                throw HTTPError(.badRequest, message: "'certificate' is not a DER X.509 certificate: \(error)")
+                throw HTTPError(
+                    .badRequest, message: "'certificate' is not a DER X.509 certificate (base64 of the certificate's DER bytes)")
             }
             let serial = CertificateValidator.serial(certificate)
             entry.certificateSerial = serial

@@ -58,6 +58,7 @@ struct ClientCheckCommand: ParsableCommand {
         let result: ClientCheckRun
         if let trace {
             guard command.isEmpty else { throw CLIError("give either --trace FILE or a client command after --, not both") }
+            try FactCatalog(profile: rules, scenarios: []).check(facts)
             let session = ClientSession(trace: try TraceFile.read(trace), slot: slot)
             let verdicts = RuleEngine(profile: rules).evaluate(session, facts: facts)
             result = ClientCheckRun(
@@ -73,6 +74,7 @@ struct ClientCheckCommand: ParsableCommand {
                 throw CLIError("give the client command after --, e.g. mynasim client-check --profile jpki-generic -- pkcs15-tool -D")
             }
             let selected = try ClientScenario.select(files: scenarios, directory: Self.shipped("client-scenarios").first, names: scenario)
+            try FactCatalog(profile: rules, scenarios: selected).check(facts)
             let work =
                 workDir.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("mynasim-client-check-\(getpid())")

@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import MynaApplications
 import MynaPersona
+import VirtualReader
 
 /// Where scripts run and where reports go: shared by `run`, `suite` and `record`.
 struct HarnessOptions: ParsableArguments {
@@ -13,6 +14,11 @@ struct HarnessOptions: ParsableArguments {
     @Option(name: .long, help: "Directory for the JUnit XML, JSON and HTML reports.") var reportDir: String = "reports"
     @Option(name: .long, help: "Name of the run (report file names).") var name: String?
     @Flag(name: .long, help: "No colours in the console view.") var plain = false
+    @OptionGroup var variables: ScriptVariableOptions
+    @Flag(
+        name: [.short, .long],
+        help: "Print every exchange as scriptor does (> command, < response : meaning); scripts without expectations always do.")
+    var verbose = false
 
     func channel() throws -> any TestChannel {
         let base = try source.source.testChannel()
@@ -20,27 +26,61 @@ struct HarnessOptions: ParsableArguments {
         return try Self.recording(base, to: record)
     }
 
+    /// The case profiles asked for, each declared by a case of these scripts. A timing profile's
+    /// name is a mistake for `serve --profile` or `sandbox --profile`.
+    static func checkedProfiles(_ asked: [String], declaredBy scripts: [Script]) throws -> Set<String> {
+        let declared = scripts.reduce(into: Set<String>()) { $0.formUnion($1.profiles) }
+        let known =
+            declared.isEmpty
+            ? "these scripts declare no case profiles" : "their case profiles: \(declared.sorted().joined(separator: ", "))"
+        for name in asked where !declared.contains(name) {
+            if TimingProfile.named(name) != nil {
+                throw CLIError(
+                    "--profile \(name): '\(name)' is a timing profile, which belongs to `mynasim serve --profile` or "
+                        + "`mynasim sandbox --profile`; here --profile activates the cases of a case profile (\(known))")
+            }
+            let near = NearestName.nearest(to: name, in: declared).map { " (did you mean `\($0)`?)" } ?? ""
+            throw CLIError("--profile \(name): no case of these scripts has profile '\(name)'\(near); \(known)")
+        }
+        return Set(asked)
+    }
+
     static func recording<C: TestChannel>(_ base: C, to path: String) throws -> any TestChannel {
         try RecordingChannel(base, to: path)
     }
 
     func run(_ paths: [String], defaultName: String) throws {
-        let scripts = try paths.map { path throws(ScriptError) in try ScriptParser.parse(path: path) }
-        var channel: any TestChannel = try channel()
+        let (given, persona) = try variables.variables(for: source.source)
+        let scripts = try paths.map { path throws(ScriptError) in try ScriptParser.parse(path: path, variables: given.values) }
         var options = ScriptRunner.Options()
-        options.profiles = Set(profile)
+        options.profiles = try Self.checkedProfiles(profile, declaredBy: scripts)
+        // A persona's card that takes extended-length APDUs runs the `extended` cases by itself.
+        if persona?.card.extendedLength == true { options.profiles.insert("extended") }
         options.allowDestructive = allowDestructive
+        options.variables = given
+        var channel: any TestChannel = try channel()
         var runner = ScriptRunner(options: options)
         let color = !plain && isatty(1) != 0
         runner.onCaseFinished = {
             print(Reports.consoleLine($0, color: color))
             fflush(nil)
         }
+        runner.observer = ScriptorConsole(everything: verbose) { print($0) }
         let started = ISO8601DateFormatter().string(from: Date())
-        let results = runner.run(scripts, on: &channel)
+        let credentials = CredentialLedger()
+        let results = runner.run(scripts, on: &channel, credentials: credentials)
         let result = RunResult(name: name ?? defaultName, channel: channel.name, started: started, cases: results)
+        for refusal in credentials.refused {
+            let skipped = results.filter {
+                $0.verdict == .skipped && $0.message?.hasPrefix("needs \(refusal.name), which the card refused") == true
+            }
+            print("\n" + refusal.summary(skipped: skipped.count))
+        }
         print(Reports.consoleSummary(result))
-        let files = try Reports.write(result, to: URL(fileURLWithPath: reportDir), baseName: name ?? defaultName)
+        let files: [URL]
+        do { files = try Reports.write(result, to: URL(fileURLWithPath: reportDir), baseName: name ?? defaultName) } catch {
+            throw CLIError("--report-dir \(reportDir): the reports cannot be written: \(FileProblem.describe(error) ?? "\(error)")")
+        }
         print("reports: " + files.map { $0.path }.joined(separator: ", "))
         if !result.succeeded { throw ExitCode(1) }
     }

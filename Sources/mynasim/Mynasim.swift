@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import MynaPersona
 import VirtualReader
 
 /// The `mynasim` command: a virtual My Number card and a conformance harness.
@@ -18,4 +20,19 @@ struct Mynasim: AsyncParsableCommand {
             QualificationServiceCommand.self, KakuninCommand.self,
         ]
     )
+
+    /// Runs the command; a file error from the system that no command put in words is said with
+    /// its path and what went wrong, never as "The operation could not be completed".
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: FileProblem.describe(error).map(CLIError.init) ?? error)
+        }
+    }
 }

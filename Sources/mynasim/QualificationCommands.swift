@@ -45,6 +45,9 @@ struct QualificationServiceCommand: AsyncParsableCommand {
         guard let token = adminToken ?? ProcessInfo.processInfo.environment["MYNASIM_ADMIN_TOKEN"], token.count >= 16 else {
             throw CLIError("give --admin-token (or MYNASIM_ADMIN_TOKEN) of at least 16 characters")
         }
+        if port != 0, Self.portInUse(host: host, port: port) {
+            throw CLIError("another process is listening on \(host):\(port); stop it or choose another --port (0 picks a free one)")
+        }
         let validator = try CertificateValidator(pkiDirectory: pkiDirectory)
         let store = try QualificationStore(path: database)
         let seeded = try store.seed(personasIn: personaDirectory, skipping: Set(skip))
@@ -62,7 +65,35 @@ struct QualificationServiceCommand: AsyncParsableCommand {
                 fflush(nil)
                 if let ready { _ = FileManager.default.createFile(atPath: ready, contents: Data("\(bound)\n".utf8)) }
             })
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            // The HTTP library names its system calls; say what happened instead.
+            let text = String(describing: error)
+            if text.contains("Address already in use") {
+                throw CLIError("another process is listening on \(host):\(port); stop it or choose another --port (0 picks a free one)")
+            }
+            var reason = text
+            if let call = reason.range(of: "): ") { reason = String(reason[call.upperBound...]) }
+            if let code = reason.range(of: " (errno:") { reason = String(reason[..<code.lowerBound]) }
+            throw CLIError("the qualification service could not serve on http://\(host):\(port): \(reason)")
+        }
+    }
+
+    /// Whether another process already listens on `host:port` (an IPv4 address or a name).
+    static func portInUse(host: String, port: Int) -> Bool {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0, let info = found else { return false }
+        defer { freeaddrinfo(found) }
+        let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        return bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 && errno == EADDRINUSE
     }
 }
 

@@ -221,3 +221,192 @@ struct ReadCommandTests {
         #expect(r.status == 2 && r.stdout.contains("FAIL text AP CV certificate signed by CV root 7000033"))
     }
 }
+
+/// The harness commands as a QA engineer meets them: suites that fit the card, scriptor-style
+/// output, and input mistakes that are said in words instead of passing silently.
+@Suite("mynasim run and suite", .serialized)
+struct HarnessCLITests {
+    func mynasim(_ args: [String], input: Data? = nil) throws -> Oracle.ProcessResult { try Oracle.run(Oracle.mynasim, args, input: input) }
+
+    static let suites = ["jpki", "jpki-kat", "kenmen"].map { Fixtures.repositoryRoot.appendingPathComponent("vectors/suites/\($0)").path }
+    let reports = Fixtures.temporaryDirectory("reports").path
+
+    @Test func theShippedSuitesPassOnAShortOnlyCardWithoutEditingAnything() throws {
+        let r = try mynasim(
+            ["suite"] + Self.suites + [
+                "--card", Fixtures.personas.appendingPathComponent("tanaka-short").path, "--plain", "--report-dir", reports,
+            ])
+        #expect(r.status == 0, "\(r.stdout.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.hasPrefix("INC") })\(r.stderr)")
+        #expect(r.stdout.contains(", 0 failed,"))
+    }
+
+    @Test func aWrongPINIsSaidOnceAndTheRunFails() throws {
+        let card = try Fixtures.copyOfPersona("yamada-taro")
+        let r = try mynasim([
+            "suite", Self.suites[0], "--card", card.path, "--let", "AUTH_PIN=\"9999\"", "--plain", "--report-dir", reports,
+        ])
+        #expect(r.status == 1)
+        let failures = r.stdout.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.hasPrefix("INC") }
+        #expect(failures.count == 1, "\(failures)")
+        let summary = r.stdout.split(separator: "\n").filter { $0.contains("cases that need it were skipped") }
+        #expect(
+            summary.count == 1 && summary[0].contains("the PIN given for AUTH_PIN is not this card's: 63C2 after the first VERIFY"),
+            "\(summary)")
+        // The persona's card file was not touched: the in-process card starts from the issued state.
+        #expect(!FileManager.default.fileExists(atPath: card.appendingPathComponent("state.json").path))
+    }
+
+    @Test func inputMistakesAreSaidInTheProjectsOwnWords() throws {
+        let taro = Fixtures.personas.appendingPathComponent("yamada-taro").path
+        func error(_ args: [String]) throws -> String {
+            let r = try mynasim(args + ["--report-dir", reports])
+            #expect(r.status != 0)
+            return r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try error(["run", "/nonexistent/nosuch.apdu", "--card", taro]) == "Error: /nonexistent/nosuch.apdu: no such file")
+        #expect(
+            try error(["suite", Self.suites[0], "--card", taro, "--profile", "realistic"]).hasPrefix(
+                "Error: --profile realistic: 'realistic' is a timing profile, which belongs to `mynasim serve --profile` or `mynasim sandbox --profile`"
+            ))
+        #expect(try error(["suite", Self.suites[0], "--card", taro, "--let", "AUTH_PIN=1234"]).contains("--let 'AUTH_PIN=\"1234\"'"))
+        #expect(
+            try error(["suite", Self.suites[0], "--card", taro, "--ask", "AUTH_PIN"])
+                == "Error: --ask AUTH_PIN needs a terminal to type into (standard input is not one); give the value with --let instead")
+        let script = Oracle.file(Array("00200098 04 $AUTH_PN => 9000\n".utf8), name: "typo.apdu")
+        #expect(
+            try error(["run", script, "--card", taro]).hasSuffix(
+                "typo.apdu:1:13: undefined variable 'AUTH_PN' (did you mean `AUTH_PIN`?): set it with `let`, a capture [AUTH_PN:N], `for` or `read-ef` before use"
+            ))
+        for message in [try error(["run", "/nonexistent/nosuch.apdu", "--card", taro])] {
+            #expect(!message.contains("could not be completed") && !message.contains(":0:0"))
+        }
+    }
+
+    /// `--ask` in a terminal: the prompt names the credential, the typed PIN is not echoed, and it
+    /// overrides `--let`. (A pseudo-terminal driven by Python: the PIN is typed once the prompt shows.)
+    @Test func askPromptsWithoutEchoInATerminal() throws {
+        let typist = """
+            import os, pty, sys
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], sys.argv[1:])
+            out = b""
+            while b"): " not in out:
+                out += os.read(fd, 1024)
+            os.write(fd, b"1234\\n")
+            while True:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            os.waitpid(pid, 0)
+            sys.stdout.write(out.decode())
+            """
+        let script = Oracle.file(Array("00A4040C0AD392F000260100000001 => 9000\n00200098 04 $AUTH_PIN => 9000\n".utf8), name: "pin.apdu")
+        let r = try Oracle.run(
+            "/usr/bin/python3",
+            [
+                "-c", typist, Oracle.mynasim, "run", script, "--card", Fixtures.personas.appendingPathComponent("yamada-taro").path,
+                "--let", "AUTH_PIN=30303030", "--ask", "AUTH_PIN", "--plain", "--report-dir", reports,
+            ])
+        #expect(r.stdout.hasPrefix("AUTH_PIN (利用者証明用電子証明書 暗証番号, the JPKI authentication PIN): "), "\(r.stdout)")
+        #expect(r.stdout.contains("PASS pin") && !r.stdout.contains("1234"), "\(r.stdout)")
+    }
+
+    @Test func verboseRunsPrintEveryExchangeAsScriptorDoesAndPlainScriptsAlways() throws {
+        let taro = Fixtures.personas.appendingPathComponent("yamada-taro").path
+        let checked = Oracle.file(Array("00A4040C0AD392F000260100000001 => 9000\n00200098 => 63C3\n".utf8), name: "checked.apdu")
+        let quiet = try mynasim(["run", checked, "--card", taro, "--plain", "--report-dir", reports])
+        #expect(quiet.status == 0 && !quiet.stdout.contains("> 00 A4"))
+        let verbose = try mynasim(["run", checked, "--card", taro, "-v", "--plain", "--report-dir", reports])
+        #expect(
+            verbose.stdout.contains(
+                "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n< 90 00 : success\n> 00 20 00 98\n< 63 C3 : verification failed, 3 tries left"
+            ))
+        let old = try mynasim([
+            "run", Fixtures.repositoryRoot.appendingPathComponent("vectors/scriptor/manpage-example.script").path, "--card", taro,
+            "--plain",
+            "--report-dir", reports,
+        ])
+        #expect(
+            old.stdout.hasPrefix("> RESET\n< OK: 3B E0 00 FF 81 31 FE 45 14\n> A0 A4 00 00 02 3F 00\n< 6E 00 : class not supported\n"),
+            "\(old.stdout)")
+    }
+
+    @Test func aMisspeltPersonaKeyIsAnErrorNamingTheKeyMeant() throws {
+        let card = try Fixtures.copyOfPersona("yamada-taro")
+        let yaml = card.appendingPathComponent("persona.yaml")
+        try (try String(contentsOf: yaml, encoding: .utf8)).replacingOccurrences(of: "insurance:", with: "insurence:").write(
+            to: yaml, atomically: true, encoding: .utf8)
+        let r = try mynasim(["persona", "show", card.path])
+        #expect(r.status != 0 && r.stderr.contains("persona.yaml:30:1: unknown key 'insurence' (did you mean `insurance`?)"), "\(r.stderr)")
+    }
+
+    @Test func factsAreCheckedBeforeAnyScenarioRuns() throws {
+        func error(_ fact: String) throws -> String {
+            let r = try mynasim([
+                "client-check", "--profile", "qualification-check", "--scenario", "normal", "--fact", fact, "--report-dir", reports, "--",
+                "true",
+            ])
+            #expect(r.status != 0)
+            return r.stderr
+        }
+        #expect(try error("methd=pin").contains("--fact methd=pin: no rule or scenario uses the fact 'methd' (did you mean `method`?)"))
+        #expect(
+            try error("method=PIN").contains(
+                "--fact method=PIN: 'PIN' is not a value of method (did you mean `pin`?); its values: pin, visual"))
+    }
+}
+
+/// Failures of the system are said in the project's words: no system call names, no
+/// "The operation could not be completed".
+@Suite("Messages in words", .serialized)
+struct MessageTests {
+    /// A listening TCP socket on a free loopback port, and the port.
+    func occupiedPort() throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        try #require(bound)
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test func aPortInUseIsNamedWithoutSystemCallNames() throws {
+        let (fd, port) = try occupiedPort()
+        defer { close(fd) }
+        let socketPath = Fixtures.temporaryDirectory("sock").appendingPathComponent("s.sock").path
+        let serve = try Oracle.run(Oracle.mynasim, ["serve", "--socket", socketPath, "--tcp", "\(port)", "--slots", "1"])
+        #expect(serve.status != 0)
+        #expect(
+            serve.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "Error: another process is listening on tcp:127.0.0.1:\(port); stop it or choose another address")
+        let service = try Oracle.run(
+            Oracle.mynasim, ["qualification-service", "--port", "\(port)", "--admin-token", "0123456789abcdef0123"])
+        #expect(service.status != 0)
+        #expect(service.stderr.contains("another process is listening on 127.0.0.1:\(port)"), "\(service.stderr)")
+        for output in [serve.stderr, service.stderr] { #expect(!output.contains("bind(") && !output.contains("errno")) }
+    }
+
+    @Test func reportsThatCannotBeWrittenAreSaidWithThePath() throws {
+        let blocker = Oracle.file([0x00], name: "not-a-directory")
+        let r = try Oracle.run(
+            Oracle.mynasim,
+            [
+                "run", Fixtures.repositoryRoot.appendingPathComponent("vectors/scriptor/manpage-example.script").path, "--card",
+                Fixtures.personas.appendingPathComponent("yamada-taro").path, "--report-dir", blocker + "/reports",
+            ])
+        #expect(r.status != 0)
+        #expect(r.stderr.hasPrefix("Error: --report-dir \(blocker)/reports: the reports cannot be written: "), "\(r.stderr)")
+        #expect(!r.stderr.contains("could not be completed") && !r.stderr.contains("Domain="))
+    }
+}

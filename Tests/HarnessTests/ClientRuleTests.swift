@@ -159,6 +159,81 @@ struct ClientRuleTests {
         #expect { try ClientScenario.load(scenarios.path) } throws: { "\($0)".contains("s.yaml:4") && "\($0)".contains("glacial") }
     }
 
+    func loadError(_ yaml: String, scenarios: Bool = false) -> String {
+        let file = Fixtures.temporaryDirectory("strict").appendingPathComponent("f.yaml")
+        do {
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            if scenarios { _ = try ClientScenario.load(file.path) } else { _ = try ClientProfile.load(file.path) }
+            return "no error"
+        } catch {
+            return "\(error)".replacingOccurrences(of: file.path, with: "f.yaml")
+        }
+    }
+
+    @Test func unknownKeysAndValuesInProfilesAndScenariosAreErrors() {
+        let rule = "profile: p\ndescription: d\nrules:\n  - id: r1\n    severity: error\n    rationale: x\n    check: query-before-verify\n"
+        #expect(loadError(rule) == "no error")
+        #expect(loadError(rule + "    whne: {method: pin}\n") == "f.yaml:8:5: rules.0: unknown key 'whne' (did you mean `when`?)")
+        #expect(
+            loadError(rule.replacingOccurrences(of: "severity: error", with: "severity: fatal"))
+                == "f.yaml:5:15: rules.0.severity: 'fatal' is not one of error, warning, info")
+        #expect(
+            loadError(rule.replacingOccurrences(of: "query-before-verify", with: "query-before-verfy")).hasPrefix(
+                "f.yaml:7:12: rules.0.check: 'query-before-verfy' is not one of full-aid-before-use, reads-within-declared-length"))
+        // With facts declared, a rule's `when` must use them.
+        let declared = rule.replacingOccurrences(of: "rules:", with: "facts: {method: [pin, visual]}\nrules:")
+        #expect(
+            loadError(declared + "    when: {methd: pin}\n").contains(
+                "rule r1: 'methd' is not a fact this profile declares (did you mean `method`?)"))
+        #expect(
+            loadError(declared + "    when: {method: PIN}\n").contains("rule r1: 'PIN' is not a value of method; its values: pin, visual"))
+        let scenario = "scenarios:\n  - name: s\n    description: d\n    expect: {exit: zero}\n"
+        #expect(loadError(scenario, scenarios: true) == "no error")
+        #expect(
+            loadError(scenario + "    persnoa: yamada-taro\n", scenarios: true)
+                == "f.yaml:5:5: scenarios.0: unknown key 'persnoa' (did you mean `persona`?)")
+        #expect(
+            loadError(scenario.replacingOccurrences(of: "exit: zero", with: "exit: zero, max-apdu: 3"), scenarios: true).contains(
+                "scenarios.0.expect: unknown key 'max-apdu' (did you mean `max-apdus`?)"))
+        #expect(loadError(scenario + "    faults: {hostile: [mute-forever]}\n", scenarios: true).contains("'mute-forever' is not one of"))
+    }
+
+    @Test func factsAreCheckedAgainstWhatTheProfileAndScenariosDeclare() throws {
+        let scenarios = try ClientScenario.load(
+            Fixtures.repositoryRoot.appendingPathComponent("vectors/client-scenarios/standard.yaml").path)
+        let catalog = FactCatalog(profile: qualification, scenarios: scenarios)
+        func message(_ facts: ScenarioFacts) -> String {
+            do {
+                try catalog.check(facts)
+                return "no error"
+            } catch { return error.description }
+        }
+        #expect(message(["method": "pin"]) == "no error")
+        #expect(message(["method": "visual", "user-confirmed-last-try": "yes"]) == "no error")
+        #expect(
+            message(["methd": "pin"]).hasPrefix(
+                "--fact methd=pin: no rule or scenario uses the fact 'methd' (did you mean `method`?); the facts are method (pin, visual)"))
+        #expect(
+            message(["method": "PIN"]) == "--fact method=PIN: 'PIN' is not a value of method (did you mean `pin`?); its values: pin, visual"
+        )
+        #expect(message(["reader-advertises-extended": "no"]).contains("is set by client-check itself"))
+        let generic = FactCatalog(profile: self.generic, scenarios: [])
+        #expect((try? generic.check(["purpose": "signature"])) != nil)  // declared by the profile, used by no rule
+        #expect((try? generic.check(["method": "pin"])) == nil)  // no jpki-generic rule knows the method
+    }
+
+    @Test func aClientThatSendsNothingFailsTheNormalScenario() throws {
+        let scenarios = try ClientScenario.load(
+            Fixtures.repositoryRoot.appendingPathComponent("vectors/client-scenarios/standard.yaml").path)
+        let normal = try #require(scenarios.first { $0.name == "normal" })
+        let silent = ClientSession(trace: [], exitStatus: 0)
+        let verdicts = normal.expectation(for: [:]).judge(silent)
+        let sent = try #require(verdicts.first { $0.what == "sends at least 1 APDU" })
+        #expect(!sent.passed && sent.detail == "the client sent no APDU at all")
+        let working = normal.expectation(for: [:]).judge(Self.session(Self.goodLogin))
+        #expect(working.allSatisfy { $0.passed }, "\(working.filter { !$0.passed })")
+    }
+
     @Test func shippedScenariosLoad() throws {
         let dir = Fixtures.repositoryRoot.appendingPathComponent("vectors/client-scenarios")
         let all = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }

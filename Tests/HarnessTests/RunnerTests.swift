@@ -200,24 +200,6 @@ struct RunnerTests {
         #expect(results[0].steps.compactMap(\.exchange).count == 6)
         #expect(results[0].steps.compactMap(\.exchange).allSatisfy { $0.status == "6E00" })  // CLA A0 is a SIM class
     }
-
-    @Test func theShippedSuitesPassInProcess() throws {
-        let dir = Fixtures.repositoryRoot.appendingPathComponent("vectors/suites")
-        var scripts: [Script] = []
-        for suite in ["jpki", "jpki-kat", "kenmen"] {
-            let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(suite).path).filter {
-                $0.hasSuffix(".apdu")
-            }.sorted()
-            for file in files { scripts.append(try ScriptParser.parse(path: dir.appendingPathComponent("\(suite)/\(file)").path)) }
-        }
-        var channel = try card()
-        var options = ScriptRunner.Options()
-        options.profiles = ["extended"]
-        let results = ScriptRunner(options: options).run(scripts, on: &channel)
-        #expect(results.count >= 150 + 14 + 31)
-        let bad = results.filter { $0.verdict != .pass }
-        #expect(bad.isEmpty, "\(bad.map { "\($0.id): \($0.message ?? "")" })")
-    }
 }
 
 @Suite("Record and replay")

@@ -93,6 +93,47 @@ struct PersonaFileTests {
         #expect(loadError(syntax).contains("persona.yaml:"))
     }
 
+    /// A misspelt key would be ignored silently (the patient has no qualification): it is an
+    /// error at its line and column naming the key meant, at any depth.
+    @Test func unknownKeysAreErrorsNamingTheNearestValidKey() throws {
+        let misspelt = try writePersona { $0.replacingOccurrences(of: "insurance:", with: "insurence:") }
+        let yaml = misspelt.appendingPathComponent("persona.yaml").path
+        #expect(
+            loadError(misspelt)
+                == "\(yaml):\(try lineOf("insurence:", in: misspelt)):1: unknown key 'insurence' (did you mean `insurance`?)")
+        let nested = try writePersona { $0.replacingOccurrences(of: "  extendedLength: true", with: "  extendedLenght: true") }
+        #expect(
+            loadError(nested)
+                == "\(nested.appendingPathComponent("persona.yaml").path):\(try lineOf("extendedLenght", in: nested)):3: card: unknown key "
+                + "'extendedLenght' (did you mean `extendedLength`?)")
+        let stray = try writePersona { $0 + "favouriteColour: blue\n" }
+        #expect(loadError(stray).contains("unknown key 'favouriteColour'; the keys here are address, addressRomaji, birthDate, card,"))
+        // A misspelt required key is named as the unknown one, not as a missing one.
+        let swapped = try writePersona { $0.replacingOccurrences(of: "nameKana:", with: "nmaeKana:") }
+        #expect(loadError(swapped).hasSuffix("unknown key 'nmaeKana' (did you mean `nameKana`?)"))
+    }
+
+    @Test func enumerationValuesAndTypesAreSaidInWords() throws {
+        let sex = try writePersona { $0.replacingOccurrences(of: "sex: male", with: "sex: mael") }
+        #expect(
+            loadError(sex).hasSuffix(":\(try lineOf("sex:", in: sex)):6: sex: 'mael' is not one of male, female, notApplicable, unknown"))
+        let atr = try writePersona { $0.replacingOccurrences(of: "atr: jpki", with: "atr: jpki-9") }
+        #expect(loadError(atr).contains("card.atr: 'jpki-9' is not one of jpki, jpki-02, jpki-03"))
+        let relationship = try writePersona { $0.replacingOccurrences(of: "relationship: insured", with: "relationship: self") }
+        #expect(loadError(relationship).contains("insurance.relationship: 'self' is not one of insured, dependant"))
+        let flag = try writePersona { $0.replacingOccurrences(of: "extendedLength: true", with: "extendedLength: sometimes") }
+        #expect(loadError(flag).hasSuffix("card.extendedLength: expected true or false, got 'sometimes'"))
+        let ratio = try writePersona { $0.replacingOccurrences(of: "copayRatio: 30", with: "copayRatio: thirty") }
+        #expect(loadError(ratio).hasSuffix("insurance.copayRatio: expected a whole number, got 'thirty'"))
+        let shape = try writePersona {
+            $0.replacingOccurrences(of: "addressRomaji:\n  prefecture: Tokyo-to\n  city: Kiyose-shi", with: "addressRomaji: Tokyo")
+        }
+        #expect(loadError(shape).hasSuffix("addressRomaji: expected a mapping (key: value lines), got 'Tokyo'"))
+        for message in [loadError(sex), loadError(flag), loadError(ratio)] {
+            #expect(!message.contains("Cannot initialize") && !message.contains("Swift.") && !message.contains("Expected to decode"))
+        }
+    }
+
     @Test func missingFilesAndMismatchedKeysAreNamed() throws {
         let url = try Fixtures.copyOfPersona("yamada-taro")
         try FileManager.default.removeItem(at: url.appendingPathComponent("sign.pem"))

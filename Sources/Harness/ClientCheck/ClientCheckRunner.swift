@@ -98,7 +98,8 @@ package struct ClientCheckRunner {
         } catch let error as ClientCheckError {
             throw error
         } catch {
-            throw .run("scenario \(scenario.name): cannot prepare the card from \(source.path): \(error)")
+            throw .run(
+                "scenario \(scenario.name): cannot prepare the card from \(source.path): \(FileProblem.describe(error) ?? "\(error)")")
         }
     }
 
@@ -106,7 +107,7 @@ package struct ClientCheckRunner {
         let directory = workDirectory.appendingPathComponent(scenario.name)
         try? FileManager.default.removeItem(at: directory)
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw .run("cannot create \(directory.path): \(error)")
+            throw .run("cannot create \(directory.path): \(FileProblem.writing(directory.path, error))")
         }
         let card = try prepareCard(scenario, in: directory)
         let persona = card?.persona

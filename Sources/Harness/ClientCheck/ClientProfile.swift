@@ -9,10 +9,13 @@ import MynaPersona
 package struct ClientProfile: Codable, Sendable {
     package var profile: String
     package var description: String
+    /// The facts the profile's rules understand and their values (`purpose: [authentication,
+    /// signature]`), besides those its rules' `when` name: `--fact` is checked against them.
+    package var facts: [String: [String]]?
     package var rules: [Rule]
 
     /// Severity of a broken rule.
-    package enum Severity: String, Codable, Sendable, Comparable {
+    package enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
         case error, warning, info
         package static func < (a: Severity, b: Severity) -> Bool {
             let order: [Severity] = [.info, .warning, .error]
@@ -49,10 +52,11 @@ package struct ClientProfile: Codable, Sendable {
     /// Loads a profile file, naming the file, line and problem on any mistake.
     package static func load(_ path: String) throws(ClientCheckError) -> ClientProfile {
         let document: YAMLDocument<ClientProfile>
-        do { document = try YAMLDocument(url: URL(fileURLWithPath: path)) } catch { throw .file(path, "\(error)") }
+        do { document = try YAMLDocument(url: URL(fileURLWithPath: path)) } catch { throw ClientCheckError(error) }
+        let declared = document.value.facts ?? [:]
         for (i, rule) in document.value.rules.enumerated() {
             func problem(_ key: String, _ message: String) -> ClientCheckError {
-                .file(path, "\(document.problem(at: ["rules", "\(i)", key], "rule \(rule.id): \(message)"))")
+                ClientCheckError(document.problem(at: ["rules", "\(i)", key], "rule \(rule.id): \(message)"))
             }
             if rule.check == .forbid, rule.matchAny?.isEmpty ?? true { throw problem("check", "a forbid rule needs match-any") }
             if rule.check == .noRepeatAfterStatus, rule.status.flatMap({ UInt16($0, radix: 16) }) == nil {
@@ -61,9 +65,22 @@ package struct ClientProfile: Codable, Sendable {
             for file in rule.files ?? [] where UInt16(file, radix: 16) == nil || file.count != 4 {
                 throw problem("files", "'\(file)' is not a file id of 4 hex digits")
             }
+            // With facts declared, a `when` must use them: a misspelt fact would turn the rule off.
+            for (fact, value) in rule.when ?? [:] where !declared.isEmpty {
+                let known = declared.merging(FactCatalog.engine) { $0 + $1 }
+                guard let values = known[fact] else {
+                    let near = NearestName.nearest(to: fact, in: known.keys).map { " (did you mean `\($0)`?)" } ?? ""
+                    throw problem(
+                        "when",
+                        "'\(fact)' is not a fact this profile declares\(near); facts: \(known.keys.sorted().joined(separator: ", "))")
+                }
+                guard values.contains(value) else {
+                    throw problem("when", "'\(value)' is not a value of \(fact); its values: \(values.joined(separator: ", "))")
+                }
+            }
             for (j, pattern) in (rule.matchAny ?? []).enumerated() {
                 if let message = pattern.problem {
-                    throw .file(path, "\(document.problem(at: ["rules", "\(i)", "match-any", "\(j)"], "rule \(rule.id): \(message)"))")
+                    throw ClientCheckError(document.problem(at: ["rules", "\(i)", "match-any", "\(j)"], "rule \(rule.id): \(message)"))
                 }
             }
         }
@@ -80,7 +97,27 @@ package struct ClientProfile: Codable, Sendable {
             let url = directory.appendingPathComponent("\(nameOrPath).yaml")
             if FileManager.default.fileExists(atPath: url.path) { return try load(url.path) }
         }
-        throw .file(nameOrPath, "no such profile (looked in \(searchDirectories.map(\.path).joined(separator: ", ")))")
+        let known = searchDirectories.flatMap { directory in
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".yaml") }
+                .map { String($0.dropLast(5)) }
+        }
+        let near = NearestName.nearest(to: nameOrPath, in: known).map { " (did you mean `\($0)`?)" } ?? ""
+        throw .file(
+            nameOrPath,
+            "no such profile file or shipped profile\(near); shipped: \(Set(known).sorted().joined(separator: ", ")) "
+                + "(looked in \(searchDirectories.map(\.path).joined(separator: ", ")))")
+    }
+}
+
+extension ClientCheckError {
+    /// A YAML file's problem, placed at its `file:line:column`.
+    init(_ error: PersonaError) {
+        switch error {
+        case .invalid(let file, let line, let column, let message):
+            self = .file(file + [line, column].compactMap { $0.map { ":\($0)" } }.joined(), message)
+        default:
+            self = .run(error.description)
+        }
     }
 }
 

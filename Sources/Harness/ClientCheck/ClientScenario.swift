@@ -54,11 +54,14 @@ package struct ClientScenario: Codable, Sendable {
         package var message: Bool?
         /// At most this many APDUs (more is a loop); default 2000.
         package var maxApdus: Int?
+        /// At least this many APDUs: a client that never talks to the card has not done its job.
+        package var minApdus: Int?
 
         enum CodingKeys: String, CodingKey {
             case exit, message
             case noVerify = "no-verify"
             case maxApdus = "max-apdus"
+            case minApdus = "min-apdus"
         }
     }
 
@@ -69,7 +72,7 @@ package struct ClientScenario: Codable, Sendable {
     }
 
     /// The expectation for these facts.
-    func expectation(for facts: ScenarioFacts) -> Expectation {
+    package func expectation(for facts: ScenarioFacts) -> Expectation {
         expectWhen?.first { $0.when.allSatisfy { facts[$0.key] == $0.value } }?.expect ?? expect
     }
 
@@ -95,13 +98,16 @@ package struct ClientScenario: Codable, Sendable {
     /// Loads every scenario of a file, naming the file, line and problem on any mistake.
     package static func load(_ path: String) throws(ClientCheckError) -> [ClientScenario] {
         let document: YAMLDocument<File>
-        do { document = try YAMLDocument(url: URL(fileURLWithPath: path)) } catch { throw .file(path, "\(error)") }
+        do { document = try YAMLDocument(url: URL(fileURLWithPath: path)) } catch { throw ClientCheckError(error) }
         for (i, scenario) in document.value.scenarios.enumerated() {
             func problem(_ key: String, _ message: String) -> ClientCheckError {
-                .file(path, "\(document.problem(at: ["scenarios", "\(i)", key], "scenario \(scenario.name): \(message)"))")
+                ClientCheckError(document.problem(at: ["scenarios", "\(i)", key], "scenario \(scenario.name): \(message)"))
             }
             if let timing = scenario.timing, TimingProfile.named(timing) == nil {
                 throw problem("timing", "'\(timing)' is not instant, realistic or slow")
+            }
+            if let minimum = scenario.expect.minApdus, let maximum = scenario.expect.maxApdus, minimum > maximum {
+                throw problem("expect", "min-apdus \(minimum) is more than max-apdus \(maximum)")
             }
             if let atr = scenario.faults?.atr, CardATR(rawValue: atr) == nil {
                 throw problem("faults", "ATR '\(atr)' is not one of \(CardATR.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -145,12 +151,19 @@ package struct ExpectationVerdict: Codable, Sendable {
 
 extension ClientScenario.Expectation {
     /// Judges a finished session: the exit, hangs, crashes, loops and the expected restraint.
-    func judge(_ session: ClientSession) -> [ExpectationVerdict] {
+    package func judge(_ session: ClientSession) -> [ExpectationVerdict] {
         var verdicts: [ExpectationVerdict] = []
         verdicts.append(
             .init(what: "does not hang", passed: !session.timedOut, detail: session.timedOut ? "stopped at the time limit" : nil))
         let crashed = !session.timedOut && session.signal != nil
         verdicts.append(.init(what: "does not crash", passed: !crashed, detail: crashed ? "killed by signal \(session.signal!)" : nil))
+        if let minApdus {
+            let count = session.exchanges.count
+            verdicts.append(
+                .init(
+                    what: "sends at least \(minApdus) APDU\(minApdus == 1 ? "" : "s")", passed: count >= minApdus,
+                    detail: count == 0 ? "the client sent no APDU at all" : "\(count) APDUs"))
+        }
         let limit = maxApdus ?? 2000
         verdicts.append(
             .init(

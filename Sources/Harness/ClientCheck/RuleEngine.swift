@@ -1,12 +1,63 @@
 import Foundation
 import ISO7816
 import MynaApplications
+import MynaPersona
 import VirtualReader
 
 /// Facts about the situation a client ran in, from the scenario and the command line
 /// (`method: pin`, `purpose: authentication`, `user-confirmed-last-try: yes`,
 /// `reader-advertises-extended: no`). Rules apply `when` their facts hold.
 package typealias ScenarioFacts = [String: String]
+
+/// The facts a run understands and their values: those the profile declares and its rules'
+/// `when` name, those the scenarios set or expect on, and the engine's own. `--fact` is checked
+/// against them, so `methd=pin` or `method=PIN` is an error instead of a rule silently off.
+package struct FactCatalog: Sendable {
+    /// Each fact's values.
+    package var values: [String: [String]]
+
+    /// Facts the engine knows itself, and the ones it sets (which cannot be given).
+    package static let engine: [String: [String]] = [
+        "user-confirmed-last-try": ["yes", "no"], "reader-advertises-extended": ["yes", "no"],
+    ]
+    static let setByEngine: Set<String> = ["reader-advertises-extended"]
+
+    package init(profile: ClientProfile, scenarios: [ClientScenario]) {
+        var values = Self.engine.mapValues(Set.init)
+        func add(_ facts: [String: String]?) { for (key, value) in facts ?? [:] { values[key, default: []].insert(value) } }
+        for (key, declared) in profile.facts ?? [:] { values[key, default: []].formUnion(declared) }
+        for rule in profile.rules { add(rule.when) }
+        for scenario in scenarios {
+            add(scenario.facts)
+            for conditional in scenario.expectWhen ?? [] { add(conditional.when) }
+        }
+        self.values = values.mapValues { $0.sorted() }
+    }
+
+    /// Checks facts given on the command line.
+    package func check(_ facts: ScenarioFacts) throws(ClientCheckError) {
+        for (key, value) in facts.sorted(by: { $0.key < $1.key }) {
+            if Self.setByEngine.contains(key) {
+                throw .run("--fact \(key)=\(value): \(key) is set by client-check itself from the scenario and the card; leave it out")
+            }
+            guard let known = values[key] else {
+                let near = NearestName.nearest(to: key, in: values.keys).map { " (did you mean `\($0)`?)" } ?? ""
+                throw .run("--fact \(key)=\(value): no rule or scenario uses the fact '\(key)'\(near); the facts are \(listing)")
+            }
+            guard known.contains(value) else {
+                let near = NearestName.nearest(to: value, in: known).map { " (did you mean `\($0)`?)" } ?? ""
+                throw .run(
+                    "--fact \(key)=\(value): '\(value)' is not a value of \(key)\(near); its values: \(known.joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// `method (pin, visual), purpose (authentication)` …
+    var listing: String {
+        values.keys.sorted().filter { !Self.setByEngine.contains($0) }.map { "\($0) (\(values[$0, default: []].joined(separator: ", ")))" }
+            .joined(separator: ", ")
+    }
+}
 
 /// How one rule judged one session.
 package struct RuleVerdict: Codable, Sendable {

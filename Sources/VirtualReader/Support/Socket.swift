@@ -47,7 +47,7 @@ public final class SocketConnection: @unchecked Sendable {
                 let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw .io("send: " + String(cString: strerror(errno)))
+                    throw .io("sending to the other side failed: " + String(cString: strerror(errno)))
                 }
                 offset += n
             }
@@ -78,7 +78,7 @@ public final class SocketConnection: @unchecked Sendable {
                 if r == 0 { throw .timeout }
                 if r < 0 {
                     if errno == EINTR { continue }
-                    throw .io("poll: " + String(cString: strerror(errno)))
+                    throw .io("waiting for the other side failed: " + String(cString: strerror(errno)))
                 }
             }
             let n = recv(fd, inbox.baseAddress! + inboxEnd, inbox.count - inboxEnd, 0)
@@ -88,7 +88,7 @@ public final class SocketConnection: @unchecked Sendable {
             }
             if n == 0 { throw .closed }
             if errno == EINTR { continue }
-            throw .io("recv: " + String(cString: strerror(errno)))
+            throw .io("receiving from the other side failed: " + String(cString: strerror(errno)))
         }
     }
 
@@ -120,7 +120,7 @@ public final class SocketConnection: @unchecked Sendable {
         guard result == 0 else {
             let reason = String(cString: strerror(errno))
             Glibc.close(fd)
-            throw .io("connect to \(address): \(reason)")
+            throw .io("cannot connect to \(address): \(reason)")
         }
         return SocketConnection(fd: fd)
     }
@@ -163,7 +163,7 @@ public enum SocketAddress: Sendable, CustomStringConvertible, Hashable {
         case .tcp: domain = AF_INET
         }
         let fd = socket(domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .io("socket: " + String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .io("cannot open a socket: " + String(cString: strerror(errno))) }
         if case .tcp = self {
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -216,14 +216,15 @@ public final class SocketListener: @unchecked Sendable {
         let bound = address.withSockaddr { bind(fd, $0, $1) }
         umask(old)
         guard bound == 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             Glibc.close(fd)
-            throw .io("bind \(address): \(reason)")
+            if code == EADDRINUSE { throw .inUse("another process is listening on \(address); stop it or choose another address") }
+            throw .io("cannot listen on \(address): " + String(cString: strerror(code)))
         }
         if case .unix(let path) = address { chmod(path, mode) }
         guard listen(fd, 64) == 0 else {
             Glibc.close(fd)
-            throw .io("listen \(address): " + String(cString: strerror(errno)))
+            throw .io("cannot listen on \(address): " + String(cString: strerror(errno)))
         }
     }
 

@@ -178,7 +178,7 @@ final class WireServer: @unchecked Sendable {
             } catch let error as ReaderError {
                 reply = .failure(error.description)
             } catch {
-                reply = .failure("bad control request: \(error)")
+                reply = .failure("bad control request: not a control message of this mynasim version (JSON)")
             }
             guard let data = try? JSONEncoder().encode(reply),
                 (try? connection.write(WireFrame(.controlReply, slot: 0, payload: Array(data)))) != nil
