@@ -52,7 +52,7 @@ public final class PTYReaderHost: @unchecked Sendable {
             link = nil
         }
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw .system("pipe", errno) }
+        guard pipe(&fds) == 0 else { throw .pipe(errno) }
         wakePipe = (fds[0], fds[1])
         self.session = session
         self.trace = trace

@@ -22,22 +22,22 @@ public final class PseudoTerminal: @unchecked Sendable {
     public init(keepSlaveOpen: Bool = true) throws(PTYError) {
         let libc = try PTYFunctions()
         let master = libc.openpt(O_RDWR | O_NOCTTY)
-        guard master >= 0 else { throw .system("posix_openpt", errno) }
+        guard master >= 0 else { throw .pseudoTerminal(errno) }
         guard libc.grantpt(master) == 0 else {
             let e = errno
             Glibc.close(master)
-            throw .system("grantpt", e)
+            throw .pseudoTerminal(e)
         }
         guard libc.unlockpt(master) == 0 else {
             let e = errno
             Glibc.close(master)
-            throw .system("unlockpt", e)
+            throw .pseudoTerminal(e)
         }
         var name = [CChar](repeating: 0, count: 128)
         guard libc.ptsname(master, &name, name.count) == 0 else {
             let e = errno
             Glibc.close(master)
-            throw .system("ptsname_r", e)
+            throw .pseudoTerminal(e)
         }
         let path = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let flags = fcntl(master, F_GETFL)
@@ -46,7 +46,7 @@ public final class PseudoTerminal: @unchecked Sendable {
         guard slave >= 0 else {
             let e = errno
             Glibc.close(master)
-            throw .system("open \(path)", e)
+            throw .pseudoTerminal(e)
         }
         // Raw before anyone else opens it: no echo, no signals (SYNC is ^C), no CR/LF or XON/XOFF processing.
         var settings = termios()
@@ -123,11 +123,11 @@ public struct StableSymlink: Hashable, Sendable {
         self.target = target
         let temporary = path + ".tmp-\(getpid())"
         unlink(temporary)
-        guard symlink(target, temporary) == 0 else { throw .system("symlink \(temporary)", errno) }
+        guard symlink(target, temporary) == 0 else { throw .link(temporary, errno) }
         guard rename(temporary, path) == 0 else {
             let e = errno
             unlink(temporary)
-            throw .system("rename to \(path)", e)
+            throw .link(path, e)
         }
     }
 
@@ -143,13 +143,23 @@ public struct StableSymlink: Hashable, Sendable {
 
 /// Why the pty could not be set up or used.
 public enum PTYError: Error, Hashable, Sendable, CustomStringConvertible {
-    case system(String, Int32)
+    /// The system would not give out a pseudo-terminal (or its slave side would not open).
+    case pseudoTerminal(Int32)
+    /// The stable link pcscd's reader.conf names could not be made at this path.
+    case link(String, Int32)
+    /// The host's internal wake-up pipe could not be made (out of file descriptors).
+    case pipe(Int32)
     case alreadyStarted
     case missingFunction(String)
 
     public var description: String {
         switch self {
-        case .system(let call, let code): return "\(call) failed: \(String(cString: strerror(code))) (errno \(code))"
+        case .pseudoTerminal(let code):
+            return "no pseudo-terminal available: \(String(cString: strerror(code))) (is /dev/pts mounted and the pty limit not reached?)"
+        case .link(let path, let code):
+            return
+                "cannot create the reader link \(path): \(String(cString: strerror(code))) (the --ccid-links directory must exist and be writable)"
+        case .pipe(let code): return "cannot create a pipe: \(String(cString: strerror(code)))"
         case .alreadyStarted: return "the reader host is already running"
         case .missingFunction(let name): return "the C library has no \(name); pseudo-terminals need glibc's Unix98 ptys"
         }
