@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# PC/SC benchmarks, every figure against a baseline measured in the same run:
-#  1. SCardTransmit round trip (GET CHALLENGE 8): pcscd + the null handler (the floor, from
-#     ../shared/bench/pcsc-baseline) vs pcscd + our handler + `mynasim serve` (release build);
-#  2. insert/remove detection: `card insert`/`card remove` to SCardGetStatusChange;
-#  3. 16 readers driven at once (16 slots, one client process each).
-# Needs root (pcscd writes /run/pcscd) and the packages of `make deps`. Takes about 2 minutes.
+# The performance table (docs/performance.md), every figure against a baseline measured in the same run:
+#  1. SCardTransmit round trip (GET CHALLENGE 8) through pcscd: the null handler (the floor, from
+#     ../shared/bench/pcsc-baseline) vs our handler + `mynasim serve`, in two rounds kept apart;
+#  2. insertion and removal noticed by SCardGetStatusChange (`card insert`/`card remove`);
+#  3. 16 readers driven at once (16 slots, one client process each) vs the null handler's 16 slots;
+#  4. each reader path (our handler, pcsc-lite's CCID driver, vsmartcard's vpcd): a short APDU and a
+#     2 KB extended READ BINARY of the card face;
+#  5. `mynasim sandbox` start + stop; 6. client-check over the 30 shipped scenarios;
+#  7. COMPUTE DIGITAL SIGNATURE in-process vs `openssl speed rsa2048` (Benchmarks/ package; SIGNATURE=0 skips).
+# Release build only. Needs root (pcscd writes /run/pcscd) and the packages of `make deps`.
+# Takes about 4 minutes (plus the Benchmarks package's release build the first time).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BASELINE=${PCSC_BASELINE:-$ROOT/../shared/bench/pcsc-baseline}
 N=${N:-20000}
+TRIALS=${TRIALS:-200}
 source "$ROOT/IntegrationTests/e2e/lib.sh"
-M="$ROOT/.build/release/mynasim"
-[ -x "$M" ] || { echo "build first: swift build -c release"; exit 1; }
+M="$ROOT/.build/${BUILD:-release}/mynasim"   # BUILD=debug only to try the script out: figures are for release
+[ -x "$M" ] || { echo "build first: swift build -c ${BUILD:-release}"; exit 1; }
 make -s -C "$ROOT/ifd-handler"
 B=$(mktemp -d /tmp/mynasim-bench.XXXXXX)
 trap 'stop_world 2>/dev/null; [ -n "${NULLPID:-}" ] && kill -INT $NULLPID 2>/dev/null; rm -rf "$B"' EXIT
-cc -O2 -Wall -o "$B/pcsc_bench" "$BASELINE/pcsc_bench.c" $(pkg-config --cflags --libs libpcsclite) -lpthread
+cc -O2 -Wall -o "$B/apdu_bench" "$ROOT/scripts/apdu_bench.c" $(pkg-config --cflags --libs libpcsclite)
 cc -O2 -Wall -shared -fPIC -o "$B/libifdnull.so" "$BASELINE/ifd-null.c" $(pkg-config --cflags libpcsclite) -lpthread
+R="$B/results.txt"   # key value lines, read by the table at the end
+record() { echo "$1 $2" >> "$R"; }
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
+card() { local c="$B/card$1"; rm -rf "$c"; cp -r "$ROOT/vectors/personas/yamada-taro" "$c"; echo "$c"; }
 
 null_world() { # slots
   mkdir -p "$B/null/readers.d"; touch "$B/null/null0.present"
@@ -33,61 +43,121 @@ stop_null() {
   "$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$NULL_SOCK" 2>/dev/null || true
   wait $NULLPID 2>/dev/null || true; NULLPID=; rm -rf "$B/null"
 }
-median() { sed -n 's/.*median \([0-9.]*\).*/\1/p'; }
 
-echo "== 1. round trip: GET CHALLENGE, $N calls, alternating null / mynasim twice"
+echo "== 1. round trip: GET CHALLENGE, $N calls; the null handler then mynasim, two rounds"
 for round in 1 2; do
   null_world 1
-  PCSCLITE_CSOCK_NAME=$NULL_SOCK "$B/pcsc_bench" transmit -r Null -n "$N" -w 500 | tail -1 | tee -a "$B/null.txt" | sed "s/^/  null handler (floor)  : /"
+  out=$(PCSCLITE_CSOCK_NAME=$NULL_SOCK "$B/apdu_bench" -r Null -n "$N" -w 500); echo "  round $round null handler : $out"
+  record "floor$round" "$(field median <<<"$out")"
   stop_null
   start_world "$B/w$round" 1 >/dev/null
-  "$M" card insert --slot 0 "$(cp -r "$ROOT/vectors/personas/yamada-taro" "$B/w$round/card" && echo "$B/w$round/card")" >/dev/null
-  "$B/pcsc_bench" transmit -r mynasim -n "$N" -w 500 | tail -1 | tee -a "$B/ours.txt" | sed "s/^/  mynasim (release)     : /"
+  "$M" card insert --slot 0 "$(card "w$round")" >/dev/null
+  out=$("$B/apdu_bench" -r mynasim -n "$N" -w 500); echo "  round $round mynasim      : $out"
+  record "ours$round" "$(field median <<<"$out")"
   stop_world
 done
 
-echo "== 2. insert/remove detection (20 trials each, mynasim card insert/remove → SCardGetStatusChange)"
+echo "== 2. insertion and removal noticed by SCardGetStatusChange ($TRIALS trials after one warm-up)"
 start_world "$B/w3" 1 >/dev/null
-cp -r "$ROOT/vectors/personas/yamada-taro" "$B/w3/card"
-"$PY" "$ROOT/scripts/bench_insert.py" "$SIM" "$B/w3/card" 20
+out=$("$PY" "$ROOT/scripts/bench_insert.py" "$SIM" "$(card w3)" "$TRIALS"); echo "$out"
+record insert50 "$(sed -n 's/.*insert: median \([0-9.]*\).*/\1/p' <<<"$out")"
+record insert99 "$(sed -n 's/.*insert: .* p99 \([0-9.]*\).*/\1/p' <<<"$out")"
+record remove50 "$(sed -n 's/.*remove: median \([0-9.]*\).*/\1/p' <<<"$out")"
 stop_world
 
 echo "== 3. 16 readers at once (16 slots, 16 client processes × $((N / 8)) calls)"
+parallel() { # socket reader-name-format: wall seconds for 16 clients
+  local start end; start=$(date +%s.%N); CLIENTS=()
+  for i in $(seq 0 15); do
+    PCSCLITE_CSOCK_NAME=$1 "$B/apdu_bench" -r "$(printf "$2" "$i")" -n $((N / 8)) -w 100 >/dev/null &
+    CLIENTS+=($!)
+  done
+  wait "${CLIENTS[@]}"   # not a bare `wait`: that would also wait for pcscd and the simulator
+  end=$(date +%s.%N); echo "$end - $start" | bc
+}
 start_world "$B/w4" 16 >/dev/null
-for i in $(seq 0 15); do
-  cp -r "$ROOT/vectors/personas/yamada-taro" "$B/w4/card$i"
-  "$M" card insert --slot "$i" "$B/w4/card$i" >/dev/null
-done
-start=$(date +%s.%N)
-CLIENTS=()
-for i in $(seq 0 15); do
-  "$B/pcsc_bench" transmit -r "$(printf 'mynasim Virtual Reader 00 %02X' "$i")" -n $((N / 8)) -w 100 | tail -1 > "$B/par$i.txt" &
-  CLIENTS+=($!)
-done
-wait "${CLIENTS[@]}"   # not a bare `wait`: that would also wait for pcscd and the simulator
-end=$(date +%s.%N)
+for i in $(seq 0 15); do "$M" card insert --slot "$i" "$(card "w4-$i")" >/dev/null; done
+ours=$(parallel "$PCSCLITE_CSOCK_NAME" 'mynasim Virtual Reader 00 %02X')
 stop_world
 null_world 16
-startn=$(date +%s.%N)
-CLIENTS=()
-for i in $(seq 0 15); do
-  PCSCLITE_CSOCK_NAME=$NULL_SOCK "$B/pcsc_bench" transmit -r "$(printf 'Null Reader 00 %02X' "$i")" -n $((N / 8)) -w 100 | tail -1 > "$B/nullpar$i.txt" &
-  CLIENTS+=($!)
-done
-wait "${CLIENTS[@]}"
-endn=$(date +%s.%N)
+null=$(parallel "$NULL_SOCK" 'Null Reader 00 %02X')
 stop_null
-"$PY" - "$B" "$start" "$end" "$startn" "$endn" "$N" <<'PY'
-import re, statistics, sys, glob
-b, s, e, sn, en, n = sys.argv[1], *map(float, sys.argv[2:6]), int(sys.argv[6])
-def med(path):
-    return [float(m.group(1)) for line in open(path) for m in [re.search(r'median=([0-9.]+)', line)] if m]
-null, ours = med(f"{b}/null.txt"), med(f"{b}/ours.txt")
-print(f"  round trip median: null {statistics.mean(null):.1f} µs, mynasim {statistics.mean(ours):.1f} µs, "
-      f"ratio per round {[round(o / x, 2) for o, x in zip(ours, null)]}, mean ratio {statistics.mean(o / x for o, x in zip(ours, null)):.2f}")
-ours16 = [v for i in range(16) for v in med(f"{b}/par{i}.txt")]
-null16 = [v for i in range(16) for v in med(f"{b}/nullpar{i}.txt")]
-calls = 16 * (n // 8)
-print(f"  16 readers: mynasim {calls / (e - s):.0f} APDU/s aggregate, per-reader median of medians {statistics.median(ours16):.0f} µs; "
-      f"null handler {calls / (en - sn):.0f} APDU/s, {statistics.median(null16):.0f} µs; throughput ratio {(calls / (e - s)) / (calls / (en - sn)):.2f}")
+calls=$((16 * (N / 8)))
+echo "  mynasim $(echo "$calls / $ours" | bc) APDU/s, null handler $(echo "$calls / $null" | bc) APDU/s"
+record parallel "$(echo "scale=3; $null / $ours" | bc)"
+
+echo "== 4. each reader path: GET CHALLENGE and a 2 KB extended READ BINARY (the card face, after 照合番号A)"
+# SELECT the 券面事項確認AP (card-face AP), SELECT and VERIFY 照合番号A (yamada-taro's My Number), SELECT the card face.
+FACE="-s 00A4040C0AD392100031000101040200 -s 00A4020C020013 -s 002000800C$(printf 123456789018 | od -An -tx1 | tr -d ' \n') -s 00A4020C020002"
+for reader in handler ccid:GemPCTwin vpcd; do
+  key=${reader%%:*}
+  out=$("$M" sandbox --reader "$reader" --card "$(card "p-$key")" -- sh -c "
+    '$B/apdu_bench' -n $((N / 2)) -w 500 &&
+    '$B/apdu_bench' -n $((N / 10)) -w 100 $FACE -a 00B00000000800" 2>&1)
+  short=$(sed -n 1p <<<"$out"); long=$(sed -n 2p <<<"$out")
+  echo "  $reader short : $short"; echo "  $reader 2 KB  : $long"
+  [ "$(field bytes <<<"$long")" = 2050 ] || { echo "the 2 KB read did not answer 2048 bytes + 9000: $out"; exit 1; }
+  record "short-$key" "$(field median <<<"$short")"; record "long-$key" "$(field median <<<"$long")"
+done
+
+echo "== 5. mynasim sandbox start + stop (11 runs of \`sandbox -- true\`, the first not counted)"
+times=()
+for i in $(seq 0 10); do
+  c=$(card sandbox); s=$(date +%s.%N); "$M" sandbox --card "$c" -- true >/dev/null 2>&1; e=$(date +%s.%N)
+  [ "$i" -gt 0 ] && times+=("$(echo "$e - $s" | bc)")
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 5,6p | paste -sd+ | sed 's/.*/(&)\/2/' | bc -l)
+echo "  runs: ${times[*]} s; median $median s"; record sandbox "$median"
+
+echo "== 6. client-check: the reference 資格確認 (qualification check) client over the shipped scenarios"
+s=$(date +%s.%N)
+out=$("$M" client-check --profile qualification-check --fact method=pin --report-dir "$B/cc" -- \
+  sh -c "\"$PY\" \"$ROOT/IntegrationTests/clients/kakunin_app.py\" --method pin --pin \"\$MYNASIM_AUTH_PIN\"" 2>&1)
+e=$(date +%s.%N)
+echo "  $(grep -E 'scenarios passed' <<<"$out") in $(echo "$e - $s" | bc) s"
+record clientcheck "$(echo "$e - $s" | bc)"
+
+if [ "${SIGNATURE:-1}" != 0 ]; then
+  echo "== 7. COMPUTE DIGITAL SIGNATURE in-process vs openssl speed rsa2048 (before and after)"
+  ossl() { openssl speed -seconds 3 rsa2048 2>/dev/null | sed -n 's/^rsa *2048 bits *\([0-9.]*\)s.*/\1/p'; }
+  before=$(ossl)
+  ( cd "$ROOT/Benchmarks" && swift package benchmark --no-progress --filter 'COMPUTE DIGITAL SIGNATURE|Insertion' 2>&1 ) > "$B/card.txt" || true
+  after=$(ossl)
+  "$PY" - "$B/card.txt" "$before" "$after" "$R" <<'PY'
+import re, sys
+text, before, after, results = open(sys.argv[1]).read(), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+def p50(name):
+    block = text.split(name, 1)[1]
+    m = re.search(r'Time \(wall clock\) \(([μmn]?s)\) \*\s*│\s*([\d,]+)\s*│\s*([\d,]+)\s*│\s*([\d,]+)', block)
+    return float(m.group(4).replace(',', '')) * {'ns': 1e-3, 'μs': 1, 'ms': 1e3, 's': 1e6}[m.group(1)]
+sig, openssl = p50("COMPUTE DIGITAL SIGNATURE"), (before + after) / 2 * 1e6
+print(f"  card {sig:.0f} µs, openssl {before * 1e6:.0f} / {after * 1e6:.0f} µs")
+print(f"  in-process insertion: first load {p50('loaded for the first time'):.0f} µs, cached {p50('cached persona'):.1f} µs")
+open(results, "a").write(f"signature {sig / openssl:.3f}\n")
+PY
+fi
+
+"$PY" - "$R" <<'PY'
+import sys
+r = {k: float(v) for k, v in (line.split() for line in open(sys.argv[1]) if len(line.split()) == 2)}
+def row(figure, value, target, met):
+    print(f"| {figure} | {value} | {target} | {'yes' if met else 'NO'} |")
+print("\n| figure | measured | target | met |\n|---|---|---|---|")
+for n in (1, 2):
+    ratio = r[f"ours{n}"] / r[f"floor{n}"]
+    row(f"SCardTransmit round trip / null-handler floor, round {n}",
+        f"{ratio:.2f} ({r[f'ours{n}']:.1f} / {r[f'floor{n}']:.1f} µs)", "≤ 1.3", ratio <= 1.3)
+row("card insertion noticed by SCardGetStatusChange", f"p50 {r['insert50']:.2f} ms, p99 {r['insert99']:.2f} ms",
+    "p50 ≤ 1 ms, p99 ≤ 3 ms", r["insert50"] <= 1 and r["insert99"] <= 3)
+row("card removal noticed", f"median {r['remove50']:.2f} ms", "keep (0.38–0.46 ms)", r["remove50"] <= 0.5)
+row("16 readers driven at once, aggregate / null handler", f"{r['parallel']:.2f}", "≥ 0.8", r["parallel"] >= 0.8)
+if "signature" in r:
+    row("COMPUTE DIGITAL SIGNATURE in-process / openssl speed rsa2048", f"{r['signature']:.2f}", "≤ 1.1", r["signature"] <= 1.1)
+row("mynasim sandbox start + stop", f"{r['sandbox']:.2f} s", "≤ 0.2 s", r["sandbox"] <= 0.2)
+row("client-check over the 30 shipped scenarios", f"{r['clientcheck']:.1f} s", "≤ 12 s", r["clientcheck"] <= 12)
+floor = (r["floor1"] + r["floor2"]) / 2
+print("\n| reader path | GET CHALLENGE median | / floor | / our handler | 2 KB READ BINARY median | / our handler |\n|---|---|---|---|---|---|")
+for key, name in (("handler", "our IFD handler"), ("ccid", "pcsc-lite's CCID driver (GemPC Twin, serial)"), ("vpcd", "vsmartcard's vpcd")):
+    s, l = r[f"short-{key}"], r[f"long-{key}"]
+    print(f"| {name} | {s:.1f} µs | {s / floor:.2f} | {s / r['short-handler']:.2f} | {l:.1f} µs | {l / r['long-handler']:.2f} |")
 PY

@@ -4,12 +4,22 @@ import ISO7816
 import MynaCard
 import MynaPersona
 
-/// The shipped persona the benchmarks use (state in memory: nothing touches the disk).
+/// The shipped persona the benchmarks use.
+let shippedPersona = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("vectors/personas/yamada-taro")
+
+/// The shipped persona's card with its state in memory: nothing touches the disk.
 func loadCard() -> (VirtualCard, PersonaDirectory) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    let directory = try! PersonaDirectory(url: root.appendingPathComponent("vectors/personas/yamada-taro"))
+    let directory = try! PersonaDirectory(url: shippedPersona)
     return (try! VirtualCard(image: directory.cardImage(), store: InMemoryCardStateStore()), directory)
+}
+
+/// A copy of the shipped persona in a temporary directory, for benchmarks that write its state file.
+func personaCopy() -> URL {
+    let copy = FileManager.default.temporaryDirectory.appendingPathComponent("mynasim-bench-\(getpid())")
+    try? FileManager.default.removeItem(at: copy)
+    try! FileManager.default.copyItem(at: shippedPersona, to: copy)
+    return copy
 }
 
 let selectAP: [UInt8] = try! Hex.decode("00A4040C0AD392F000260100000001")
@@ -34,6 +44,31 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(card.process([0x00, 0xB0, UInt8(offset >> 8), UInt8(offset & 0xFF), UInt8(n & 0xFF)]))
                 offset += n
             }
+        }
+    }
+
+    // What the first insertion of a persona costs: persona.yaml parsed, five keys loaded, the issuer
+    // data checked, the card image built.
+    Benchmark("Insertion: a persona loaded for the first time") { benchmark in
+        let persona = personaCopy()
+        defer { try? FileManager.default.removeItem(at: persona) }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try! PersonaCache().load(persona))
+        }
+    }
+
+    // What every later insertion costs in the simulator: the cache's check that no file changed, the
+    // card's durable state read, power-on.
+    Benchmark("Insertion: a cached persona to a powered card") { benchmark in
+        let persona = personaCopy()
+        defer { try? FileManager.default.removeItem(at: persona) }
+        let cache = PersonaCache()
+        _ = try! cache.load(persona)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            var card = try! cache.load(persona).makeCard()
+            blackHole(card.powerOn())
         }
     }
 
