@@ -88,7 +88,9 @@ let package = Package(
             ]
         ),
         // Scripts, runner, channels, verdicts and reports.
-        .target(name: "Harness", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "PCSC", "VirtualReader"]),
+        .target(
+            name: "Harness",
+            dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "PCSC", "VirtualReader", "CardTransmission"]),
         .executableTarget(
             name: "mynasim",
             dependencies: [
@@ -129,7 +131,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "HarnessTests", dependencies: ["Harness", "ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "TestSupport"]),
+            name: "HarnessTests",
+            dependencies: ["Harness", "ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "CardTransmission", "TestSupport"]),
         .testTarget(
             name: "QualificationServiceTests",
             dependencies: [
@@ -142,7 +145,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "TestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "TestSupport", .product(name: "Yams", package: "Yams"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )
