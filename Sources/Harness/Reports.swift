@@ -30,9 +30,18 @@ package enum Reports {
         let counts = run.counts
         var lines = [
             "",
-            "\(run.name) on \(run.channel): "
+            "\(run.name) on \(run.channel)\(run.shard.map { " (\($0.label): \(run.cases.count) of \($0.totalCases) cases)" } ?? ""): "
                 + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", "),
         ]
+        let failures = run.cases.filter { $0.verdict == .fail || $0.verdict == .inconclusive }
+        if !failures.isEmpty {
+            lines.append("failed:")
+            for c in failures {
+                let place =
+                    c.steps.last(where: { !$0.passed }).map { shortLocation($0.location) } ?? URL(fileURLWithPath: c.file).lastPathComponent
+                lines.append("  \(c.verdict == .fail ? "FAIL" : "INC ") \(c.id)  \(c.title)  (\(place))")
+            }
+        }
         lines.append("timing per command class (µs)     count    min    p50    p95    max")
         for (name, t) in run.timingByCommandClass.sorted(by: { $0.key < $1.key }) {
             lines.append(row(name, t))
@@ -129,47 +138,9 @@ package enum Reports {
 
     // MARK: HTML
 
-    /// A self-contained page: summary, latency histograms (inline SVG), and per case its steps.
-    package static func html(_ run: RunResult) -> String {
-        let counts = run.counts
-        var body = "<h1>\(escape(run.name))</h1><p>\(escape(run.channel)) · started \(escape(run.started)) · "
-        body +=
-            Verdict.allCases.compactMap { v in counts[v].map { "<span class=\"v \(cssClass(v))\">\($0) \(v.rawValue)</span>" } }.joined(
-                separator: " ") + "</p>"
-        body +=
-            "<h2>Timing per command class</h2><table><tr><th>class</th><th>count</th><th>min</th><th>p50</th><th>p95</th><th>max</th><th>histogram (µs, log₂ buckets)</th></tr>"
-        for (name, t) in run.timingByCommandClass.sorted(by: { $0.key < $1.key }) {
-            body +=
-                "<tr><td>\(escape(name))</td><td>\(t.count)</td><td>\(t.min)</td><td>\(t.p50)</td><td>\(t.p95)</td><td>\(t.max)</td><td>\(svgHistogram(t))</td></tr>"
-        }
-        body += "</table><h2>Cases</h2>"
-        for c in run.cases {
-            body +=
-                "<details class=\"case\"\(c.verdict == .fail ? " open" : "")><summary><span class=\"v \(cssClass(c.verdict))\">\(c.verdict.rawValue)</span> <b>\(escape(c.id))</b> \(escape(c.title)) <small>\(formatMicros(c.micros))\(c.requirement.map { " · " + escape($0) } ?? "")</small></summary>"
-            if let m = c.message { body += "<p class=\"msg\">\(escape(m))</p>" }
-            body +=
-                "<table class=\"steps\"><tr><th>where</th><th>command</th><th>response</th><th>status</th><th>expected</th><th>µs</th></tr>"
-            for s in c.steps {
-                let cls = s.passed ? "" : " class=\"bad\""
-                if let e = s.exchange {
-                    body +=
-                        "<tr\(cls)><td>\(escape(shortLocation(s.location)))</td><td><code>\(escape(e.command))</code></td><td><code>\(escape(e.response))</code></td><td>\(e.status) \(escape(e.statusMeaning))</td><td><code>\(escape(s.expected ?? ""))</code> \(escape(s.expectedMeaning ?? ""))</td><td>\(e.micros)</td></tr>"
-                } else {
-                    body +=
-                        "<tr\(cls)><td>\(escape(shortLocation(s.location)))</td><td colspan=\"3\">\(s.atr.map { "reset, ATR <code>\(escape($0))</code>" } ?? escape(s.message ?? ""))</td><td><code>\(escape(s.expected ?? ""))</code></td><td></td></tr>"
-                }
-            }
-            body += "</table></details>"
-        }
-        return """
-            <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>\(escape(run.name)) — mynasim</title><style>
-            body{font:14px system-ui,sans-serif;margin:2em;color:#222}code{font:12px ui-monospace,monospace;word-break:break-all}
-            table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
-            .v{padding:1px 6px;border-radius:3px;color:#fff}.pass{background:#2a7}.fail{background:#c33}.skipped{background:#b80}
-            .na{background:#39a}.inconclusive{background:#a3a}.bad{background:#fee}.msg{color:#c33}details.case{margin:.3em 0}
-            </style></head><body>\(body)</body></html>
-            """
-    }
+    /// A self-contained page: the verdict and counts, the failures linked to their steps, timing
+    /// with histograms, then every case (``RunHTML``).
+    package static func html(_ run: RunResult) -> String { RunHTML.page(run) }
 
     static func shortLocation(_ location: String) -> String {
         let parts = location.split(separator: ":")
@@ -187,23 +158,11 @@ package enum Reports {
         }
     }
 
-    static func svgHistogram(_ t: TimingSummary) -> String {
-        let width = 240
-        let height = 40
-        let peak = max(1, t.histogram.map(\.count).max() ?? 1)
-        let barWidth = max(4, width / max(1, t.histogram.count))
-        var bars = ""
-        for (i, bucket) in t.histogram.enumerated() {
-            let h = max(1, bucket.count * (height - 2) / peak)
-            bars +=
-                "<rect x=\"\(i * barWidth)\" y=\"\(height - h)\" width=\"\(barWidth - 1)\" height=\"\(h)\" fill=\"#47a\"><title>≤\(bucket.upToMicros) µs: \(bucket.count)</title></rect>"
-        }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\">\(bars)</svg>"
-    }
-
-    /// Writes the three files into `directory` as `NAME.junit.xml`, `NAME.json`, `NAME.html`.
+    /// Writes the three files into `directory` as `NAME.junit.xml`, `NAME.json`, `NAME.html`; a
+    /// shard's as `NAME.shard-I-of-N.…`, so the shards of a run can share a directory.
     package static func write(_ run: RunResult, to directory: URL, baseName: String) throws -> [URL] {
-        try writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: baseName)
+        let name = run.shard.map { "\(baseName).\($0.fileSuffix)" } ?? baseName
+        return try writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: name)
     }
 
     /// Writes a report's JUnit, JSON and HTML forms as `NAME.junit.xml`, `NAME.json`, `NAME.html`.

@@ -40,6 +40,29 @@ package struct CaseResult: Codable, Sendable {
     package var message: String?
     package var steps: [StepRecord]
     package var micros: Int
+    /// The case's position in the whole run, every shard together (0-based), so merged shards
+    /// come back in the unsharded order.
+    package var ordinal: Int? = nil
+}
+
+/// Which part of a sharded run a report covers (`--shard INDEX/TOTAL`).
+package struct ShardInfo: Codable, Sendable, Hashable {
+    /// 1-based.
+    package var index: Int
+    package var total: Int
+    /// Cases (or scenarios) of the whole run, every shard together.
+    package var totalCases: Int
+
+    package init(index: Int, total: Int, totalCases: Int) {
+        self.index = index
+        self.total = total
+        self.totalCases = totalCases
+    }
+
+    /// `shard 2 of 3`.
+    package var label: String { "shard \(index) of \(total)" }
+    /// The report file name suffix: `shard-2-of-3`.
+    package var fileSuffix: String { "shard-\(index)-of-\(total)" }
 }
 
 /// Count, min, p50, p95, max of a set of durations (µs).
@@ -88,6 +111,10 @@ package struct RunResult: Codable, Sendable {
     package var cases: [CaseResult]
     package var timingByCommandClass: [String: TimingSummary]
     package var timingByCase: TimingSummary?
+    /// The part of a sharded run this is; nil for a whole run.
+    package var shard: ShardInfo?
+    /// How many shard reports `mynasim report merge` made this from; nil if not merged.
+    package var mergedShards: Int?
 
     package var counts: [Verdict: Int] {
         Dictionary(grouping: cases, by: \.verdict).mapValues(\.count)
@@ -96,11 +123,15 @@ package struct RunResult: Codable, Sendable {
     /// Passed unless something failed or was inconclusive.
     package var succeeded: Bool { cases.allSatisfy { $0.verdict != .fail && $0.verdict != .inconclusive } }
 
-    package init(name: String, channel: String, started: String, cases: [CaseResult]) {
+    package init(
+        name: String, channel: String, started: String, cases: [CaseResult], shard: ShardInfo? = nil, mergedShards: Int? = nil
+    ) {
         self.name = name
         self.channel = channel
         self.started = started
         self.cases = cases
+        self.shard = shard
+        self.mergedShards = mergedShards
         var byClass: [String: [Int]] = [:]
         for step in cases.flatMap(\.steps) {
             if let exchange = step.exchange { byClass[exchange.commandClass, default: []].append(exchange.micros) }

@@ -17,6 +17,9 @@ struct ClientCheckCommand: ParsableCommand {
             card's holder would type; use them through `sh -c`). With --trace, judges an existing trace (`mynasim serve --trace`) instead.
             Profiles: vectors/client-profiles (jpki-generic, qualification-check) or a file.
             Scenarios: vectors/client-scenarios/*.yaml (or --scenarios FILE). docs/client-rules.md.
+            Scenarios run side by side (-j, default one per core, at most 4), each in its own world.
+            For CI matrices, --shard INDEX/TOTAL runs one part of the scenarios (by a hash of each
+            scenario's name) and `mynasim report merge` joins the parts' reports.
             Example: mynasim client-check --profile jpki-generic --scenario normal -- pkcs15-tool -D
             Exit status: 0 when every scenario passed, 1 when one failed.
             """
@@ -33,6 +36,12 @@ struct ClientCheckCommand: ParsableCommand {
     @Option(name: .long, help: "The reader driver in every scenario's sandbox: handler (default), ccid:MODEL or vpcd.")
     var reader: ReaderPath = .ifdHandler
     @Flag(name: .long, help: "Print JSON instead of the console matrix.") var json = false
+    @Option(name: [.customShort("j"), .long], help: "Scenarios run at once (default: one per core, at most 4).") var jobs: Int?
+    @OptionGroup var sharding: ShardOptions
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("-j must be 1 or more, not \(jobs)") }
+    }
     @Argument(parsing: .postTerminator, help: "The client command.") var command: [String] = []
 
     /// `vectors/SUBDIR` beside the current directory, the build tree or the installation.
@@ -73,8 +82,9 @@ struct ClientCheckCommand: ParsableCommand {
             guard !command.isEmpty else {
                 throw CLIError("give the client command after --, e.g. mynasim client-check --profile jpki-generic -- pkcs15-tool -D")
             }
-            let selected = try ClientScenario.select(files: scenarios, directory: Self.shipped("client-scenarios").first, names: scenario)
-            try FactCatalog(profile: rules, scenarios: selected).check(facts)
+            let all = try ClientScenario.select(files: scenarios, directory: Self.shipped("client-scenarios").first, names: scenario)
+            try FactCatalog(profile: rules, scenarios: all).check(facts)
+            let selection = ShardSelection(all, shard: try sharding.resolve(), key: \.name)
             let work =
                 workDir.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("mynasim-client-check-\(getpid())")
@@ -94,7 +104,11 @@ struct ClientCheckCommand: ParsableCommand {
                                 .utf8))
                 }
             }
-            result = ClientCheckRun(client: command, profile: rules.profile, facts: facts, scenarios: try runner.run(selected))
+            var results = try runner.run(selection.items, jobs: jobs ?? ClientCheckRunner.defaultJobs)
+            if selection.shard != nil {
+                for index in results.indices { results[index].ordinal = selection.ordinals[index] }
+            }
+            result = ClientCheckRun(client: command, profile: rules.profile, facts: facts, scenarios: results, shard: selection.info)
             if workDir == nil { try? FileManager.default.removeItem(at: work) }
         }
         if json {
@@ -102,7 +116,7 @@ struct ClientCheckCommand: ParsableCommand {
         } else {
             print(ClientCheckReport.console(result))
         }
-        let written = try ClientCheckReport.write(result, to: URL(fileURLWithPath: reportDir), baseName: "client-check-\(rules.profile)")
+        let written = try ClientCheckReport.write(result, to: URL(fileURLWithPath: reportDir), baseName: result.name)
         if !json { print("reports: \(written.map(\.path).joined(separator: ", "))") }
         if !result.passed { throw ExitCode(1) }
     }

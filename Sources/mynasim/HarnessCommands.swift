@@ -49,11 +49,14 @@ struct HarnessOptions: ParsableArguments {
         try RecordingChannel(base, to: path)
     }
 
-    func run(_ paths: [String], defaultName: String) throws {
+    /// Runs the scripts at `paths` (only `shard`'s cases, keyed by their place under `roots`).
+    func run(_ paths: [String], defaultName: String, shard: Shard? = nil, roots: [String] = []) throws {
         let (given, persona) = try variables.variables(for: source.source)
-        let scripts = try paths.map { path throws(ScriptError) in try ScriptParser.parse(path: path, variables: given.values) }
+        let parsed = try paths.map { path throws(ScriptError) in try ScriptParser.parse(path: path, variables: given.values) }
+        let sharded = SuiteShard(parsed, roots: roots, shard: shard)
+        let scripts = sharded.scripts
         var options = ScriptRunner.Options()
-        options.profiles = try Self.checkedProfiles(profile, declaredBy: scripts)
+        options.profiles = try Self.checkedProfiles(profile, declaredBy: parsed)
         // A persona's card that takes extended-length APDUs runs the `extended` cases by itself.
         if persona?.card.extendedLength == true { options.profiles.insert("extended") }
         options.allowDestructive = allowDestructive
@@ -68,8 +71,9 @@ struct HarnessOptions: ParsableArguments {
         runner.observer = ScriptorConsole(everything: verbose) { print($0) }
         let started = ISO8601DateFormatter().string(from: Date())
         let credentials = CredentialLedger()
-        let results = runner.run(scripts, on: &channel, credentials: credentials)
-        let result = RunResult(name: name ?? defaultName, channel: channel.name, started: started, cases: results)
+        let ran = runner.run(scripts, on: &channel, credentials: credentials)
+        let results = shard == nil ? ran : sharded.annotate(ran)
+        let result = RunResult(name: name ?? defaultName, channel: channel.name, started: started, cases: results, shard: sharded.info)
         for refusal in credentials.refused {
             let skipped = results.filter {
                 $0.verdict == .skipped && $0.message?.hasPrefix("needs \(refusal.name), which the card refused") == true
@@ -128,9 +132,12 @@ struct SuiteCommand: ParsableCommand {
         abstract: "Run every *.apdu script under the given directories, in name order, and write reports."
     )
     @OptionGroup var options: HarnessOptions
+    @OptionGroup var sharding: ShardOptions
     @Argument(help: "Suite directories.") var directories: [String]
 
     func run() throws {
-        try options.run(Suite.scripts(in: directories), defaultName: URL(fileURLWithPath: directories.first ?? "suite").lastPathComponent)
+        try options.run(
+            Suite.scripts(in: directories), defaultName: URL(fileURLWithPath: directories.first ?? "suite").lastPathComponent,
+            shard: sharding.resolve(), roots: directories)
     }
 }

@@ -17,7 +17,7 @@ struct Mynasim: AsyncParsableCommand {
         subcommands: [
             PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self,
             RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self,
-            QualificationServiceCommand.self, KakuninCommand.self, TraceCommand.self, DiffCommand.self,
+            QualificationServiceCommand.self, KakuninCommand.self, TraceCommand.self, DiffCommand.self, ReportCommand.self,
         ]
     )
 

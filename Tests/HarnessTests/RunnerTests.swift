@@ -112,7 +112,7 @@ struct RunnerTests {
 
         let html = Reports.html(result)
         #expect(html.contains("<span class=\"v fail\">fail</span> <b>WRONG-SW</b>"))
-        #expect(html.contains("<tr class=\"bad\">"))
+        #expect(html.contains("class=\"bad\">"))
         #expect(html.contains("6A82 file or application not found"))
         #expect(html.contains("<svg"))
         let console = Reports.consoleLine(result.cases[0], color: false)

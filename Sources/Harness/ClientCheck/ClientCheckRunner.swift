@@ -17,6 +17,8 @@ package struct ScenarioResult: Codable, Sendable {
     /// The client's output (last 4 KB) and the trace file kept for this scenario.
     package var output: String
     package var trace: String?
+    /// The scenario's position in the whole run, every shard together (0-based).
+    package var ordinal: Int? = nil
 
     package init(
         scenario: String, description: String, exitStatus: Int32?, timedOut: Bool, apduCount: Int, seconds: Double,
@@ -42,8 +44,9 @@ package struct ScenarioResult: Codable, Sendable {
 
 /// Runs a client command once per scenario, each time in a fresh private PC/SC world (our
 /// simulator and a pcscd of its own) with the card put into the scenario's condition, and judges
-/// the trace the reader wrote.
-package struct ClientCheckRunner {
+/// the trace the reader wrote. Scenarios can run side by side: each has its own directory,
+/// simulator socket, pcscd and trace.
+package struct ClientCheckRunner: Sendable {
     package var command: [String]
     package var profile: ClientProfile
     package var facts: ScenarioFacts
@@ -53,7 +56,12 @@ package struct ClientCheckRunner {
     package var readerPath: ReaderPath = .ifdHandler
     /// Where each scenario's trace and output are kept.
     package var workDirectory: URL
-    package var onScenarioFinished: ((ScenarioResult) -> Void)?
+    /// Called as each scenario finishes (from the thread that ran it when scenarios run in parallel).
+    package var onScenarioFinished: (@Sendable (ScenarioResult) -> Void)?
+
+    /// Scenarios run at once by default: one per core, at most 4 (each runs a pcscd, our
+    /// simulator and the client).
+    package static var defaultJobs: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
     package init(command: [String], profile: ClientProfile, facts: ScenarioFacts, personas: URL, handlerPath: String, workDirectory: URL) {
         self.command = command
@@ -64,12 +72,23 @@ package struct ClientCheckRunner {
         self.workDirectory = workDirectory
     }
 
-    package func run(_ scenarios: [ClientScenario]) throws(ClientCheckError) -> [ScenarioResult] {
-        try scenarios.map { scenario throws(ClientCheckError) in
-            let result = try run(scenario)
-            onScenarioFinished?(result)
-            return result
+    /// Runs every scenario, `jobs` at a time, and returns their results in the scenarios' order.
+    /// The first scenario that could not be run (in that order) is the error.
+    package func run(_ scenarios: [ClientScenario], jobs: Int = 1) throws(ClientCheckError) -> [ScenarioResult] {
+        var seen: Set<String> = []
+        for scenario in scenarios where !seen.insert(scenario.name).inserted {
+            throw .run("two scenarios are named \(scenario.name): give each scenario its own name (it names its work directory)")
         }
+        let outcomes = parallelMap(scenarios, width: jobs) { scenario -> Result<ScenarioResult, ClientCheckError> in
+            do throws(ClientCheckError) {
+                let result = try run(scenario)
+                onScenarioFinished?(result)
+                return .success(result)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcomes.map { outcome throws(ClientCheckError) in try outcome.get() }
     }
 
     /// A private copy of the scenario's persona with its retry counters set, loaded once.
