@@ -271,14 +271,14 @@ package struct QualificationService: Sendable {
 
     func console(_ request: Request) throws -> Response {
         guard try consoleTerminal(request) != nil else { return StaffConsoleSession.signInFirst("/console") }
-        return StaffConsole.page(StaffConsole.list(try store.recentChecks(limit: 50)) + StaffConsoleSession.logoutForm)
+        return StaffConsole.page(StaffConsole.list(try store.consoleChecks(limit: 50)) + StaffConsoleSession.logoutForm)
     }
 
     func consoleCheck(_ request: Request, _ context: BasicRequestContext) throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         guard try consoleTerminal(request) != nil else { return StaffConsoleSession.signInFirst("/console/checks/\(id)") }
         guard let check = try store.check(id) else { throw HTTPError(.notFound, message: "no check \(id)") }
-        return StaffConsole.page(StaffConsole.result(check) + StaffConsoleSession.logoutForm)
+        return StaffConsole.page(StaffConsole.result(check, console: try store.consoleCheck(id)) + StaffConsoleSession.logoutForm)
     }
 }
 

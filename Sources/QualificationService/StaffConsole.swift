@@ -30,18 +30,41 @@ enum StaffConsole {
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func list(_ checks: [CheckSummary]) -> String {
-        let rows = checks.map { c in
-            "<tr><td><a href=\"/console/checks/\(c.checkId)\">#\(c.checkId)</a></td><td>\(escape(c.checkedAt))</td>"
-                + "<td>\(escape(c.name ?? "—"))</td><td>\(escape((c.method.flatMap(IdentityMethod.init(rawValue:))?.japanese) ?? "—"))</td>"
-                + "<td>\(escape(QualificationResult(rawValue: c.result)?.japanese ?? c.result))</td><td>\(c.terminalId.map(String.init) ?? "—")</td></tr>"
-        }.joined(separator: "\n")
-        return
-            "<h2>最近の資格確認 (recent checks)</h2><table><tr><th>No.</th><th>日時</th><th>氏名</th><th>本人確認</th><th>結果</th><th>端末</th></tr>\n\(rows)</table>"
+    /// The console's times: Japan Standard Time (UTC+9, no daylight saving), the zone shown.
+    static let japanTime: Date.ISO8601FormatStyle = {
+        var style = Date.ISO8601FormatStyle(
+            dateSeparator: .dash, dateTimeSeparator: .space, timeSeparator: .colon,
+            timeZone: TimeZone(identifier: "Asia/Tokyo") ?? TimeZone(secondsFromGMT: 9 * 3600)!)
+        style = style.year().month().day().time(includingFractionalSeconds: false)
+        return style
+    }()
+
+    /// A stored UTC time (`2026-11-25T12:34:56Z`) as a Japanese clinic reads it: `2026-11-25 21:34:56 JST`.
+    static func japan(_ utc: String) -> String {
+        guard let date = try? Date(utc, strategy: .iso8601) else { return utc }
+        return date.formatted(japanTime) + " JST"
     }
 
-    static func result(_ check: QualificationResponse) -> String {
-        var rows: [(String, String)] = [("確認日時", check.checkedAt), ("本人確認方法", check.method.japanese)]
+    /// `受付1` (a terminal's name), or its number when it has none.
+    static func terminal(_ check: ConsoleCheck) -> String {
+        check.terminalName ?? check.terminalId.map { "端末 \($0)" } ?? "—"
+    }
+
+    static func list(_ checks: [ConsoleCheck]) -> String {
+        let rows = checks.map { c in
+            "<tr><td title=\"端末ID \(c.terminalId.map(String.init) ?? "—")\">\(escape(terminal(c)))</td>"
+                + "<td><a href=\"/console/checks/\(c.checkId)\">No. \(c.number)</a></td><td>\(escape(japan(c.checkedAt)))</td>"
+                + "<td>\(escape(c.personName ?? "—"))</td><td>\(escape((c.method.flatMap(IdentityMethod.init(rawValue:))?.japanese) ?? "—"))</td>"
+                + "<td>\(escape(QualificationResult(rawValue: c.result)?.japanese ?? c.result))</td></tr>"
+        }.joined(separator: "\n")
+        return
+            "<h2>最近の資格確認 (recent checks)</h2><p>時刻は日本時間 (JST, UTC+9)。番号は端末ごとの受付番号です (numbered per terminal).</p>"
+            + "<table><tr><th>端末</th><th>No.</th><th>日時 (JST)</th><th>氏名</th><th>本人確認</th><th>結果</th></tr>\n\(rows)</table>"
+    }
+
+    static func result(_ check: QualificationResponse, console: ConsoleCheck?) -> String {
+        var rows: [(String, String)] = [("確認日時", japan(check.checkedAt)), ("本人確認方法", check.method.japanese)]
+        if let console { rows.insert(("端末", "\(terminal(console)) · No. \(console.number)"), at: 0) }
         if let p = check.person {
             rows += [("氏名", p.name), ("氏名（カナ）", p.kana), ("生年月日", p.birthDate), ("性別", p.sex)]
         }
@@ -54,10 +77,11 @@ enum StaffConsole {
         }
         let table = rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n")
         return """
-            <h2>資格確認結果 (result) #\(check.checkId)</h2>
+            <h2>資格確認結果 (result)\(console.map { " — \(escape(terminal($0))) No. \($0.number)" } ?? "")</h2>
             <div class="result \(check.result == .qualified ? "qualified" : "other")">\(escape(check.result.japanese))</div>
             <p>\(escape(check.message))</p>
             <table>\(table)</table>
+            <p><small>check id \(check.checkId)</small></p>
             <p><a href="/console">← 一覧へ戻る (back)</a></p>
             """
     }
