@@ -171,6 +171,42 @@ struct TraceViewTests {
         #expect(!short.contains("T=1 >") && short.contains("levels apdu, tpdu"))
     }
 
+    /// Messages to an emulated CCID reader: an XfrBlock is traced when the reader answers it, after
+    /// the block it carried, and belongs to that block's APDU; power and status messages stand
+    /// alone. `--level tpdu` hides them.
+    @Test func readerMessagesBelongToTheAPDUOfTheBlockTheyCarried() throws {
+        let verify = try Hex.decode("0020008004" + Self.pin)
+        let first = T1Block.information(sequence: 0, more: true, data: Array(verify.prefix(6))).bytes
+        let second = T1Block.information(sequence: 1, data: Array(verify.dropFirst(6))).bytes
+        let ready = T1Block.receiveReady(sequence: 1).bytes
+        let answer = T1Block.information(sequence: 0, data: [0x90, 0x00]).bytes
+        func xfr(_ block: [UInt8]) -> [UInt8] { [0x6F, UInt8(block.count), 0, 0, 0, 0, 1, 0, 0, 0] + block }
+        func data(_ block: [UInt8]) -> [UInt8] { [0x80, UInt8(block.count), 0, 0, 0, 0, 1, 0, 0, 0] + block }
+        func at(_ n: Int, _ kind: TraceEvent.Kind, _ command: [UInt8]? = nil, _ response: [UInt8]? = nil, note: String? = nil) -> TraceEvent
+        {
+            TraceEvent(
+                time: String(format: "2026-11-25T12:00:00.%06dZ", n), slot: 0, event: kind, command: command.map { Hex.encode($0) },
+                response: response.map { Hex.encode($0) }, note: note)
+        }
+        let events = [
+            at(0, .powerOn), at(1, .reader, [0x62, 0, 0, 0, 0, 0, 1, 0, 0, 0], [0x80], note: "PC_to_RDR_IccPowerOn"),
+            at(2, .block, first, ready, note: "I(0) M → R(1)"), at(3, .reader, xfr(first), data(ready), note: "XfrBlock"),
+            at(4, .transmit, verify, [0x90, 0x00]), at(5, .block, second, answer, note: "response to 00200080"),
+            at(6, .reader, xfr(second), data(answer), note: "XfrBlock"),
+            at(7, .reader, [0x65, 0, 0, 0, 0, 0, 2, 0, 0, 0], [0x81], note: "PC_to_RDR_GetSlotStatus"),
+        ]
+        let view = TraceView(events)
+        let exchange = try #require(view.entries.first { $0.isExchange })
+        #expect(exchange.children.map(\.event) == [.block, .reader, .block, .reader])
+        #expect(view.entries.map(\.event.event) == [.powerOn, .reader, .transmit, .reader])
+        var tpdu = TraceRenderer.Options()
+        tpdu.level = .tpdu
+        let text = TraceRenderer(options: tpdu).render(events, source: "t")
+        #expect(text.contains("T=1 >") && !text.contains("reader >"))
+        let all = TraceRenderer().render(events, source: "t")
+        #expect(all.contains("reader > [20 bytes hidden]") && !all.contains("31 32 33 34") && !all.contains("04 31"))
+    }
+
     @Test func aRemovalDuringACommandIsTracedAsInterrupted() throws {
         let directory = Fixtures.temporaryDirectory("interrupted")
         let trace = directory.appendingPathComponent("trace.jsonl").path

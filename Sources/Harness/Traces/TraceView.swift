@@ -52,62 +52,75 @@ package struct TraceView: Sendable {
         var pending: [TraceEvent] = []
         /// The entry whose response is still on its way (T=1 blocks after the APDU was answered).
         var open: Int?
-        /// The entry whose response just completed: reader messages that follow still belong to it.
-        var justCompleted: Int?
+        /// Where the latest block went: an entry, or `nil` for the pending ones.
+        var lastBlock: Int??
+        /// The latest APDU entry.
+        var lastExchange: Int?
         var lastResponsePersonal = false
 
         mutating func add(_ event: TraceEvent, to entries: inout [Entry], showSecrets: Bool) {
-            let lower = event.effectiveLevel != .apdu || event.event == .fault
-            if lower, event.event == .block, event.note?.hasPrefix("PPS") == true, open == nil {
+            switch event.event {
+            case .reader:
+                addReaderMessage(event, to: &entries)
+            case .block where event.note?.hasPrefix("PPS") == true && open == nil:
                 // Protocol selection belongs to the card session, not to an APDU.
                 flush(to: &entries)
                 entries.append(Entry(event: event))
-                return
-            }
-            if lower {
+                lastBlock = .some(entries.count - 1)
+            case .block, .fault:
                 if let open {
                     entries[open].children.append(event)
-                    if Self.completesResponse(event) {
-                        self.open = nil
-                        justCompleted = open
-                    }
-                } else if let justCompleted, event.effectiveLevel == .reader {
-                    entries[justCompleted].children.append(event)
+                    lastBlock = .some(open)
+                    if Self.completesResponse(event) { self.open = nil }
                 } else {
-                    justCompleted = nil
                     pending.append(event)
+                    lastBlock = .some(nil)
                 }
-                return
-            }
-            justCompleted = nil
-            open = nil
-            var entry = Entry(event: event)
-            switch event.event {
             case .transmit, .interrupted, .mute:
-                let command = (try? Hex.decode(event.command ?? "")) ?? []
-                let response = (try? Hex.decode(event.response ?? "")) ?? []
-                exchanges += 1
-                entry.number = exchanges
-                entry.context = context
-                entry.command = CommandDescription(command, in: context, showSecrets: showSecrets)
-                entry.children = pending
-                pending = []
-                let isGetResponse = command.count >= 2 && command[1] == Instruction.getResponse
-                entry.continuesPersonal = isGetResponse && lastResponsePersonal
-                lastResponsePersonal = (entry.command?.personalResponse ?? false) || entry.continuesPersonal
-                if event.event == .transmit {
-                    context.update(command: command, response: response)
-                    // The response's last block (T=1) or TPDU (T=0) is traced after the APDU.
-                    open = entries.count
-                }
+                addExchange(event, to: &entries, showSecrets: showSecrets)
             case .powerOn, .reset, .powerOff, .insert, .remove:
                 flush(to: &entries)
+                open = nil
                 context.reset()
                 lastResponsePersonal = false
-            case .block, .reader, .fault:
-                break
+                entries.append(Entry(event: event))
             }
+        }
+
+        mutating func addExchange(_ event: TraceEvent, to entries: inout [Entry], showSecrets: Bool) {
+            var entry = Entry(event: event)
+            let command = (try? Hex.decode(event.command ?? "")) ?? []
+            let response = (try? Hex.decode(event.response ?? "")) ?? []
+            exchanges += 1
+            entry.number = exchanges
+            entry.context = context
+            entry.command = CommandDescription(command, in: context, showSecrets: showSecrets)
+            entry.children = pending
+            if !pending.isEmpty, case .some(nil) = lastBlock { lastBlock = .some(entries.count) }
+            pending = []
+            let isGetResponse = command.count >= 2 && command[1] == Instruction.getResponse
+            entry.continuesPersonal = isGetResponse && lastResponsePersonal
+            lastResponsePersonal = (entry.command?.personalResponse ?? false) || entry.continuesPersonal
+            // The response's last block (T=1) or TPDU (T=0) is traced after the APDU.
+            open = event.event == .transmit ? entries.count : nil
+            if event.event == .transmit { context.update(command: command, response: response) }
+            lastExchange = entries.count
             entries.append(entry)
+        }
+
+        /// A message to an emulated reader: an XfrBlock (`6F`) carries a block or an APDU and goes
+        /// where the latest block went (or to the latest APDU when the reader passes APDUs); any
+        /// other message (power, slot status, parameters) stands on its own.
+        mutating func addReaderMessage(_ event: TraceEvent, to entries: inout [Entry]) {
+            let carries = (try? Hex.decode(event.command ?? ""))?.first == 0x6F
+            switch (carries, lastBlock, lastExchange) {
+            case (true, .some(.some(let index)), _), (true, nil, .some(let index)):
+                entries[index].children.append(event)
+            case (true, .some(nil), _):
+                pending.append(event)
+            default:
+                entries.append(Entry(event: event))
+            }
         }
 
         /// Lower-level events no APDU claimed (PPS, a block the card never answered) become entries.
