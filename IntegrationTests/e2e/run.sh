@@ -36,6 +36,10 @@ out=$("$M" status 2>&1); contains "the wrong PIN cost one try, as mynasim status
 out=$(grep '"event":"transmit"' "$W/trace.jsonl" | head -n 1)
 contains "the simulator's trace has every exchange as JSON lines" "$out" '"command":"'
 check "the trace is valid JSON lines" "$PY" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$W/trace.jsonl"
+out=$("$M" trace show "$W/trace.jsonl" 2>&1)
+contains "mynasim trace show names OpenSC's commands" "$out" "SELECT JPKI AP"
+contains "  and hides the PIN pkcs11-tool sent" "$out" "VERIFY 0018 利用者証明用暗証番号 (authentication PIN) [4 bytes hidden]"
+check "  whose value is nowhere in the view" bash -c '! grep -qF "31 32 33 34" <<<"$1"' _ "$out"
 
 echo "== pcsc-tools"
 out=$(timeout 10 pcsc_scan -r 2>&1); contains "pcsc_scan lists both slots" "$out" "mynasim Virtual Reader 00 01"
@@ -186,6 +190,22 @@ for method in pin visual; do
 done
 check "the matrix is written as JUnit, JSON and HTML" test -s "$W/cc-pin/client-check-qualification-check.junit.xml" \
   -a -s "$W/cc-pin/client-check-qualification-check.json" -a -s "$W/cc-pin/client-check-qualification-check.html"
+
+echo "== client-check: two shards, one scenario at a time, merge into the unsharded run (scenarios side by side)"
+for i in 1 2; do
+  timeout 300 "$M" client-check --profile qualification-check --fact method=pin --shard "$i/2" -j 1 --report-dir "$W/cc-shards" -- \
+    sh -c "\"$PY\" \"$ROOT/IntegrationTests/clients/kakunin_app.py\" --method pin --pin \"\$MYNASIM_AUTH_PIN\"" >/dev/null 2>&1
+done
+out=$("$M" report merge "$W/cc-shards" --out "$W/cc-merged" 2>&1)
+contains "report merge joins the shards' reports" "$out" "client-check-qualification-check: 30 scenarios from 2 shards"
+check "the merged shards hold the unsharded run's scenarios, rules and expectations, in its order" "$PY" -c '
+import json, sys
+def verdicts(path):
+    run = json.load(open(path))
+    return [(s["scenario"], [(r["rule"], r["outcome"]) for r in s["rules"]], [(e["what"], e["passed"]) for e in s["expectations"]])
+            for s in run["scenarios"]]
+sys.exit(0 if verdicts(sys.argv[1]) == verdicts(sys.argv[2]) else 1)' \
+  "$W/cc-pin/client-check-qualification-check.json" "$W/cc-merged/client-check-qualification-check.json"
 
 echo "== client-check: what OpenSC does (docs/client-findings.md)"
 echo message > "$W/msg"
