@@ -133,7 +133,7 @@ struct TraceViewTests {
         let simulator = try ReaderSimulator(configuration)
         defer { simulator.stop() }
         let slot = simulator.slots[0]
-        try slot.insert(PersonaDirectory(url: Fixtures.copyOfPersona("yamada-taro")))
+        _ = try simulator.handle(.insert(slot: 0, card: try Fixtures.copyOfPersona("yamada-taro").path))
         #expect(slot.power(reset: false) != nil)
         let deadline = ContinuousClock.now + .seconds(10)
         func send(_ block: T1Block) -> [UInt8] {

@@ -148,8 +148,8 @@ package struct TraceRenderer: Sendable {
             let note = maskCommand || maskResponse ? nil : event.note
             return "\(label) > \(sent)  \(answer)\(note.map { "  · \($0)" } ?? "")"
         default:
-            let sent = bytesText(event.command, masked: maskCommand || maskResponse, isT0: false)
-            let answer = event.response.map { "< " + bytesText($0, masked: maskCommand || maskResponse, isT0: false) } ?? ""
+            let sent = bytesText(event.command, masked: maskCommand, isT0: false)
+            let answer = event.response.map { "< " + bytesText($0, masked: maskResponse, isT0: false) } ?? ""
             let note = maskCommand || maskResponse ? nil : event.note
             return "reader > \(sent)  \(answer)\(note.map { "  · \($0)" } ?? "")"
         }

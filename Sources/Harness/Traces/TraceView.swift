@@ -108,11 +108,12 @@ package struct TraceView: Sendable {
             entries.append(entry)
         }
 
-        /// A message to an emulated reader: an XfrBlock (`6F`) carries a block or an APDU and goes
-        /// where the latest block went (or to the latest APDU when the reader passes APDUs); any
-        /// other message (power, slot status, parameters) stands on its own.
+        /// A message to an emulated reader: an XfrBlock or a Secure (PIN pad) message carries a
+        /// block or an APDU and goes where the latest block went (or to the latest APDU when the
+        /// reader passes APDUs); any other message (power, parameters, escape) stands on its own.
         mutating func addReaderMessage(_ event: TraceEvent, to entries: inout [Entry]) {
-            let carries = (try? Hex.decode(event.command ?? ""))?.first == 0x6F
+            let type = (try? Hex.decode(event.command ?? ""))?.first.flatMap(CommandType.init(rawValue:))
+            let carries = type == .xfrBlock || type == .secure
             switch (carries, lastBlock, lastExchange) {
             case (true, .some(.some(let index)), _), (true, nil, .some(let index)):
                 entries[index].children.append(event)
