@@ -132,7 +132,9 @@ let package = Package(
         ),
         .testTarget(
             name: "HarnessTests",
-            dependencies: ["Harness", "ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "CardTransmission", "TestSupport"]),
+            dependencies: [
+                "Harness", "ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "CardTransmission", "PCSC", "TestSupport",
+            ]),
         .testTarget(
             name: "QualificationServiceTests",
             dependencies: [

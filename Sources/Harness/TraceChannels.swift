@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import PCSC
 import VirtualReader
 
 /// Records every power event and exchange of the channel it wraps as trace lines (the
@@ -36,7 +37,14 @@ package final class RecordingChannel<Base: TestChannel>: TestChannel {
 
     package func transmit(_ command: [UInt8]) throws -> [UInt8] {
         let started = ContinuousClock.now
-        let response = try base.transmit(command)
+        let response: [UInt8]
+        do { response = try base.transmit(command) } catch let error as PCSCError where error.cardWasRemoved {
+            // The command the removal interrupted stays in the trace, marked (`mynasim trace show`).
+            writer.record(
+                slot: 0, .interrupted, command: command, duration: ContinuousClock.now - started,
+                note: "the card was removed before it answered")
+            throw error
+        }
         writer.record(slot: 0, .transmit, command: command, response: response, duration: ContinuousClock.now - started)
         return response
     }

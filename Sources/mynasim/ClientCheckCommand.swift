@@ -67,6 +67,9 @@ struct ClientCheckCommand: ParsableCommand {
         let result: ClientCheckRun
         if let trace {
             guard command.isEmpty else { throw CLIError("give either --trace FILE or a client command after --, not both") }
+            guard sharding.shard == nil else {
+                throw CLIError("--shard splits scenarios; --trace judges one trace, so give one or the other")
+            }
             try FactCatalog(profile: rules, scenarios: []).check(facts)
             let session = ClientSession(trace: try TraceFile.read(trace), slot: slot)
             let verdicts = RuleEngine(profile: rules).evaluate(session, facts: facts)

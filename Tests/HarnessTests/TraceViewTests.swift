@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import ISO7816
 import MynaPersona
+import PCSC
 import TestSupport
 import Testing
 import VirtualReader
@@ -205,6 +206,37 @@ struct TraceViewTests {
         #expect(text.contains("T=1 >") && !text.contains("reader >"))
         let all = TraceRenderer().render(events, source: "t")
         #expect(all.contains("reader > [20 bytes hidden]") && !all.contains("31 32 33 34") && !all.contains("04 31"))
+    }
+
+    /// A card that is pulled out at the third command, as pcsc-lite reports it.
+    final class RemovedCard: TestChannel {
+        var sent = 0
+        var name: String { "removed" }
+        var isRealCard: Bool { true }
+        func powerOn() -> [UInt8] { [0x3B, 0x00] }
+        func reset() -> [UInt8] { [0x3B, 0x00] }
+        func powerOff() {}
+        func restoreIssuedState() -> Bool { false }
+        func transmit(_ command: [UInt8]) throws -> [UInt8] {
+            sent += 1
+            guard sent < 3 else { throw PCSCError.call("SCardTransmit", code: 0x8010_0069, message: "Card was removed.") }
+            return [0x90, 0x00]
+        }
+    }
+
+    @Test func mynasimRecordKeepsTheCommandARemovalInterrupted() throws {
+        let path = Fixtures.temporaryDirectory("record").appendingPathComponent("card.trace").path
+        let channel = try RecordingChannel(RemovedCard(), to: path)
+        _ = try channel.powerOn()
+        _ = try channel.transmit(try Hex.decode(Self.selectJPKI))
+        _ = try channel.transmit(try Hex.decode("00A4020C02000A"))
+        #expect(throws: PCSCError.self) { try channel.transmit(try Hex.decode("00B0000000")) }
+        let events = try TraceFile.read(path)
+        #expect(events.map(\.event) == [.powerOn, .transmit, .transmit, .interrupted])
+        let text = TraceRenderer().render(events, source: path)
+        #expect(
+            text.contains("#3") && text.contains("READ BINARY 000A (authentication certificate) @0 Le 256  (")
+                && text.contains("✗ INTERRUPTED"))
     }
 
     @Test func aRemovalDuringACommandIsTracedAsInterrupted() throws {
