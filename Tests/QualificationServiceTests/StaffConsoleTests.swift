@@ -11,13 +11,15 @@ import Testing
 @Suite("Staff console", .serialized)
 struct StaffConsoleTests {
     let api = QualificationServiceTests()
+    let browser = StaffConsoleSessionTests()
 
-    func register(_ running: QualificationServiceTests.Running, name: String) async throws -> [String: String] {
+    /// A registered terminal: its API key header and its id.
+    func register(_ running: QualificationServiceTests.Running, name: String) async throws -> (key: [String: String], id: Int) {
         let (status, created) = try await api.request(
             running.url, "POST", "api/terminals", json: ["name": name, "password": "clinic-password"],
             headers: ["X-Admin-Token": QualificationServiceTests.admin])
         #expect(status == 201)
-        return ["X-API-Key": created["apiKey"] as! String]
+        return (["X-API-Key": created["apiKey"] as! String], created["terminalId"] as! Int)
     }
 
     func check(_ running: QualificationServiceTests.Running, _ key: [String: String], _ persona: String) async throws -> [String: Any] {
@@ -28,12 +30,14 @@ struct StaffConsoleTests {
         return answer
     }
 
-    func page(_ running: QualificationServiceTests.Running, _ path: String, key: [String: String]) async throws -> String {
-        var components = URLComponents(url: running.url.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "key", value: key["X-API-Key"])]
-        let (html, response) = try await URLSession.shared.data(from: components.url!)
-        #expect((response as! HTTPURLResponse).statusCode == 200)
-        return String(decoding: html, as: UTF8.self)
+    /// A console page as staff signed in at terminal `id` see it.
+    func page(_ running: QualificationServiceTests.Running, _ path: String, terminal id: Int) async throws -> String {
+        let signedIn = try await browser.send(
+            running.url, "POST", "/console/login", form: "terminal=\(id)&password=clinic-password&next=\(path)")
+        let cookie = try #require(signedIn.cookie)
+        let page = try await browser.send(running.url, "GET", path, cookie: cookie)
+        #expect(page.status == 200)
+        return page.body
     }
 
     /// `2026-11-25T15:04:05Z` → `2026-11-26 00:04:05 JST`, worked out with a fixed UTC+9 calendar.
@@ -47,8 +51,8 @@ struct StaffConsoleTests {
 
     @Test func resultsAreNumberedPerTerminalInJapanTimeWithTerminalNames() async throws {
         let running = try await QualificationServiceTests.Running()
-        let front = try await register(running, name: "受付1")
-        let back = try await register(running, name: "受付2")
+        let (front, frontID) = try await register(running, name: "受付1")
+        let (back, _) = try await register(running, name: "受付2")
         // Interleaved checks, with other audited requests in between (they are not results).
         let first = try await check(running, front, "yamada-taro")
         _ = try await api.request(running.url, "GET", "api/checks", headers: front)
@@ -58,7 +62,7 @@ struct StaffConsoleTests {
         let fourth = try await check(running, front, "yamada-taro")
         #expect(Set([first, second, third, fourth].map { $0["checkId"] as! Int }).count == 4)
 
-        let list = try await page(running, "console", key: front)
+        let list = try await page(running, "/console", terminal: frontID)
         let rows = list.components(separatedBy: "<tr>").dropFirst(2).map { $0 }
         #expect(rows.count == 4)
         // Newest first: 受付1 No. 3, No. 2, 受付2 No. 1, 受付1 No. 1.
@@ -72,7 +76,7 @@ struct StaffConsoleTests {
         #expect(!list.contains(first["checkedAt"] as! String), "no UTC time on the console")
         #expect(list.contains("日時 (JST)"))
 
-        let result = try await page(running, "console/checks/\(third["checkId"] as! Int)", key: front)
+        let result = try await page(running, "/console/checks/\(third["checkId"] as! Int)", terminal: frontID)
         let thirdTime = try japan(third["checkedAt"] as! String)
         #expect(result.contains("受付1 No. 2") && result.contains(thirdTime))
     }
