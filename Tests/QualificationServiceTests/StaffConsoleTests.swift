@@ -16,7 +16,7 @@ struct StaffConsoleTests {
     /// A registered terminal: its API key header and its id.
     func register(_ running: QualificationServiceTests.Running, name: String) async throws -> (key: [String: String], id: Int) {
         let (status, created) = try await api.request(
-            running.url, "POST", "api/terminals", json: ["name": name, "password": "clinic-password"],
+            running, "POST", "api/terminals", json: ["name": name, "password": "clinic-password"],
             headers: ["X-Admin-Token": QualificationServiceTests.admin])
         #expect(status == 201)
         return (["X-API-Key": created["apiKey"] as! String], created["terminalId"] as! Int)
@@ -24,7 +24,7 @@ struct StaffConsoleTests {
 
     func check(_ running: QualificationServiceTests.Running, _ key: [String: String], _ persona: String) async throws -> [String: Any] {
         let (status, answer) = try await api.request(
-            running.url, "POST", "api/qualifications", json: ["certificate": try api.certificate(persona), "method": "visual"],
+            running, "POST", "api/qualifications", json: ["certificate": try api.certificate(persona), "method": "visual"],
             headers: key)
         #expect(status == 200)
         return answer
@@ -50,14 +50,14 @@ struct StaffConsoleTests {
     }
 
     @Test func resultsAreNumberedPerTerminalInJapanTimeWithTerminalNames() async throws {
-        let running = try await QualificationServiceTests.Running()
+        let running = try await QualificationServiceTests.Running(http: true)
         let (front, frontID) = try await register(running, name: "受付1")
         let (back, _) = try await register(running, name: "受付2")
         // Interleaved checks, with other audited requests in between (they are not results).
         let first = try await check(running, front, "yamada-taro")
-        _ = try await api.request(running.url, "GET", "api/checks", headers: front)
+        _ = try await api.request(running, "GET", "api/checks", headers: front)
         let second = try await check(running, back, "sato-hanako")
-        _ = try await api.request(running.url, "POST", "api/qualifications", json: ["method": "visual"], headers: front)
+        _ = try await api.request(running, "POST", "api/qualifications", json: ["method": "visual"], headers: front)
         let third = try await check(running, front, "kato-expired")
         let fourth = try await check(running, front, "yamada-taro")
         #expect(Set([first, second, third, fourth].map { $0["checkId"] as! Int }).count == 4)
