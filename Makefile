@@ -28,32 +28,24 @@ demo-kakunin: deps build handler
 	@scripts/demo-kakunin.sh
 
 ## Everything CI runs: the format and citation checks, Swift tests, the IFD handler's tests (with valgrind), the end-to-end
-## tests through a private pcscd with OpenSC, pcsc-tools and pyscard, the crash torture and the contention tests (CI sizes;
-## docs/testing.md has the larger ones).
+## tests through a private pcscd with OpenSC, pcsc-tools and pyscard, a short fuzzing run, the crash torture and the
+## contention tests (CI sizes; docs/testing.md has the larger ones).
 test: lint test-swift test-handler test-fuzz test-e2e test-torture test-contention
 
 ## swift-format (.swift-format) over every Swift file, and every card-reference citation resolves.
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Benchmarks Package.swift
+	$(SWIFT) format lint --strict -r Sources Tests Benchmarks Package.swift fuzz/swift/Sources fuzz/swift/Package.swift
 	scripts/check-citations.py
 
 ## Rewrites the Swift sources in the project's format.
 format:
-	$(SWIFT) format format -i -r Sources Tests Benchmarks Package.swift
+	$(SWIFT) format format -i -r Sources Tests Benchmarks Package.swift fuzz/swift/Sources fuzz/swift/Package.swift
 
 test-swift: build
 	$(SWIFT) test
 
 test-handler: handler
 	ifd-handler/tests/run-tests.sh
-
-## The IFD handler under libFuzzer + ASan + UBSan: every committed seed once, then 20 s per target.
-test-fuzz:
-	$(MAKE) -C fuzz regress ci
-
-## Coverage-guided fuzzing, FUZZ_SECONDS per target (default 300); see fuzz/README.md.
-fuzz:
-	$(MAKE) -C fuzz run
 
 test-e2e: build handler
 	IntegrationTests/e2e/run.sh
@@ -67,6 +59,19 @@ test-torture: build
 ## (MYNASIM_LOAD_SECONDS=60 for the full minute), pcscd restarts, a removal during a slow command.
 test-contention: build handler
 	IntegrationTests/contention/run.sh
+
+## Coverage-guided fuzzing (docs/testing.md, fuzz/README.md): the Swift targets (fuzz/swift, -sanitize=fuzzer,address) and
+## the IFD handler's (fuzz/Makefile, libFuzzer + ASan + UBSan). In `make test`: every committed seed once, then each Swift
+## target for FUZZ_CI_SECONDS (a debug build) and each C target for the fuzz/Makefile's CI_SECONDS. `make fuzz`: every
+## target for FUZZ_SECONDS each (a release build; long).
+FUZZ_CI_SECONDS ?= 10
+FUZZ_SECONDS ?= 300
+test-fuzz:
+	fuzz/run.sh ci $(FUZZ_CI_SECONDS)
+
+fuzz:
+	fuzz/run.sh build
+	fuzz/run.sh all $(FUZZ_SECONDS)
 
 ## Benchmarks (not part of `make test`): in-process card, and PC/SC against the null-handler floor.
 bench: handler
@@ -90,5 +95,6 @@ uninstall:
 
 clean:
 	$(SWIFT) package clean
+	rm -rf .build-fuzz fuzz/build/swift
 	-$(MAKE) -C ifd-handler clean
 	-$(MAKE) -C fuzz clean

@@ -11,6 +11,10 @@ let package = Package(
         .library(name: "MynaCard", targets: ["MynaCard"]),
         .library(name: "MynaPersona", targets: ["MynaPersona"]),
         .library(name: "VirtualReader", targets: ["VirtualReader"]),
+        // For the fuzz package (fuzz/swift), which reaches the parsers of these modules.
+        .library(name: "CardTransmission", targets: ["CardTransmission"]),
+        .library(name: "Harness", targets: ["Harness"]),
+        .library(name: "QualificationAPI", targets: ["QualificationAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),

@@ -95,7 +95,10 @@ package struct ScriptParser {
     static func logicalLines(_ text: String, file: String) -> [Line] {
         var out: [Line] = []
         var pending: (String, Int, Int)? = nil
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // CR LF is one Character in Swift: split on it (and on a lone CR) as well as on LF. A line of
+        // nothing but white space (a vertical tab, a form feed) holds no statement.
+        let lineBreaks: Set<Character> = ["\n", "\r\n", "\r"]
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: lineBreaks.contains).enumerated() {
             let stripped = stripComment(String(raw))
             let indent = stripped.prefix { $0 == " " || $0 == "\t" }.count
             var body = stripped.trimmingCharacters(in: .whitespaces)
@@ -107,13 +110,13 @@ package struct ScriptParser {
                 pending = (body, index + 1, indent)
             }
             if !continues, let (text, start, firstIndent) = pending {
-                if !text.trimmingCharacters(in: .whitespaces).isEmpty {
+                if !text.allSatisfy(\.isWhitespace) {
                     out.append(Line(text: text, number: start, file: file, indent: firstIndent))
                 }
                 pending = nil
             }
         }
-        if let (text, start, firstIndent) = pending, !text.isEmpty {
+        if let (text, start, firstIndent) = pending, !text.allSatisfy(\.isWhitespace) {
             out.append(Line(text: text, number: start, file: file, indent: firstIndent))
         }
         return out

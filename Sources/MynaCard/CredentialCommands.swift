@@ -41,9 +41,10 @@ extension VirtualCard {
                 session.verified.insert(credential.id)
                 return []
             }
-            session.verified.remove(credential.id)
-            // The decrement is durable before the status word leaves the card.
+            // The decrement is durable before the status word leaves the card; when the write fails
+            // (6581) nothing changes, the security state included.
             try commit { $0.credentials[credential.id.rawValue, default: .init(triesLeft: left)].triesLeft = left - 1 }
+            session.verified.remove(credential.id)
             throw CardRefusal(.retriesLeft(left - 1))
         case .case2, .case4:
             throw CardRefusal(.wrongLength)

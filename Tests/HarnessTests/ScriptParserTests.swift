@@ -41,6 +41,18 @@ struct ScriptParserTests {
         #expect(script.cases[0].body.count == 5)
     }
 
+    /// Found by fuzz/swift (target script, seed fuzz/corpus/script/regress-vertical-tab): a line of
+    /// white space other than blanks and tabs trapped the parser; CR LF line ends joined the lines.
+    @Test func whiteSpaceLinesAndWindowsLineEnds() throws {
+        #expect(error("\n\n\u{0B}\n") == "no error")
+        let spaced = try ScriptParser.parse(text: "00A4040C\n\u{0B}\n \u{0C}\u{85}\n00B0000004", path: "/s/v.apdu")
+        #expect(spaced.cases.count == 1 && spaced.cases[0].body.count == 2)
+        let script = try ScriptParser.parse(
+            text: "reset\r\n00A4040C0AD392F000260100000001\r\n\r\n00B0000004 => * 9000\r\n", path: "/s/w.script")
+        #expect(script.cases.count == 1 && script.cases[0].body.count == 3)
+        #expect(error("00A4\r\n00B0 => 90") == error("00A4\n00B0 => 90"))
+    }
+
     @Test func patterns() throws {
         let script = try ScriptParser.parse(text: "00B0000004 => 30 82 [len:2] 9000 | 6A82 | 63C? | * 6B00 | .. .. 9000", path: "/s/p.apdu")
         guard case .exchange(_, let expected?, _, _) = script.cases[0].body[0] else {

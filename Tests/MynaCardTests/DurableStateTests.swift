@@ -108,6 +108,24 @@ struct DurableStateTests {
         withExtendedLifetime(held) {}
     }
 
+    /// Found by the model-based test (ModelBasedTests): a wrong VERIFY whose decrement could not be
+    /// written answered 6581 but had already ended the credential's verified status; 6581 means
+    /// nothing changed (card reference §status-words).
+    @Test func aFailedWriteKeepsTheSecurityState() throws {
+        let directory = try Fixtures.persona("yamada-taro")
+        let unwritable = Fixtures.temporaryDirectory("ro").appendingPathComponent("missing/state.json")
+        var card = try VirtualCard(image: directory.cardImage(), store: FileCardStateStore(url: unwritable, exitAfterSave: false))
+        _ = card.powerOn()
+        _ = card.send(JPKIAPDU.selectAP)
+        #expect(card.sw("00200098" + "04" + Hex.encode(Array(directory.persona.credentials.authPIN.utf8))) == "9000")  // no write needed
+        #expect(card.sw("00200098" + "04" + Hex.encode(Array("0000".utf8))) == "6581")
+        let stillVerified = card.isVerified(JPKIApplication.authPIN.id)
+        #expect(stillVerified, "the failed write ended the verified status")
+        _ = card.send(JPKIAPDU.selectEF("0017"))
+        #expect(card.sw("802A0080" + "33" + Hex.encode(JPKIAPDU.sha256DigestInfo([1, 2, 3])) + "00") == "9000")
+        #expect(card.sw("00200098") == "63C3")
+    }
+
     @Test func theCardLockIsExclusive() throws {
         let url = try Fixtures.copyOfPersona("yamada-taro")
         let directory = try PersonaDirectory(url: url)

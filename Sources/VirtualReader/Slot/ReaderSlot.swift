@@ -281,6 +281,10 @@ public final class ReaderSlot: @unchecked Sendable {
     /// Sets the timing profile and the faults. A fault that can no longer fire (a removal at an
     /// APDU the card has already passed) is refused.
     func configure(profile: TimingProfile?, faults: FaultPlan?) throws(ReaderError) {
+        if let problem = profile?.problem { throw .badArgument("slot \(index): \(problem)") }
+        if let once = faults?.delayNextMicros, !(0...TimingProfile.maximumDelayMicros).contains(once) {
+            throw .badArgument("slot \(index): --delay-next \(once) is not within 0–\(TimingProfile.maximumDelayMicros) µs")
+        }
         try condition.locked { () throws(ReaderError) in
             if let during = faults?.removeDuringAPDU, during <= apdusSinceInsert, inserted != nil {
                 throw .badArgument(

@@ -69,12 +69,33 @@ public struct TimingProfile: Codable, Hashable, Sendable {
         return .microseconds(fixed + perByteMicros * (command.count + responseLength))
     }
 
+    /// The longest delay a profile or a fault may set, per command class and for `--delay-next`: ten
+    /// minutes. Larger figures overflowed the delay arithmetic and stopped the simulator.
+    public static let maximumDelayMicros = 600_000_000
+    /// The longest transfer time per byte: one second.
+    public static let maximumPerByteMicros = 1_000_000
+
+    /// What is wrong with this profile's figures, for a control request or an option to name; nil when
+    /// every figure is within 0…``maximumDelayMicros`` (per byte: 0…``maximumPerByteMicros``).
+    public var problem: String? {
+        for (commandClass, micros) in delayMicros.sorted(by: { $0.key.rawValue < $1.key.rawValue })
+        where !(0...Self.maximumDelayMicros).contains(micros) {
+            return "the \(commandClass.rawValue) delay of \(micros) µs is not within 0–\(Self.maximumDelayMicros) µs"
+        }
+        guard (0...Self.maximumPerByteMicros).contains(perByteMicros) else {
+            return "the per-byte time of \(perByteMicros) µs is not within 0–\(Self.maximumPerByteMicros) µs"
+        }
+        return nil
+    }
+
     /// Applies `class=micros` overrides (e.g. `sign=900000`, `perByte=100`).
     public mutating func apply(override text: String) throws(ReaderError) {
         let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, let value = Int(parts[1]), value >= 0 else {
             throw .badArgument("'\(text)': expected CLASS=MICROSECONDS")
         }
+        let limit = parts[0] == "perByte" ? Self.maximumPerByteMicros : Self.maximumDelayMicros
+        guard value <= limit else { throw .badArgument("'\(text)': at most \(limit) µs") }
         if parts[0] == "perByte" {
             perByteMicros = value
         } else if let commandClass = CommandClass(rawValue: parts[0]) {
