@@ -51,8 +51,19 @@ package enum Reports {
         }
         let passed = counts[.pass, default: 0]
         let failed = counts[.fail, default: 0] + counts[.inconclusive, default: 0]
-        lines.append("\(passed) passed, \(failed) failed, \(counts[.skipped, default: 0] + counts[.notApplicable, default: 0]) skipped")
+        lines.append(
+            countsLine(
+                passed: passed, failed: failed, skipped: counts[.skipped, default: 0], notApplicable: counts[.notApplicable, default: 0]))
         return lines.joined(separator: "\n")
+    }
+
+    /// "249 passed, 0 failed, 69 not applicable": skipped cases (a refused credential, a destructive case on a real card) and
+    /// cases of profiles the run did not activate are told apart, and each appears only when there is one.
+    package static func countsLine(passed: Int, failed: Int, skipped: Int, notApplicable: Int) -> String {
+        var parts = ["\(passed) passed", "\(failed) failed"]
+        if skipped > 0 { parts.append("\(skipped) skipped") }
+        if notApplicable > 0 { parts.append("\(notApplicable) not applicable") }
+        return parts.joined(separator: ", ")
     }
 
     static func row(_ name: String, _ t: TimingSummary) -> String {

@@ -86,8 +86,17 @@ struct ReadableReportTests {
         let text = Reports.consoleSummary(run)
         #expect(text.contains("failed:\n  FAIL "))
         let lines = text.split(separator: "\n")
-        let skipped = run.counts[.skipped, default: 0] + run.counts[.notApplicable, default: 0]
-        #expect(lines.last == "\(run.counts[.pass, default: 0]) passed, \(run.counts[.fail, default: 0]) failed, \(skipped) skipped")
+        #expect(
+            lines.last.map(String.init)
+                == Reports.countsLine(
+                    passed: run.counts[.pass, default: 0], failed: run.counts[.fail, default: 0],
+                    skipped: run.counts[.skipped, default: 0], notApplicable: run.counts[.notApplicable, default: 0]))
+    }
+
+    @Test func theCountsLineTellsSkippedFromNotApplicableAndLeavesOutZeros() {
+        #expect(Reports.countsLine(passed: 249, failed: 0, skipped: 0, notApplicable: 69) == "249 passed, 0 failed, 69 not applicable")
+        #expect(Reports.countsLine(passed: 3, failed: 1, skipped: 2, notApplicable: 0) == "3 passed, 1 failed, 2 skipped")
+        #expect(Reports.countsLine(passed: 1, failed: 0, skipped: 0, notApplicable: 0) == "1 passed, 0 failed")
     }
 
     /// 30 scenarios, 10 rules: scenario 4 breaks an error rule, 9 a warning rule, 17 hangs (as JSON reports hold them).
