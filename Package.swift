@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816", "MynaApplications", "MynaCard"]),
         .testTarget(name: "MynaApplicationsTests", dependencies: ["ISO7816", "MynaApplications"]),
-        .testTarget(name: "CardTransmissionTests", dependencies: ["ISO7816", "CardTransmission"]),
+        .testTarget(name: "CardTransmissionTests", dependencies: ["ISO7816", "CardTransmission", "TestSupport"]),
         .testTarget(
             name: "VirtualReaderTests", dependencies: ["ISO7816", "MynaApplications", "MynaPersona", "VirtualReader", "TestSupport"]),
         .testTarget(

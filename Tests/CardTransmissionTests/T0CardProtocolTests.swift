@@ -1,4 +1,5 @@
 import CardTransmission
+import TestSupport
 import Testing
 
 /// A stand-in card OS: answers from a table keyed by INS and records every command it ran.
@@ -198,7 +199,7 @@ struct RecordingCard {
 
     /// Random byte strings never trap the T=0 engine; whatever it replies ends with a status word.
     @Test func fuzzedTPDUsFailCleanly() {
-        var random = SeededGenerator(seed: 0x70)
+        var random = SeededRandom(seed: 0x70)
         var t0 = T0CardProtocol()
         var answered = 0
         for _ in 0..<100_000 {

@@ -1,4 +1,5 @@
 import CardTransmission
+import TestSupport
 import Testing
 
 /// Malformed and out-of-turn input, API misuse, and a protocol fuzz.
@@ -106,7 +107,7 @@ import Testing
     /// sends parses, R-blocks always carry its N(R), and a new I-block never exceeds IFSD (a
     /// retransmission repeats the block as it was, even after IFSD shrank).
     @Test func fuzzedTrafficKeepsTheEngineConsistent() throws {
-        var random = SeededGenerator(seed: 0xC0FFEE)
+        var random = SeededRandom(seed: 0xC0FFEE)
         var t1 = try connectedCard()
         var processed = 0
         for _ in 0..<100_000 {

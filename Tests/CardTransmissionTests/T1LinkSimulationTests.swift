@@ -1,4 +1,5 @@
 import CardTransmission
+import TestSupport
 import Testing
 
 /// An interface device that runs one APDU over T=1 the way libccid's T=1 engine does (read in
@@ -204,7 +205,7 @@ struct SimulatedCard {
     /// right response, almost all complete, and resynchronisation keeps the two sides in step.
     @Test(arguments: [0.02, 0.1, 0.2] as [Double], [1, 2, 3] as [UInt64])
     func noisyLinkRecovers(noise: Double, seed: UInt64) throws {
-        var random = SeededGenerator(seed: UInt64(noise * 1000) &* 7919 &+ seed)
+        var random = SeededRandom(seed: UInt64(noise * 1000) &* 7919 &+ seed)
         var card = SimulatedCard(t1: try T1CardProtocol(parameters: T1Parameters(ifsc: 64, edc: .lrc, bwi: 4, cwi: 5)))
         var terminal = ModelTerminal(ifsc: 64)
         var completed = 0

@@ -38,7 +38,7 @@ struct RobustnessTests {
     @Test(arguments: ["yamada-taro", "takahashi-face", "tanaka-short"])
     func randomAndMutatedAPDUs(persona: String) throws {
         var card = try Fixtures.card(persona)
-        var rng = SplitMix64(state: 0x6D79_6E61 &+ UInt64(persona.utf8.count))
+        var rng = SeededRandom(seed: 0x6D79_6E61 &+ UInt64(persona.utf8.count))
         let count = persona == "yamada-taro" ? 100_000 : 20_000
         var seen: [String: Int] = [:]
         for i in 0..<count {

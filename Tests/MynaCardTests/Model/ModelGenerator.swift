@@ -1,27 +1,11 @@
-/// A deterministic random generator (SplitMix64), so a sequence can be replayed from its seed.
-struct ModelRandom: RandomNumberGenerator, Sendable {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// True with probability `percent` / 100.
-    mutating func chance(_ percent: Int) -> Bool { Int(next() % 100) < percent }
-
-    mutating func pick<T>(_ choices: [T]) -> T { choices[Int(next() % UInt64(choices.count))] }
-}
+import TestSupport
 
 /// Generates commands weighted towards meaningful ones: real AIDs and the current application's
 /// FIDs, right and wrong credential values, the reads and keys those credentials open, power
 /// actions now and then.
 struct ModelGenerator {
     let card: ModelCard
-    var random: ModelRandom
+    var random: SeededRandom
 
     static let wrongValues: [[UInt8]] = ["0000", "9999", "WRONG1", "123456789012", "ABCDEF1234", "1"].map { Array($0.utf8) }
     static let newValues: [[UInt8]] = ["4321", "0000", "NEWPASS1", "ZZ9999", "12", "abcd", "ABCDEF", "1234567890123456X"].map {

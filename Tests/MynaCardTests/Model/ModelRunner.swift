@@ -62,7 +62,7 @@ struct ModelFixture: Sendable {
         commands: [ModelCommand], divergence: Divergence?
     ) {
         var driver = Driver(fixture: self, rules: rules ?? ModelRules(card: card))
-        var generator = ModelGenerator(card: card, random: ModelRandom(state: seed))
+        var generator = ModelGenerator(card: card, random: SeededRandom(seed: seed))
         var commands: [ModelCommand] = [.powerOn]
         if let divergence = driver.step(.powerOn, index: 0, observe: observe) { return (commands, divergence) }
         while commands.count < length {
