@@ -75,7 +75,7 @@ struct ClientCheckCommand: ParsableCommand {
             let personaDirectory = try installation.locate(.personas, explicit: personas, option: "--personas DIR")
             let handlerPath = reader == .ifdHandler ? try PCSCSandbox.locateHandler(explicit: handler) : ""
             let work = try workDir.map { URL(fileURLWithPath: $0) } ?? TemporaryDirectory.make("mynasim-client-check")
-            if workDir == nil { InterruptCleanup.register { try? FileManager.default.removeItem(at: work) } }
+            if workDir == nil { InterruptCleanup.shared.register { TemporaryDirectory.remove(work) } }
             var runner = ClientCheckRunner(
                 command: command, profile: rules, facts: facts, personas: personaDirectory, handlerPath: handlerPath, workDirectory: work)
             runner.readerPath = reader

@@ -23,7 +23,7 @@ struct DoctorCommand: ParsableCommand {
         if json {
             try JSONOutput.print(findings)
         } else {
-            let binary = installation.binaryDirectory.map { $0.appendingPathComponent("mynasim").path } ?? "?"
+            let binary = installation.binary?.path ?? "(unknown: /proc/self/exe unreadable)"
             print("mynasim \(mynasimVersion) at \(binary)")
             let width = findings.map(\.name.count).max() ?? 0
             for finding in findings {

@@ -33,14 +33,31 @@ struct SandboxCommand: ParsableCommand {
         var options = ChildProcess.Options(
             environment: ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }, inheritStdin: true)
         options.parentDeathSignal = SIGTERM
+        // In a terminal's foreground the command stays in our process group, so it can read the
+        // terminal (a PIN prompt) and Ctrl-C reaches it from the terminal itself; elsewhere it gets
+        // a group of its own, and a signal to us reaches everything it started (a shell's children too).
+        let foreground = Self.inForegroundOfTerminal
+        options.ownProcessGroup = !foreground
         let process = try ChildProcess(command, options: options)
-        // Ctrl-C, a timeout's SIGTERM or a hangup goes to the command; the world is torn down after it exits.
+        // A timeout's SIGTERM, a hangup or a SIGINT goes to the command (a terminal's Ctrl-C has
+        // reached it already); the world is torn down after it exits.
         let forwarder = Thread {
-            while true { process.signal(SignalWaiter.wait()) }
+            while true {
+                let received = SignalWaiter.wait()
+                if !(foreground && received == SIGINT) { process.signal(received) }
+            }
         }
         forwarder.start()
         let status = process.wait()
         Orphans.stop(keeping: [sandbox.pcscdPID])
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Whether we are in the foreground process group of a controlling terminal.
+    static var inForegroundOfTerminal: Bool {
+        let fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return tcgetpgrp(fd) == getpgrp()
     }
 }

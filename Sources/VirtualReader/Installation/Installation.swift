@@ -5,16 +5,18 @@ import Foundation
 /// the binary (`<prefix>/share/mynasim`, `<prefix>/lib/mynasim`), then the source tree the binary
 /// was built in, and for the handler last the pcsc-lite driver directory the system pcscd uses.
 public struct Installation: Sendable {
-    /// The directory of the running binary, symlinks resolved (`<prefix>/bin` once installed).
-    public var binaryDirectory: URL?
+    /// The running binary, symlinks resolved (`<prefix>/bin/mynasim` once installed).
+    public var binary: URL?
+    /// Its directory.
+    public var binaryDirectory: URL? { binary?.deletingLastPathComponent() }
     public var environment: [String: String]
     /// The repository the binary was compiled from, if it still exists.
     public var sourceTree: URL?
     /// Where `make install-system` and the Debian package put the handler for the system pcscd.
     public var systemDriverDirectory = URL(fileURLWithPath: "/usr/lib/pcsc/drivers/serial")
 
-    public init(binaryDirectory: URL?, environment: [String: String], sourceTree: URL?) {
-        self.binaryDirectory = binaryDirectory
+    public init(binary: URL?, environment: [String: String], sourceTree: URL?) {
+        self.binary = binary
         self.environment = environment
         self.sourceTree = sourceTree
     }
@@ -23,9 +25,7 @@ public struct Installation: Sendable {
     /// this file was compiled in.
     public static var current: Installation {
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map(URL.init(fileURLWithPath:))
-        return Installation(
-            binaryDirectory: binary?.deletingLastPathComponent(), environment: ProcessInfo.processInfo.environment,
-            sourceTree: compiledSourceTree)
+        return Installation(binary: binary, environment: ProcessInfo.processInfo.environment, sourceTree: compiledSourceTree)
     }
 
     /// Sources/VirtualReader/Installation/Installation.swift → the repository root.

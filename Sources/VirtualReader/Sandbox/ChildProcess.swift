@@ -106,7 +106,7 @@ public final class ChildProcess: @unchecked Sendable {
         self.pid = pid
         ownsProcessGroup = options.ownProcessGroup || options.newSession
         if options.stopOnInterrupt {
-            let token = InterruptCleanup.register { [weak self] in self?.stop(signal: SIGTERM, grace: .seconds(1)) }
+            let token = InterruptCleanup.shared.register { [weak self] in self?.stop(signal: SIGTERM, grace: .seconds(1)) }
             lock.withLock { interruptToken = token }
         }
     }
@@ -166,7 +166,7 @@ public final class ChildProcess: @unchecked Sendable {
     public var terminationSignal: Int32? { lock.withLock { signalled } }
 
     private func record(_ status: Int32) {
-        if let interruptToken { InterruptCleanup.unregister(interruptToken) }
+        if let interruptToken { InterruptCleanup.shared.unregister(interruptToken) }
         interruptToken = nil
         let signal = status & 0x7F
         exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal

@@ -27,9 +27,15 @@ public enum Orphans {
     @discardableResult
     public static func stop(keeping keep: Set<pid_t>, grace: Duration = .milliseconds(500)) -> Int {
         let strays = children().filter { !keep.contains($0) }
-        guard !strays.isEmpty else { return 0 }
-        for pid in strays { kill(pid, SIGTERM) }
-        var left = Set(strays)
+        stop(strays, grace: grace)
+        return strays.count
+    }
+
+    /// Stops these children of ours: SIGTERM, up to `grace` to exit, then SIGKILL; reaps them.
+    public static func stop(_ pids: [pid_t], grace: Duration = .milliseconds(500)) {
+        guard !pids.isEmpty else { return }
+        for pid in pids { kill(pid, SIGTERM) }
+        var left = Set(pids)
         let deadline = ContinuousClock.now + grace
         while !left.isEmpty {
             for pid in left {
@@ -47,6 +53,5 @@ public enum Orphans {
             }
             usleep(2_000)
         }
-        return strays.count
     }
 }

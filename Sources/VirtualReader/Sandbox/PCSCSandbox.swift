@@ -4,9 +4,9 @@ import Foundation
 /// and puts a reader driver in front of the slots (our IFD handler, pcsc-lite's CCID driver before
 /// an emulated serial reader, or vsmartcard's vpcd), so a test or a user's command runs against
 /// virtual cards with no system changes. pcscd is handed a listening socket we bound (the
-/// `sd_listen_fds` convention systemd uses), so it starts at once, while the caller loads cards;
-/// as a user other than root it also runs in a user and mount namespace (`unshare -rm`) with a
-/// private /run, because pcscd always writes /run/pcscd.
+/// `sd_listen_fds` convention systemd uses), so it starts at once, while the caller loads cards.
+/// pcscd insists on /run/pcscd: as a user other than root on a machine without it, pcscd runs in a
+/// user and mount namespace (`unshare -rm`) with a private /run.
 public final class PCSCSandbox: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var simulator: ReaderSimulator.Configuration
@@ -80,7 +80,7 @@ public final class PCSCSandbox: @unchecked Sendable {
             simulator.stop()
             throw error
         }
-        interruptToken = InterruptCleanup.register { [weak self] in self?.shutdown() }
+        interruptToken = InterruptCleanup.shared.register { [weak self] in self?.shutdown() }
     }
 
     /// The reader.conf entry that puts `path`'s driver in front of the slots.
@@ -124,10 +124,18 @@ public final class PCSCSandbox: @unchecked Sendable {
         if configuration.pcscdDebug { daemon += ["--debug", "--apdu"] }
         let launch = ParentDeathSignal.wrap(daemon, signal: SIGTERM).map(shellQuoted).joined(separator: " ")
         let arguments: [String]
-        if getuid() == 0 {
+        if getuid() == 0 || Self.isDirectory("/run/pcscd") {
+            // pcscd makes /run/pcscd (root can; for another user it must exist, and writing its PID
+            // file there then fails harmlessly: pcscd logs it and carries on).
             arguments = ["sh", "-c", "export LISTEN_PID=$$ LISTEN_FDS=1; exec \(launch)"]
         } else {
-            // A private /run inside a user namespace: pcscd may write /run/pcscd there.
+            // No /run/pcscd, and no right to make it: a private /run inside a user namespace, which
+            // hides everything under the real /run from pcscd.
+            guard !configuration.directory.standardizedFileURL.path.hasPrefix("/run/") else {
+                throw ReaderError.badArgument(
+                    "\(configuration.directory.path): pcscd runs with a private /run here (no /run/pcscd), so its directory "
+                        + "must be outside /run; set TMPDIR or --directory elsewhere")
+            }
             arguments = [
                 "unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
                 "mount -t tmpfs tmpfs /run && export LISTEN_PID=$$ LISTEN_FDS=1 && exec \(launch)",
@@ -140,6 +148,11 @@ public final class PCSCSandbox: @unchecked Sendable {
         options.passedDescriptors = [listener.fd]
         options.parentDeathSignal = SIGTERM
         return try ChildProcess(arguments, options: options)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 
     static func shellQuoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
@@ -182,7 +195,7 @@ public final class PCSCSandbox: @unchecked Sendable {
             return !stopped
         }
         guard first else { return }
-        if let interruptToken { InterruptCleanup.unregister(interruptToken) }
+        if let interruptToken { InterruptCleanup.shared.unregister(interruptToken) }
         pcscd.stop(signal: SIGTERM, grace: .seconds(2))
         simulator.stop()
         if configuration.removeDirectory, !configuration.pcscdDebug {

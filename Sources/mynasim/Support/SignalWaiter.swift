@@ -50,7 +50,7 @@ enum SignalWaiter {
         takeOver()
         let thread = Thread {
             let received = wait()
-            InterruptCleanup.runAll()
+            InterruptCleanup.shared.runAll()
             fflush(nil)
             signal(received, SIG_DFL)
             raise(received)

@@ -8,6 +8,15 @@ enum TemporaryDirectory {
         guard mkdtemp(&template) != nil else {
             throw CLIError("cannot create a directory in \(base) (\(String(cString: strerror(errno)))); set TMPDIR to a writable directory")
         }
-        return URL(fileURLWithPath: String(cString: template))
+        let path = template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return URL(fileURLWithPath: String(decoding: path, as: UTF8.self))
+    }
+
+    /// Removes `url` and what is in it, again if another thread was still writing into it.
+    static func remove(_ url: URL) {
+        for _ in 0..<20 where FileManager.default.fileExists(atPath: url.path) {
+            try? FileManager.default.removeItem(at: url)
+            usleep(5_000)
+        }
     }
 }
