@@ -74,6 +74,8 @@ fuzz:
 test-e2e: build handler
 	IntegrationTests/e2e/run.sh
 	IntegrationTests/e2e/readers.sh
+	IntegrationTests/e2e/recipes.sh
+	IntegrationTests/e2e/signals.sh
 
 ## `make install` and the Debian package of the debug build, used from an unrelated directory.
 test-install: build handler
