@@ -23,7 +23,17 @@ SOCKET=/run/mynasim/mynasim.sock
 ls "$MANPAGES"/*.1 >/dev/null 2>&1 || { echo "install: no man pages in $MANPAGES" >&2; exit 1; }
 
 RECORD=$(mktemp)
-trap 'rm -f "$RECORD"' EXIT
+# A failed install takes back what it did (there is no manifest yet for uninstall to use).
+rollback() {
+  local status=$?
+  if [ $status -ne 0 ]; then
+    awk '$1 == "file" { print $2 }' "$RECORD" | while IFS= read -r f; do rm -f -- "$DESTDIR$f"; done
+    awk '$1 == "dir" { print $2 }' "$RECORD" | sort -r | while IFS= read -r d; do rmdir -- "$DESTDIR$d" 2>/dev/null; done
+    echo "install: stopped; removed what it had installed under $DESTDIR$PREFIX" >&2
+  fi
+  rm -f "$RECORD"
+}
+trap rollback EXIT
 # dir PATH: create it and the missing directories above it, recording the ones created.
 dir() {
   local path=$1 missing=()
