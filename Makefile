@@ -90,13 +90,15 @@ bench: handler
 bench-service: build
 	scripts/bench-service.sh
 
-## Man pages (one per subcommand) from the binary, by ArgumentParser's generate-manual tool.
+## Man pages (one per subcommand) from the binary, by ArgumentParser's generate-manual tool; names man-db can index, and
+## the Japanese text generate-manual leaves out (it writes ASCII only) put back from the CLI's own description.
 man: $(INSTALL_BUILD)
 	$(SWIFT) build --product generate-manual
 	rm -rf $(MAN_PAGES) && mkdir -p $(MAN_PAGES)
 	$$($(SWIFT) build --show-bin-path)/generate-manual-tool .build/$(INSTALL_BUILD)/mynasim --multi-page --date $(MAN_DATE) \
 		--output-directory $(MAN_PAGES)
 	scripts/man-names.sh $(MAN_PAGES)
+	/usr/bin/python3 scripts/man-unicode.py .build/$(INSTALL_BUILD)/mynasim $(MAN_PAGES)
 
 ## mynasim, its handler, data, man pages and docs under PREFIX (default /usr/local; PREFIX=$$HOME/.local needs no
 ## root), with a manifest for `make uninstall`. The system pcscd is left alone: see install-system.

@@ -82,6 +82,8 @@ out=$(make -s -C "$ROOT" install PREFIX="$W/prefix" INSTALL_BUILD=debug 2>&1); s
 check "the handler, the data and the man pages are under the prefix" test -f "$W/prefix/lib/mynasim/libifd-mynasim.so" \
   -a -d "$W/prefix/share/mynasim/client-scenarios" -a -f "$W/prefix/share/man/man1/mynasim.sandbox.1"
 check "man finds the installed pages" sh -c "MANPATH='$W/prefix/share/man' man -w mynasim.up"
+check "the man pages keep the Japanese text (generate-manual writes ASCII only)" \
+  grep -q '資格確認限定型' "$W/prefix/share/man/man1/mynasim.kakunin.1"
 use_installed prefix "$W/prefix/bin" "$W/prefix/share/mynasim"
 out=$(make -s -C "$ROOT" uninstall PREFIX="$W/prefix" 2>&1)
 left=$(find "$W/prefix" 2>/dev/null)
