@@ -60,8 +60,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // prctl(2) for the sandbox (a child subreaper): Swift cannot call a variadic C function.
+        .target(name: "CProcessControl"),
         // The simulator service behind our IFD handler: slots, wire protocol, timing, faults, traces.
-        .target(name: "VirtualReader", dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "CardTransmission"]),
+        .target(
+            name: "VirtualReader",
+            dependencies: ["ISO7816", "MynaApplications", "MynaCard", "MynaPersona", "CardTransmission", "CProcessControl"]),
         // libpcsclite, for PC/SC readers (ours through pcscd, or real ones).
         .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         .target(name: "PCSC", dependencies: ["CPCSCLite", "ISO7816"]),

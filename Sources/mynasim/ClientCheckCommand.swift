@@ -15,24 +15,28 @@ struct ClientCheckCommand: ParsableCommand {
             the reader through PCSCLITE_CSOCK_NAME (set for it) and gets MYNASIM_READER,
             MYNASIM_SCENARIO, and the persona's MYNASIM_AUTH_PIN and MYNASIM_SIGN_PASSWORD (what the
             card's holder would type; use them through `sh -c`). With --trace, judges an existing trace (`mynasim serve --trace`) instead.
-            Profiles: vectors/client-profiles (jpki-generic, qualification-check) or a file.
-            Scenarios: vectors/client-scenarios/*.yaml (or --scenarios FILE). docs/client-rules.md.
+            Profiles: the shipped ones (jpki-generic, qualification-check) or a file. Scenarios: the shipped
+            client-scenarios/*.yaml (or --scenarios FILE), with the shipped personas (or --personas DIR);
+            shipped data is found through MYNASIM_DATA, <prefix>/share/mynasim or the source tree
+            (`mynasim doctor` shows where). docs/client-rules.md.
             Scenarios run side by side (-j, default one per core, at most 4), each in its own world.
             For CI matrices, --shard INDEX/TOTAL runs one part of the scenarios (by a hash of each
             scenario's name) and `mynasim report merge` joins the parts' reports.
+            SIGINT, SIGTERM or SIGHUP stops the client and its private pcscd and removes the temporary files.
             Example: mynasim client-check --profile jpki-generic --scenario normal -- pkcs15-tool -D
             Exit status: 0 when every scenario passed, 1 when one failed.
             """
     )
-    @Option(name: .long, help: "Rule profile: a name in vectors/client-profiles or a YAML file.") var profile: String
+    @Option(name: .long, help: "Rule profile: a shipped profile's name or a YAML file.") var profile: String
     @Option(name: .long, help: "Run only this scenario (repeatable; default: every scenario).") var scenario: [String] = []
-    @Option(name: .long, help: "Scenario file (repeatable; default: vectors/client-scenarios/*.yaml).") var scenarios: [String] = []
+    @Option(name: .long, help: "Scenario file (repeatable; default: the shipped client-scenarios/*.yaml).") var scenarios: [String] = []
+    @Option(name: .long, help: "The personas the scenarios name (default: the shipped personas).") var personas: String?
     @Option(name: .long, help: "A fact for the rules: KEY=VALUE, e.g. method=pin (repeatable).") var fact: [String] = []
     @Option(name: .long, help: "Judge this trace (JSON lines) instead of running a client.") var trace: String?
     @Option(name: .long, help: "Slot of the trace to judge (with --trace).") var slot: Int = 0
     @Option(name: .long, help: "Write JUnit, JSON and HTML reports here.") var reportDir: String = "reports"
     @Option(name: .long, help: "Keep each scenario's trace and client output here (default: a temporary directory).") var workDir: String?
-    @Option(name: .long, help: "The IFD handler .so (default: the build tree, then the installed driver).") var handler: String?
+    @Option(name: .long, help: "The IFD handler .so (default: as `mynasim doctor` shows).") var handler: String?
     @Option(name: .long, help: "The reader driver in every scenario's sandbox: handler (default), ccid:MODEL or vpcd.")
     var reader: ReaderPath = .ifdHandler
     @Flag(name: .long, help: "Print JSON instead of the console matrix.") var json = false
@@ -44,20 +48,14 @@ struct ClientCheckCommand: ParsableCommand {
     }
     @Argument(parsing: .postTerminator, help: "The client command.") var command: [String] = []
 
-    /// `vectors/SUBDIR` beside the current directory, the build tree or the installation.
-    static func shipped(_ subdirectory: String) -> [URL] {
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("vectors/\(subdirectory)")]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("vectors/\(subdirectory)"))
-            dir.deleteLastPathComponent()
-        }
-        candidates.append(URL(fileURLWithPath: "/usr/local/share/mynasim/\(subdirectory)"))
-        return candidates.filter { FileManager.default.fileExists(atPath: $0.path) }
-    }
-
     func run() throws {
-        let rules = try ClientProfile.locate(profile, searchDirectories: Self.shipped("client-profiles"))
+        SignalWaiter.cleanUpOnSignal()
+        let installation = Installation.current
+        let shippedProfiles = installation.find(.clientProfiles).map { [$0.url] } ?? []
+        if shippedProfiles.isEmpty, !FileManager.default.fileExists(atPath: profile) {
+            _ = try installation.locate(.clientProfiles, option: "--profile FILE")
+        }
+        let rules = try ClientProfile.locate(profile, searchDirectories: shippedProfiles)
         var facts: ScenarioFacts = [:]
         for item in fact {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -85,19 +83,16 @@ struct ClientCheckCommand: ParsableCommand {
             guard !command.isEmpty else {
                 throw CLIError("give the client command after --, e.g. mynasim client-check --profile jpki-generic -- pkcs15-tool -D")
             }
-            let all = try ClientScenario.select(files: scenarios, directory: Self.shipped("client-scenarios").first, names: scenario)
+            let scenarioDirectory = scenarios.isEmpty ? try installation.locate(.clientScenarios, option: "--scenarios FILE") : nil
+            let all = try ClientScenario.select(files: scenarios, directory: scenarioDirectory, names: scenario)
             try FactCatalog(profile: rules, scenarios: all).check(facts)
             let selection = ShardSelection(all, shard: try sharding.resolve(), key: \.name)
-            let work =
-                workDir.map { URL(fileURLWithPath: $0) }
-                ?? FileManager.default.temporaryDirectory.appendingPathComponent("mynasim-client-check-\(getpid())")
-            guard let personas = Self.shipped("personas").first else {
-                throw CLIError("vectors/personas not found; run from the repository")
-            }
+            let personaDirectory = try installation.locate(.personas, explicit: personas, option: "--personas DIR")
+            let handlerPath = reader == .ifdHandler ? try PCSCSandbox.locateHandler(explicit: handler) : ""
+            let work = try workDir.map { URL(fileURLWithPath: $0) } ?? TemporaryDirectory.make("mynasim-client-check")
+            if workDir == nil { InterruptCleanup.shared.register { TemporaryDirectory.remove(work) } }
             var runner = ClientCheckRunner(
-                command: command, profile: rules, facts: facts, personas: personas,
-                handlerPath: PCSCSandbox.locateHandler(explicit: handler, executable: CommandLine.arguments[0]),
-                workDirectory: work)
+                command: command, profile: rules, facts: facts, personas: personaDirectory, handlerPath: handlerPath, workDirectory: work)
             runner.readerPath = reader
             if !json {
                 runner.onScenarioFinished = { r in
@@ -112,7 +107,7 @@ struct ClientCheckCommand: ParsableCommand {
                 for index in results.indices { results[index].ordinal = selection.ordinals[index] }
             }
             result = ClientCheckRun(client: command, profile: rules.profile, facts: facts, scenarios: results, shard: selection.info)
-            if workDir == nil { try? FileManager.default.removeItem(at: work) }
+            if workDir == nil { TemporaryDirectory.remove(work) }
         }
         if json {
             print(String(decoding: try ClientCheckReport.json(result), as: UTF8.self))

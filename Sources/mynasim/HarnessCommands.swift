@@ -133,11 +133,24 @@ struct SuiteCommand: ParsableCommand {
     )
     @OptionGroup var options: HarnessOptions
     @OptionGroup var sharding: ShardOptions
-    @Argument(help: "Suite directories.") var directories: [String]
+    @Argument(help: "Suite directories, or the names of shipped suites (jpki, jpki-kat, kenmen).") var directories: [String]
 
     func run() throws {
+        let resolved = try directories.map(Self.resolve)
         try options.run(
-            Suite.scripts(in: directories), defaultName: URL(fileURLWithPath: directories.first ?? "suite").lastPathComponent,
-            shard: sharding.resolve(), roots: directories)
+            Suite.scripts(in: resolved), defaultName: URL(fileURLWithPath: resolved.first ?? "suite").lastPathComponent,
+            shard: sharding.resolve(), roots: resolved)
+    }
+
+    /// A directory as given, else a shipped suite of that name.
+    static func resolve(_ directory: String) throws -> String {
+        if FileManager.default.fileExists(atPath: directory) { return directory }
+        let shipped = try Installation.current.locate(.suites, option: "a suite directory")
+        let candidate = shipped.appendingPathComponent(directory)
+        guard !directory.contains("/"), FileManager.default.fileExists(atPath: candidate.path) else {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: shipped.path)) ?? []).sorted()
+            throw CLIError("\(directory): no such directory, nor a shipped suite in \(shipped.path) (\(names.joined(separator: ", ")))")
+        }
+        return candidate.path
     }
 }

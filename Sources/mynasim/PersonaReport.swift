@@ -58,10 +58,26 @@ enum PersonaReport {
             lines.append("  sign: \(sign.subject)  valid until \(formatter.string(from: sign.notValidAfter))")
         }
         lines.append("  issuer: \(directory.authCA.subject)")
+        lines += insurance(p.insurance)
         lines.append("Retry counters")
         lines += triesText(directory, state: state)
         lines.append(credentials(p))
         return lines.joined(separator: "\n")
+    }
+
+    /// The `insurance:` section (what the mock qualification service answers), or that there is none.
+    static func insurance(_ insurance: Insurance?) -> [String] {
+        guard let q = insurance else {
+            return ["Insurance", "  none (no insurance: section; the qualification service answers 資格なし, no-qualification)"]
+        }
+        return [
+            "Insurance (医療保険の資格, for the mock qualification service)",
+            "  保険者 (insurer):   \(q.insurerNumber) \(q.insurerName)",
+            "  記号・番号・枝番:   \(q.symbol)・\(q.number)・\(q.branch)  \(q.relationship.japanese) (\(q.relationship.rawValue))",
+            "  負担割合 (co-pay):  \(q.copayRatio / 10)割 (\(q.copayRatio)%)",
+            "  資格 (valid):       from \(q.validFrom)" + (q.validTo.map { " until \($0) (資格喪失日)" } ?? ", no end date")
+                + (q.limitCategory.map { ", 限度額適用区分 \($0)" } ?? ""),
+        ]
     }
 
     static func json(_ directory: PersonaDirectory, state: PersistentCardState?) throws -> String {

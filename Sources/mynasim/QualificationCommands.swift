@@ -8,6 +8,7 @@ import MynaPersona
 import PCSC
 import QualificationAPI
 import QualificationService
+import VirtualReader
 import X509
 
 /// `mynasim qualification-service`: the mock オンライン資格確認 (資格確認限定型) service.
@@ -21,12 +22,13 @@ struct QualificationServiceCommand: AsyncParsableCommand {
             and serves the API of docs/qualification-service.md (GET /openapi.yaml) and the staff
             console (GET /console; staff sign in with a terminal's id and password, and the session
             lives in a cookie). Register terminals with POST /api/terminals and the admin token.
-            Stop with Ctrl-C.
+            Stop with Ctrl-C, SIGTERM or SIGHUP (requests in flight are finished first).
             """
     )
     @Option(name: .long, help: "Listen address.") var host = "127.0.0.1"
     @Option(name: .long, help: "Port (0: any free port; the one chosen is printed and written to --ready-file).") var port = 8080
-    @Option(name: .long, help: "Persona directories to seed from (default: vectors/personas).") var personas: String?
+    @Option(name: .long, help: "A directory of personas to seed from (default: the shipped personas, see `mynasim doctor`).")
+    var personas: String?
     @Option(name: .long, help: "Test PKI with auth-ca.pem and auth-ca.crl.pem (default: <personas>/test-pki).") var pki: String?
     @Option(name: .long, help: "SQLite database file (default: in memory).") var database: String?
     @Option(name: .long, help: "Admin token for POST /api/terminals (default: from MYNASIM_ADMIN_TOKEN).") var adminToken: String?
@@ -40,7 +42,7 @@ struct QualificationServiceCommand: AsyncParsableCommand {
             print(QualificationAPIDocument.yaml)
             return
         }
-        let personaDirectory = URL(fileURLWithPath: personas ?? ClientCheckCommand.shipped("personas").first?.path ?? "vectors/personas")
+        let personaDirectory = try Installation.current.locate(.personas, explicit: personas, option: "--personas DIR")
         let pkiDirectory = URL(fileURLWithPath: pki ?? personaDirectory.appendingPathComponent("test-pki").path)
         guard let token = adminToken ?? ProcessInfo.processInfo.environment["MYNASIM_ADMIN_TOKEN"], token.count >= 16 else {
             throw CLIError("give --admin-token (or MYNASIM_ADMIN_TOKEN) of at least 16 characters")
@@ -66,7 +68,7 @@ struct QualificationServiceCommand: AsyncParsableCommand {
                 if let ready { _ = FileManager.default.createFile(atPath: ready, contents: Data("\(bound)\n".utf8)) }
             })
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint, .sighup])
         } catch {
             // The HTTP library names its system calls; say what happened instead.
             let text = String(describing: error)

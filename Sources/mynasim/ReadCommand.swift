@@ -6,6 +6,7 @@ import MynaCard
 import MynaClient
 import MynaPersona
 import PCSC
+import VirtualReader
 
 /// `mynasim read`: the reference client. Reads and verifies what a card carries.
 struct ReadCommand: ParsableCommand {
@@ -23,7 +24,9 @@ struct ReadCommand: ParsableCommand {
     @OptionGroup var source: CardSourceOptions
     @Option(
         name: .long,
-        help: "Trust anchors: a directory with auth-ca.pem, sign-ca.pem, cv-root.pub.pem (default with --card: <card>/../test-pki).")
+        help:
+            "Trust anchors: a directory with auth-ca.pem, sign-ca.pem, cv-root.pub.pem (default: <card>/../test-pki with --card, else the shipped test PKI)."
+    )
     var roots: String?
     @Option(name: .long, help: "券面事項入力補助用 PIN (4 digits).") var textPin: String?
     @Option(name: .long, help: "照合番号A (the 12-digit My Number).") var verificationA: String?
@@ -53,6 +56,8 @@ struct ReadCommand: ParsableCommand {
         var roots = roots.map { URL(fileURLWithPath: $0) }
         if roots == nil, case .persona(let url) = source.source {
             roots = url.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("test-pki")
+        } else if roots == nil, case .reader = source.source {
+            roots = Installation.current.find(.testPKI)?.url
         }
         let anchors = try roots.map { try TrustAnchors(directory: $0) }
         let card = try ClientCard(source.source, wait: wait)

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import PCSC
 import VirtualReader
 
 /// `mynasim sandbox`: run a command in a private PC/SC world with virtual cards.
@@ -12,76 +11,53 @@ struct SandboxCommand: ParsableCommand {
             Starts the simulator with the given cards, a pcscd of its own loading our IFD handler on a
             private socket, runs COMMAND with PCSCLITE_CSOCK_NAME and MYNASIM_SOCKET set, and exits with
             COMMAND's status. Nothing on the system changes; a system pcscd may keep running.
-            Example: mynasim sandbox --card vectors/personas/yamada-taro -- opensc-tool -n
-            Non-root users need unprivileged user namespaces (`unshare -rm` must work).
+            SIGINT, SIGTERM and SIGHUP go to COMMAND; once it has exited, whatever it left running is
+            stopped, then pcscd and the simulator, and the sandbox's directory is removed. If mynasim
+            itself is killed, pcscd and COMMAND get SIGTERM from the kernel.
+            Example: mynasim sandbox --card ~/cards/alice -- opensc-tool -n
             """
     )
-    @Option(name: .long, help: "A card: [SLOT=]PERSONA_DIR (repeatable).") var card: [CardAssignment] = []
-    @Option(name: .long, help: "Number of slots (1–16).") var slots: Int = 2
-    @OptionGroup var behaviour: SlotBehaviourOptions
-    @Option(name: .long, help: "Write the simulator's trace (JSON lines) to FILE.") var trace: String?
-    @Option(name: .long, help: "The IFD handler .so (default: the build tree, then the installed driver).") var handler: String?
-    @Option(
-        name: .long,
-        help:
-            "The reader driver in front of the cards: handler (ours, the default), ccid:MODEL (pcsc-lite's CCID driver before an emulated GemPCTwin, GemPCPinPad or SEC1210) or vpcd (vsmartcard)."
-    )
-    var reader: ReaderPath = .ifdHandler
-    @Flag(name: .long, help: "Run pcscd with --debug --apdu and keep the sandbox directory.") var debug = false
+    @OptionGroup var world: WorldOptions
     @Argument(parsing: .postTerminator, help: "The command to run.") var command: [String] = []
 
     func run() throws {
         guard !command.isEmpty else { throw CLIError("give the command after --, e.g. mynasim sandbox --card DIR -- opensc-tool -l") }
-        var template = Array("/tmp/mynasim-sandbox.XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else { throw CLIError("cannot create a sandbox directory in /tmp") }
-        let directory = URL(fileURLWithPath: String(cString: template))
-        var configuration = PCSCSandbox.Configuration(
-            directory: directory,
-            handlerPath: PCSCSandbox.locateHandler(explicit: handler, executable: CommandLine.arguments[0]),
-            slotCount: slots
-        )
-        configuration.readerPath = reader
-        configuration.simulator.slotCount = min(slots, reader.maximumSlots(slots))
-        configuration.simulator.profile = try behaviour.timingProfile(default: .instant) ?? .instant
-        configuration.simulator.tracePath = trace
-        configuration.pcscdDebug = debug
-        SignalWaiter.block()
-        let sandbox: PCSCSandbox
-        do {
-            sandbox = try PCSCSandbox(configuration)
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw CLIError("\(error)")
-        }
+        let directory = try TemporaryDirectory.make("mynasim-sandbox")
+        SignalWaiter.takeOver()
+        Orphans.adopt()
+        let sandbox = try WorldStarter.start(world, directory: directory, removeDirectory: true)
         defer {
             sandbox.shutdown()
-            if debug {
-                FileHandle.standardError.write(Data("mynasim sandbox: kept \(directory.path) (pcscd.log)\n".utf8))
-            } else {
-                try? FileManager.default.removeItem(at: directory)
-            }
+            if world.debug { FileHandle.standardError.write(Data("mynasim sandbox: kept \(directory.path) (pcscd.log)\n".utf8)) }
         }
-        let assigned = try CardAssignment.resolve(card, slotCount: configuration.simulator.slotCount)
-        for (slot, path) in assigned {
-            _ = try sandbox.simulator.handle(.insert(slot: slot, card: URL(fileURLWithPath: path).standardizedFileURL.path))
-        }
-        // A driver that polls (CCID every 400 ms, vpcd at its next presence check) sees a card a
-        // little later than our handler: the command starts once pcscd shows every card.
-        setenv("PCSCLITE_CSOCK_NAME", sandbox.pcscSocket, 1)
-        for (slot, _) in assigned {
-            let name = sandbox.readerName(slot: slot)
-            guard (try? PCSCChannel(reader: name).waitForCard(milliseconds: 10_000)) == true else {
-                throw CLIError("pcscd did not show the card in \(name) within 10 s (run with --debug and read pcscd.log)")
-            }
-        }
-        let process = try ChildProcess(
-            command, environment: ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }, inheritStdin: true)
-        // Ctrl-C or a timeout's SIGTERM goes to the command; the world is torn down after it exits.
+        var options = ChildProcess.Options(
+            environment: ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }, inheritStdin: true)
+        options.parentDeathSignal = SIGTERM
+        // In a terminal's foreground the command stays in our process group, so it can read the
+        // terminal (a PIN prompt) and Ctrl-C reaches it from the terminal itself; elsewhere it gets
+        // a group of its own, and a signal to us reaches everything it started (a shell's children too).
+        let foreground = Self.inForegroundOfTerminal
+        options.ownProcessGroup = !foreground
+        let process = try ChildProcess(command, options: options)
+        // A timeout's SIGTERM, a hangup or a SIGINT goes to the command (a terminal's Ctrl-C has
+        // reached it already); the world is torn down after it exits.
         let forwarder = Thread {
-            while true { kill(process.pid, SignalWaiter.wait()) }
+            while true {
+                let received = SignalWaiter.wait()
+                if !(foreground && received == SIGINT) { process.signal(received) }
+            }
         }
         forwarder.start()
         let status = process.wait()
+        Orphans.stop(keeping: [sandbox.pcscdPID])
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Whether we are in the foreground process group of a controlling terminal.
+    static var inForegroundOfTerminal: Bool {
+        let fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return tcgetpgrp(fd) == getpgrp()
     }
 }

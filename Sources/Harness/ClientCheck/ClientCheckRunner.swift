@@ -159,8 +159,13 @@ package struct ClientCheckRunner: Sendable {
             environment["MYNASIM_AUTH_PIN"] = persona.credentials.authPIN
             environment["MYNASIM_SIGN_PASSWORD"] = persona.credentials.signPassword
         }
+        // A process group of its own, so a timeout or an interrupt stops what the client started too.
+        var options = ChildProcess.Options(environment: environment, output: outputPath)
+        options.ownProcessGroup = true
+        options.parentDeathSignal = SIGTERM
+        options.stopOnInterrupt = true
         let process: ChildProcess
-        do { process = try ChildProcess(command, environment: environment, output: outputPath) } catch {
+        do { process = try ChildProcess(command, options: options) } catch {
             throw .run("cannot start the client: \(error)")
         }
         let clientStart = ContinuousClock.now
@@ -182,6 +187,7 @@ package struct ClientCheckRunner: Sendable {
             }
             usleep(2_000)
         }
+        process.stop(signal: SIGKILL, grace: .zero)  // what the client left running in its group
         let endedAt = TraceWriter.timestamp()
         let trace: [TraceEvent]
         do { trace = FileManager.default.fileExists(atPath: tracePath) ? try TraceFile.read(tracePath) : [] } catch {

@@ -51,7 +51,7 @@ struct ServeCommand: ParsableCommand {
         configuration.socketMode = mode
         configuration.profile = try behaviour.timingProfile(default: .instant) ?? .instant
         configuration.tracePath = trace
-        SignalWaiter.block()
+        SignalWaiter.takeOver()
         let simulator = try ReaderSimulator(configuration)
         for (slot, directory) in try CardAssignment.resolve(card, slotCount: slots) {
             do {

@@ -13,6 +13,13 @@ struct StatusCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON for machines.") var json = false
 
     func run() throws {
+        if !json, socketOption.socket == nil, let up = try? UpDirectory.fromEnvironment(explicit: nil) {
+            guard let pid = up.runningPID else {
+                throw CLIError(
+                    "the mynasim up in \(up.url.path) is not running ($\(UpDirectory.variable) is stale; eval \"$(mynasim down)\")")
+            }
+            print("mynasim up: pid \(pid) in \(up.url.path), PC/SC clients use PCSCLITE_CSOCK_NAME=\(up.url.path)/pcscd.comm")
+        }
         let reply = try ControlClient(address: socketOption.address).checked(.status)
         guard let status = reply.status else { throw CLIError("the simulator sent no status") }
         if json {
