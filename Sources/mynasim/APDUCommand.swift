@@ -10,13 +10,16 @@ struct APDUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apdu",
         abstract: "Send APDUs to a persona's card in one session and print each response.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Each response is printed on its own line as uppercase hex ending in the status word.
             Card state (retry counters, changed PINs) persists between invocations, as on a real card.
-            Example (select the JPKI AP and EF 000A, read 4 bytes): mynasim apdu --card DIR \
-              \(Hex.encode(CommandAPDU.select(application: JPKIApplication.aid).bytes)) \
-              \(Hex.encode(CommandAPDU.select(file: JPKIApplication.File.authCertificate).bytes)) 00B0000004
-            """
+
+            Example (select the JPKI AP and EF 000A, read 4 bytes):
+              mynasim apdu --card DIR \\
+                \(Hex.encode(CommandAPDU.select(application: JPKIApplication.aid).bytes)) \
+            \(Hex.encode(CommandAPDU.select(file: JPKIApplication.File.authCertificate).bytes)) 00B0000004
+            """)
     )
 
     @Option(name: .long, help: "Persona directory whose card to use.") var card: String

@@ -8,24 +8,31 @@ struct ClientCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client-check",
         abstract: "Check a client application's use of the card against a rule profile, under normal and hostile scenarios.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Runs COMMAND once per scenario, each time in a private PC/SC world (its own pcscd, our
             reader, a copy of the scenario's persona in the scenario's condition), then judges the
             reader's trace with the profile's rules and the scenario's expectations. The client finds
             the reader through PCSCLITE_CSOCK_NAME (set for it) and gets MYNASIM_READER,
             MYNASIM_SCENARIO, and the persona's MYNASIM_AUTH_PIN and MYNASIM_SIGN_PASSWORD (what the
             card's holder would type; use them through `sh -c`). With --trace, judges an existing trace (`mynasim serve --trace`) instead.
+
             Profiles: the shipped ones (jpki-generic, qualification-check) or a file. Scenarios: the shipped
             client-scenarios/*.yaml (or --scenarios FILE), with the shipped personas (or --personas DIR);
             shipped data is found through MYNASIM_DATA, <prefix>/share/mynasim or the source tree
             (`mynasim doctor` shows where). docs/client-rules.md.
+
             Scenarios run side by side (-j, default one per core, at most 4), each in its own world.
             For CI matrices, --shard INDEX/TOTAL runs one part of the scenarios (by a hash of each
             scenario's name) and `mynasim report merge` joins the parts' reports.
+
             SIGINT, SIGTERM or SIGHUP stops the client and its private pcscd and removes the temporary files.
-            Example: mynasim client-check --profile jpki-generic --scenario normal -- pkcs15-tool -D
+
+            Example:
+              mynasim client-check --profile jpki-generic -- pkcs15-tool -D
+
             Exit status: 0 when every scenario passed, 1 when one failed.
-            """
+            """)
     )
     @Option(name: .long, help: "Rule profile: a shipped profile's name or a YAML file.") var profile: String
     @Option(name: .long, help: "Run only this scenario (repeatable; default: every scenario).") var scenario: [String] = []

@@ -9,7 +9,8 @@ struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Replay a recorded session against a virtual card and show where the answers differ.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Sends the commands of TRACE (one slot; e.g. recorded on a real card with `mynasim record
             --reader 0 --out card.trace session.apdu`) to the persona's card, in this process and from
             its issued state (its state file is never written), and compares each answer with the
@@ -18,10 +19,12 @@ struct DiffCommand: ParsableCommand {
             or compared: they are the holder's personal data. A VERIFY the recorded card accepted is
             sent with the persona's own value for that credential (--keep-credentials sends the
             recorded value).
+
             The length of personal data (a name, an address, a certificate) differs between any two
             cards: such a difference is shown but does not count unless --strict.
+
             Exit status: 0 when nothing differs, 1 when something does, 2 when the comparison could not be made.
-            """
+            """)
     )
     @Argument(help: "The recorded trace (JSON lines).") var trace: String
     @Option(name: .long, help: "The persona directory whose virtual card answers.") var card: String

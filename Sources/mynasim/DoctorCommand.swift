@@ -7,13 +7,15 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Show where mynasim finds its data, handler and tools, what is missing, and the fix for each.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Shipped data (personas, test PKI, suites, client-check profiles and scenarios) is looked for in
             $MYNASIM_DATA, <prefix>/share/mynasim beside this binary, then the source tree it was built in;
             the IFD handler in $MYNASIM_HANDLER, <prefix>/lib/mynasim, the source tree, then
             /usr/lib/pcsc/drivers/serial. An explicit option (--personas, --handler, …) overrides both.
+
             Exit status: 0 when everything required is there, 1 when something is missing.
-            """
+            """)
     )
     @Flag(name: .long, help: "Print JSON for machines.") var json = false
 

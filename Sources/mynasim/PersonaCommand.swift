@@ -16,11 +16,12 @@ struct PersonaCommand: ParsableCommand {
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a persona directory with keys and certificates from a test PKI.",
-            discussion: """
+            discussion: HelpText.paragraphs(
+                """
                 Every field not given is generated (a valid My Number, random PINs, expiry per the
                 card rules). The test PKI is shared by a persona set: by default DIR/../test-pki,
                 created on first use. The new credentials are printed.
-                """
+                """)
         )
 
         @Option(name: .long, help: "Directory to create the persona in.") var out: String

@@ -16,14 +16,15 @@ struct QualificationServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qualification-service",
         abstract: "Run the mock qualification service (HTTP JSON API, SQLite, staff console).",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Seeds people and their insurance from the persona files (their `insurance:` section),
             trusts the persona set's test authentication CA and its CRL (test-pki/auth-ca.crl.pem),
             and serves the API of docs/qualification-service.md (GET /openapi.yaml) and the staff
             console (GET /console; staff sign in with a terminal's id and password, and the session
             lives in a cookie). Register terminals with POST /api/terminals and the admin token.
             Stop with Ctrl-C, SIGTERM or SIGHUP (requests in flight are finished first).
-            """
+            """)
     )
     @Option(name: .long, help: "Listen address.") var host = "127.0.0.1"
     @Option(name: .long, help: "Port (0: any free port; the one chosen is printed and written to --ready-file).") var port = 8080
@@ -104,12 +105,13 @@ struct KakuninCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kakunin",
         abstract: "Check a patient's insurance qualification with their My Number card (資格確認限定型).",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             The terminal app's screens in order: log-in, method, card reading, PIN entry (method pin:
             the retry counter is shown first, the PIN is asked without echo unless --pin, and never
             sent on the last try without --force), result. Reads only the JPKI authentication side:
             never the My Number, never the signature certificate or password.
-            """
+            """)
     )
     @OptionGroup var source: CardSourceOptions
     @Option(name: .long, help: "visual (目視: staff compare the photo) or pin (暗証番号).") var method: IdentityMethod

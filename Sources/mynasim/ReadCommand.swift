@@ -13,13 +13,14 @@ struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
         abstract: "Read a card: certificates, retry counters, My Number, attributes and card face, and verify every signature.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Without a credential nothing costs a try. With --text-pin (or 照合番号A/B) the text AP is
             read and its integrity record verified against the CV root; with 照合番号A/B the card face
             (券面事項確認AP) is read too, and with --birth-date-key its age record. A credential is
             never sent when only one try is left, unless --force. --ask prompts for the text PIN
             without echo. --photo and --images write the card-face images to files.
-            """
+            """)
     )
     @OptionGroup var source: CardSourceOptions
     @Option(

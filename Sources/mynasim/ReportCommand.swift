@@ -16,13 +16,16 @@ struct ReportMergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge the JUnit, JSON and HTML reports of a sharded run's jobs into one.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Reads every *.json report in the given directories (or the given files): the reports of
             `mynasim suite … --shard I/N` and `mynasim client-check … --shard I/N`, one per job. Each run
             (by its name) must have every shard exactly once; the merged run holds the cases in the
             unsharded order and is written as NAME.junit.xml, NAME.json and NAME.html.
-            Example (CI): mynasim report merge reports-shard-1 reports-shard-2 reports-shard-3 --out reports
-            """
+
+            Example (CI):
+              mynasim report merge shard-1 shard-2 shard-3 --out reports
+            """)
     )
     @Argument(help: "Report directories (or report files) of the shards.") var paths: [String]
     @Option(name: .long, help: "Where to write the merged reports.") var out: String = "reports"

@@ -7,15 +7,19 @@ struct SandboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
         abstract: "Run COMMAND against virtual cards through a private pcscd, then tear it all down.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Starts the simulator with the given cards, a pcscd of its own loading our IFD handler on a
             private socket, runs COMMAND with PCSCLITE_CSOCK_NAME and MYNASIM_SOCKET set, and exits with
             COMMAND's status. Nothing on the system changes; a system pcscd may keep running.
+
             SIGINT, SIGTERM and SIGHUP go to COMMAND; once it has exited, whatever it left running is
             stopped, then pcscd and the simulator, and the sandbox's directory is removed. If mynasim
             itself is killed, pcscd and COMMAND get SIGTERM from the kernel.
-            Example: mynasim sandbox --card ~/cards/alice -- opensc-tool -n
-            """
+
+            Example:
+              mynasim sandbox --card ~/cards/alice -- opensc-tool -n
+            """)
     )
     @OptionGroup var world: WorldOptions
     @Argument(parsing: .postTerminator, help: "The command to run.") var command: [String] = []

@@ -17,15 +17,17 @@ struct TraceShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print a trace as readable exchanges: command names, status words, power events, faults.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Each APDU gets its number, the time since the trace began, its name (SELECT JPKI AP,
             READ BINARY 000A @0 Le 256, VERIFY 0018 … [4 bytes hidden]), the bytes sent and the answer
             with its status word's meaning. A command the card never answered because the card was
             removed is marked INTERRUPTED. T=1 blocks, T=0 TPDUs and reader messages are indented under
             the APDU they carried; --level apdu hides them, --level tpdu hides reader messages.
+
             PIN values and personal data (the My Number, name, address, certificates, serial numbers)
             are masked: personal data shows as its length and BER-TLV tags. --show-secrets shows them.
-            """
+            """)
     )
     @Argument(help: "The trace file.") var file: String
     @Option(name: .long, help: "The deepest level shown under each APDU: apdu, tpdu or reader (default: every level the trace has).")

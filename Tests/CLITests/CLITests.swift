@@ -410,3 +410,42 @@ struct MessageTests {
         #expect(!r.stderr.contains("could not be completed") && !r.stderr.contains("Domain="))
     }
 }
+
+/// Every command's help, as a user reads it in an 80-column terminal.
+@Suite("mynasim help texts")
+struct HelpTextTests {
+    /// The help of `words` and of every subcommand under it.
+    func helps(_ words: [String]) throws -> [(command: String, text: String)] {
+        let text = try Oracle.run(Oracle.mynasim, words + ["--help"]).stdout
+        var found = [(command: (["mynasim"] + words).joined(separator: " "), text: text)]
+        guard let section = text.range(of: "SUBCOMMANDS:\n") else { return found }
+        // The list ends at its first blank line; a name starts in column 3, its abstract's later lines further in.
+        let list = text[section.upperBound...].components(separatedBy: "\n\n")[0]
+        for line in list.split(separator: "\n") where line.hasPrefix("  ") && !line.hasPrefix("   ") {
+            guard let name = line.split(separator: " ").first, name != "help" else { continue }
+            found += try helps(words + [String(name)])
+        }
+        return found
+    }
+
+    /// A paragraph's lines fill the width (ArgumentParser wraps it), instead of breaking where the
+    /// source's lines break; examples are indented and fit on their lines.
+    @Test func paragraphsFillTheLineAndExamplesFit() throws {
+        let all = try helps([])
+        #expect(all.count > 30)
+        for (command, text) in all {
+            let discussion = text.components(separatedBy: "\nUSAGE:")[0].components(separatedBy: "\n\n").dropFirst()
+            for paragraph in discussion {
+                // A line of prose followed by more prose was wrapped: it is nearly full.
+                let lines = paragraph.split(separator: "\n")
+                for (line, next) in zip(lines, lines.dropFirst()) where !line.hasPrefix(" ") && !next.hasPrefix(" ") {
+                    #expect(line.count > 50, "\(command): a short line inside a paragraph: '\(line)'")
+                }
+                // An example is indented; prose after it in the same paragraph is the end of an example cut by the wrap.
+                for (line, next) in zip(lines, lines.dropFirst()) where line.hasPrefix(" ") {
+                    #expect(next.hasPrefix(" "), "\(command): an example longer than the terminal: '\(line)' '\(next)'")
+                }
+            }
+        }
+    }
+}

@@ -82,10 +82,11 @@ struct CardCommand: ParsableCommand {
     struct Connect: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Connect a slot's card out to vsmartcard's vpcd reader driver (Linux, macOS, Windows).",
-            discussion: """
+            discussion: HelpText.paragraphs(
+                """
                 The card keeps reconnecting with backoff while the driver is away; `mynasim status` shows the
                 link. The vpcd protocol has no authentication: only loopback unless --vpcd-allow-remote.
-                """)
+                """))
         @OptionGroup var socketOption: SimulatorSocketOption
         @Option(name: .long, help: "Slot number.") var slot: Int = 0
         @Option(name: .long, help: "vpcd's HOST:PORT (its reader.conf DEVICENAME /dev/null:PORT listens there).") var vpcd: String

@@ -10,19 +10,23 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the virtual reader: N slots served to pcscd through our IFD handler, an emulated CCID reader or vpcd.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Our IFD handler: point pcscd at the socket with a reader.conf entry (`make install-system`
             writes one; docs/wire-protocol.md):
               DEVICENAME mynasim:/run/mynasim/mynasim.sock@slots:2
+
             pcsc-lite's own CCID driver: --ccid GemPCTwin exposes a slot as an emulated serial GemPC
             Twin on a pty and prints the reader.conf entry for libccidtwin.so (docs/ccid-reader.md).
+
             vsmartcard's vpcd (Linux, macOS, Windows): --vpcd HOST:PORT makes a slot's card connect out
             to vpcd there (docs/platforms.md). The vpcd protocol has no authentication: whoever reaches
             the port is the reader and sees every APDU, PINs included, so only loopback is allowed
             unless --vpcd-allow-remote.
+
             Each slot is served through one path. Stop with Ctrl-C (SIGINT) or SIGTERM; cards are
             removed and their locks released.
-            """
+            """)
     )
     @OptionGroup var socketOption: SimulatorSocketOption
     @Option(name: .long, help: "Also listen on TCP 127.0.0.1:PORT (loopback only).") var tcp: UInt16?

@@ -6,11 +6,12 @@ struct DownCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "down",
         abstract: "Stop the private pcscd and simulator of `mynasim up` and print the commands that unset its environment.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             eval "$(mynasim down)" finds the world through MYNASIM_UP (or --directory), sends it SIGTERM,
             waits until it has stopped pcscd and the simulator and removed its files, and unsets
             PCSCLITE_CSOCK_NAME, MYNASIM_SOCKET and MYNASIM_UP.
-            """
+            """)
     )
     @Option(name: .long, help: "The world's directory (default: $MYNASIM_UP).") var directory: String?
     @Option(name: .long, help: "Print for sh, csh or fish (default: from $SHELL).") var shell: ShellSyntax?

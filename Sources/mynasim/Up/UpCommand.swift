@@ -8,15 +8,17 @@ struct UpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Start a private pcscd and the simulator in the background and print the environment that reaches them.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             As ssh-agent does: eval "$(mynasim up --card ~/cards/alice)" sets PCSCLITE_CSOCK_NAME (PC/SC
             clients), MYNASIM_SOCKET (mynasim card, mynasim status) and MYNASIM_UP (mynasim down). The
             world lives in a private directory (--directory, default $TMPDIR/mynasim-up.XXXXXX) with no
             root needed, until `eval "$(mynasim down)"`.
+
             With --foreground it stays in the foreground for a service manager: stops on SIGINT, SIGTERM
             or SIGHUP, tells systemd when it is ready (Type=notify), and writes the environment to
             DIR/env for `. DIR/env` (docs/mynasim-up.service is a systemd user unit).
-            """
+            """)
     )
     @OptionGroup var world: WorldOptions
     @Option(name: .long, help: "The world's directory (sockets, reader.conf, env); created if missing.") var directory: String?
