@@ -69,6 +69,7 @@ test-e2e: build handler
 	IntegrationTests/e2e/readers.sh
 	IntegrationTests/e2e/recipes.sh
 	IntegrationTests/e2e/signals.sh
+	IntegrationTests/e2e/reader_check.sh
 
 ## `make install` and the Debian package of the debug build, used from an unrelated directory.
 test-install: build handler

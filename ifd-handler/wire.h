@@ -54,6 +54,7 @@ enum myna_role { MYNA_ROLE_COMMAND = 0, MYNA_ROLE_EVENT = 1 };
 #define MYNA_FLAG_PRESENT  0x01u
 #define MYNA_FLAG_POWERED  0x02u
 #define MYNA_FLAG_EXTENDED 0x04u
+#define MYNA_FLAG_NO_PART10 0x08u /* the reader hides its part 10 features */
 
 /* ERROR codes */
 enum myna_error {

@@ -19,7 +19,7 @@ struct Mynasim: AsyncParsableCommand {
         subcommands: [
             PersonaCommand.self, APDUCommand.self, ServeCommand.self, CardCommand.self, StatusCommand.self, SandboxCommand.self,
             UpCommand.self, DownCommand.self, DoctorCommand.self,
-            RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self,
+            RunCommand.self, SuiteCommand.self, RecordCommand.self, ReadCommand.self, ClientCheckCommand.self, ReaderCheckCommand.self,
             QualificationServiceCommand.self, KakuninCommand.self, TraceCommand.self, DiffCommand.self, ReportCommand.self,
         ]
     )

@@ -20,6 +20,7 @@ to any other client, HELLO_ACK stays 3 bytes (what an older handler insists on).
 Control commands (one line on the control socket, answered with one line "ok ..." / "err ..."):
   present SLOT 0|1          insert / remove the card (CARD_EVENT to event connections)
   extended SLOT 0|1         the extended-length flag (CARD_EVENT)
+  nopart10 SLOT 0|1         flag bit 3: the reader hides its part 10 features (CARD_EVENT)
   atr SLOT HEX              the ATR the card answers with (CARD_EVENT)
   mute SLOT 0|1             read TRANSMIT requests but never answer them
   delay SLOT MS             answer every TRANSMIT after MS milliseconds
@@ -120,6 +121,7 @@ class Slot:
         self.present = True
         self.powered = False
         self.extended = False
+        self.nopart10 = False
         self.atr = atr
         self.mute = False
         self.delay = 0.0
@@ -129,7 +131,7 @@ class Slot:
 
     def state(self):
         flags = (1 if self.present else 0) | (2 if self.powered and self.present else 0) | \
-                (4 if self.extended else 0)
+                (4 if self.extended else 0) | (8 if self.nopart10 else 0)
         return bytes([flags]) + (self.atr if self.present else b"")
 
 
@@ -304,6 +306,9 @@ class Sim:
                 self.broadcast(idx)
             elif cmd == "extended":
                 s.extended = args[1] == "1"
+                self.broadcast(idx)
+            elif cmd == "nopart10":
+                s.nopart10 = args[1] == "1"
                 self.broadcast(idx)
             elif cmd == "atr":
                 s.atr = bytes.fromhex(args[1])

@@ -256,6 +256,12 @@ apdu_tests() {
   else fail "A after the simulator sets the extended flag: dwMaxAPDUDataSize 65535" "$($CLIENT maxdata 'A 00 00' 2>&1)"; fi
   sim A extended 0 0 >/dev/null
   wait_for 3 sh -c "$CLIENT maxdata 'A 00 00' | grep -q dwMaxAPDUDataSize=0"
+  sim A nopart10 0 1 >/dev/null
+  if wait_for 3 sh -c "$CLIENT maxdata 'A 00 00' 2>&1 | grep -q 0x8010001F"; then
+    pass "A with flag bit 3 (no part 10): GET_FEATURE_REQUEST not supported (0x8010001F)"
+  else fail "A with flag bit 3 (no part 10): GET_FEATURE_REQUEST not supported (0x8010001F)" "$($CLIENT maxdata 'A 00 00' 2>&1)"; fi
+  sim A nopart10 0 0 >/dev/null
+  wait_for 3 sh -c "$CLIENT maxdata 'A 00 00' | grep -q dwMaxAPDUDataSize=0"
   out=$($CLIENT maxdata "B 01 00" 2>&1)
   if [ "$1" = plain ]; then contains "B (extended flag on, tcp): dwMaxAPDUDataSize 65535" "$out" "dwMaxAPDUDataSize=65535"; fi
 }

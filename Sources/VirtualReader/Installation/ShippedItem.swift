@@ -6,6 +6,7 @@ public enum ShippedItem: String, CaseIterable, Sendable {
     case suites
     case clientProfiles = "client-profiles"
     case clientScenarios = "client-scenarios"
+    case readerProfiles = "reader-profiles"
     case handler
 
     /// The file name of our IFD handler.
@@ -19,6 +20,7 @@ public enum ShippedItem: String, CaseIterable, Sendable {
         case .suites: return "suites"
         case .clientProfiles: return "client-profiles"
         case .clientScenarios: return "client-scenarios"
+        case .readerProfiles: return "reader-profiles"
         case .handler: return nil
         }
     }
@@ -31,6 +33,7 @@ public enum ShippedItem: String, CaseIterable, Sendable {
         case .suites: return "the shipped suites"
         case .clientProfiles: return "the client-check profiles"
         case .clientScenarios: return "the client-check scenarios"
+        case .readerProfiles: return "the reader quirk profiles"
         case .handler: return "the IFD handler (\(Self.handlerFileName))"
         }
     }

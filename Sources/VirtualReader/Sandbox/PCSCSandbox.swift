@@ -14,6 +14,9 @@ public final class PCSCSandbox: @unchecked Sendable {
         public var handlerPath: String
         public var readerPath: ReaderPath = .ifdHandler
         public var pcscdDebug = false
+        /// How long our IFD handler waits for the card before it reports an error (its DEVICENAME
+        /// `timeout:` option; nil: the handler's default of 15 s).
+        public var handlerTimeoutMillis: Int?
         public var directory: URL
         /// Remove `directory` on shutdown (unless pcscd ran with --debug, whose log is kept).
         public var removeDirectory = false
@@ -92,7 +95,7 @@ public final class PCSCSandbox: @unchecked Sendable {
         case .ifdHandler:
             return """
                 FRIENDLYNAME "\(path.friendlyName)"
-                DEVICENAME mynasim:\(configuration.simulator.addresses[0])@slots:\(slots)
+                DEVICENAME mynasim:\(configuration.simulator.addresses[0])@slots:\(slots)\(configuration.handlerTimeoutMillis.map { "@timeout:\($0)" } ?? "")
                 LIBPATH \(configuration.handlerPath)
 
                 """

@@ -15,6 +15,8 @@ public enum ControlRequest: Codable, Hashable, Sendable {
     /// Queue key presses on the PIN pad of the emulated reader serving the slot (`0`–`9`, `#` OK,
     /// `C` cancel, `<` back, `*` clear, `T` no key until the reader times out).
     case keypad(slot: Int, keys: String)
+    /// Put a reader quirk profile in front of the slot (nil: a faultless reader again).
+    case readerProfile(slot: Int, profile: ReaderProfile?)
 }
 
 /// The answer to a control request.

@@ -14,6 +14,8 @@ public final class ReaderSimulator: @unchecked Sendable {
         public var tracePath: String?
         /// Who may connect for what (default: control requests from the owner or root, Unix socket only).
         public var policy: any ConnectionPolicy = OwnerControlPolicy()
+        /// Reader quirk profiles in front of slots from the start, by slot.
+        public var readerProfiles: [Int: ReaderProfile] = [:]
 
         public init(addresses: [SocketAddress]) { self.addresses = addresses }
     }
@@ -36,6 +38,10 @@ public final class ReaderSimulator: @unchecked Sendable {
         let trace = try configuration.tracePath.map { path throws(ReaderError) in try TraceWriter(path: path) }
         self.trace = trace
         slots = (0..<configuration.slotCount).map { ReaderSlot(index: $0, profile: configuration.profile, trace: trace) }
+        for (index, profile) in configuration.readerProfiles {
+            guard slots.indices.contains(index) else { throw ReaderError.noSuchSlot(index, count: slots.count) }
+            slots[index].configure(readerProfile: profile)
+        }
         wire = try WireServer(
             addresses: configuration.addresses, socketMode: configuration.socketMode, policy: configuration.policy, simulator: self)
     }
@@ -131,6 +137,8 @@ public final class ReaderSimulator: @unchecked Sendable {
                 throw .badArgument("slot \(index) is not behind an emulated PIN-pad reader (mynasim serve --ccid GemPCPinPad)")
             }
             do { reader.keypad.enqueue(try ScriptedKeypad.parse(keys)) } catch { throw .badArgument("--keypad '\(keys)': \(error)") }
+        case .readerProfile(let index, let profile):
+            try slot(index).configure(readerProfile: profile)
         case .restore(let index):
             try slot(index).restoreIssuedState()
         case .connectVPCD(let index, let endpoint, let allowRemote):

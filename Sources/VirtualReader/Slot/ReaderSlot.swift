@@ -1,4 +1,5 @@
 import CardTransmission
+import Dispatch
 import Foundation
 import ISO7816
 import MynaApplications
@@ -23,6 +24,13 @@ public final class ReaderSlot: @unchecked Sendable {
     private var apdusSinceInsert = 0
     private(set) var profile: TimingProfile
     var faults = FaultPlan.none
+    /// How the reader in front of the slot misbehaves (a reader quirk profile), and its name.
+    var quirks = ReaderQuirks.none
+    private(set) var readerProfileName: String?
+    /// What the reader reports and holds back when quirks are set (ReaderSlot+Quirks.swift).
+    var view = ReaderView()
+    /// The clock of the timed quirks, while one is set.
+    var ticker: (any DispatchSourceTimer)?
     private var observers: [ObjectIdentifier: any SlotObserver] = [:]
     /// The reader path serving the slot, once one claimed it.
     private var frontDoor: FrontDoor?
@@ -52,12 +60,16 @@ public final class ReaderSlot: @unchecked Sendable {
         self.trace = trace
     }
 
+    deinit { ticker?.cancel() }
+
     /// What a TRANSMIT came to.
     public enum Outcome: Hashable, Sendable {
         case response([UInt8])
         case noCard
         case notPowered
         case mute
+        /// The reader failed the command (a reader quirk); the card never saw it.
+        case readerError(String)
     }
 
     // MARK: insert and remove
@@ -81,6 +93,7 @@ public final class ReaderSlot: @unchecked Sendable {
             transmission = nil
             generation += 1
             apdusSinceInsert = 0
+            activityLocked()
             trace?.record(slot: index, .insert, card: directory.url.path)
             notifyLocked()
         }
@@ -98,6 +111,7 @@ public final class ReaderSlot: @unchecked Sendable {
         powered = false
         transmission = nil
         generation += 1
+        activityLocked()
         trace?.record(slot: index, .remove)
         notifyLocked()
         condition.broadcast()  // a slow command in flight ends now
@@ -145,6 +159,7 @@ public final class ReaderSlot: @unchecked Sendable {
             _ = reset ? inserted!.card.reset() : inserted!.card.powerOn()
             powered = true
             transmission = nil
+            activityLocked()
             let atr = atrLocked
             trace?.record(slot: index, reset ? .reset : .powerOn, atr: atr)
             notifyLocked()
@@ -160,6 +175,7 @@ public final class ReaderSlot: @unchecked Sendable {
             inserted!.card.powerOff()
             powered = false
             transmission = nil
+            activityLocked()
             trace?.record(slot: index, .powerOff)
             notifyLocked()
         }
@@ -170,20 +186,29 @@ public final class ReaderSlot: @unchecked Sendable {
     /// while working on it. Called with the lock held.
     func processLocked(_ command: [UInt8]) -> (response: [UInt8], readyAt: ContinuousClock.Instant, removeNow: Bool) {
         let started = ContinuousClock.now
+        let readerDelay = Duration.microseconds(quirks.exchangeDelayMicros)
+        if let answer = readerAnswerLocked(command) {
+            view.lastActivity = started + readerDelay
+            return (answer, started + readerDelay, false)
+        }
         apdusSinceInsert += 1
         let removeNow = faults.removeDuringAPDU == apdusSinceInsert
-        let response: [UInt8]
-        if faults.shortOnly, (try? CommandAPDU(bytes: command))?.isExtended == true {
+        var response: [UInt8]
+        let extended = (try? CommandAPDU(bytes: command))?.isExtended == true
+        if extended && (faults.shortOnly || !quirks.extendedAPDUs) {
             response = [0x67, 0x00]
         } else {
             response = HostileFault.distort(faults.hostile ?? [], command: command, response: inserted!.card.process(command))
             if let failure = inserted!.card.takeStateFailure() { reportStateFailureLocked(failure, command: command) }
         }
-        var delay = profile.delay(command: command, responseLength: response.count)
+        var delay = profile.delay(command: command, responseLength: response.count) + readerDelay
         if let once = faults.delayNextMicros {
             delay += .microseconds(once)
             faults.delayNextMicros = nil
         }
+        response = readerTransformLocked(command: command, response: response)
+        view.lastActivity = started + delay
+        view.glitchedThisIdle = false
         return (response, started + delay, removeNow)
     }
 
@@ -215,6 +240,12 @@ public final class ReaderSlot: @unchecked Sendable {
                 trace?.record(slot: index, .mute, command: command)
                 return .mute
             }
+            if !quirks.extendedAPDUs, (try? CommandAPDU(bytes: command))?.isExtended == true {
+                let reason = "the reader fails extended-length APDUs (reader profile \(readerProfileName ?? "?"))"
+                trace?.record(slot: index, .fault, command: command, note: reason)
+                activityLocked()
+                return .readerError(reason)
+            }
             let started = ContinuousClock.now
             let generation = generation
             let prepared = processLocked(command)
@@ -234,8 +265,9 @@ public final class ReaderSlot: @unchecked Sendable {
 
     // MARK: state and observers
 
-    /// The card state now.
-    public var snapshot: SlotSnapshot { condition.withLock { snapshotLocked } }
+    /// The card state now, as the reader reports it (reader quirks can delay or invent presence
+    /// changes, and change what it advertises).
+    public var snapshot: SlotSnapshot { condition.withLock { readerSnapshotLocked } }
 
     var snapshotLocked: SlotSnapshot {
         SlotSnapshot(
@@ -247,7 +279,7 @@ public final class ReaderSlot: @unchecked Sendable {
     public func addObserver(_ observer: any SlotObserver) {
         condition.withLock {
             observers[ObjectIdentifier(observer)] = observer
-            observer.slotDidChange(snapshotLocked)
+            observer.slotDidChange(readerSnapshotLocked)
         }
     }
 
@@ -256,7 +288,7 @@ public final class ReaderSlot: @unchecked Sendable {
     }
 
     func notifyLocked() {
-        let state = snapshotLocked
+        let state = readerSnapshotLocked
         for observer in observers.values { observer.slotDidChange(state) }
     }
 
@@ -293,8 +325,20 @@ public final class ReaderSlot: @unchecked Sendable {
             }
             if let profile { self.profile = profile }
             if let faults { self.faults = faults }
+            activityLocked()
             notifyLocked()  // the extended-length flag or the ATR may have changed
         }
+    }
+
+    /// Puts a reader quirk profile in front of the slot (nil: a faultless reader).
+    func configure(readerProfile: ReaderProfile?) {
+        condition.withLock {
+            readerProfileName = readerProfile?.name
+            quirks = readerProfile?.quirks ?? .none
+            resetViewLocked()
+            notifyLocked()  // what the reader advertises may have changed
+        }
+        updateTicker()
     }
 
     /// A snapshot for `mynasim status`.
@@ -308,6 +352,9 @@ public final class ReaderSlot: @unchecked Sendable {
                 atr: atrLocked.map { Hex.encode($0) },
                 extendedLength: snapshotLocked.extendedLength,
                 profile: profile.name,
+                timing: profile,
+                readerProfile: readerProfileName,
+                quirks: quirks == .none ? nil : quirks,
                 faults: faults,
                 apdus: apdusSinceInsert,
                 triesLeft: inserted.map { card in
@@ -329,6 +376,11 @@ public struct SlotStatus: Codable, Hashable, Sendable {
     public var atr: String?
     public var extendedLength: Bool
     public var profile: String
+    /// The timing profile's figures (what the card's own time is, per command class).
+    public var timing: TimingProfile? = nil
+    /// The reader quirk profile in front of the slot, and what it does.
+    public var readerProfile: String? = nil
+    public var quirks: ReaderQuirks? = nil
     public var faults: FaultPlan
     public var apdus: Int
     public var triesLeft: [String: Int]

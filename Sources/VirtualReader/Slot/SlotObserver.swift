@@ -16,8 +16,11 @@ public struct SlotSnapshot: Hashable, Sendable {
     public var powered: Bool
     /// The ATR the card answers with (the fault plan's, when it sets one).
     public var atr: [UInt8]?
-    /// Whether the card accepts extended-length APDUs (and the reader advertises them).
+    /// Whether the reader advertises extended-length APDUs: the card accepts them, or a reader
+    /// quirk profile says so.
     public var extendedLength: Bool
+    /// Whether the reader offers PC/SC Part 10 features (a reader quirk profile can hide them).
+    public var part10: Bool = true
 }
 
 /// Which reader path serves a slot. A slot is driven through one at a time: two drivers powering

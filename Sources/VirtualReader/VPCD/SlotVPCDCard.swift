@@ -38,6 +38,8 @@ final class SlotVPCDCard: VPCDCard, SlotObserver, @unchecked Sendable {
         switch outcome {
         case .response(let bytes): return .response(bytes)
         case .mute: return .mute
+        // vpcd has no way to say a reader failed: the nearest is a card refusing the length.
+        case .readerError: return .response([0x67, 0x00])
         case .noCard, .notPowered: return .removed
         }
     }

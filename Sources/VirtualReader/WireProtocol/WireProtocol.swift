@@ -110,4 +110,7 @@ public struct CardStateFlags: OptionSet, Hashable, Sendable {
     public static let present = CardStateFlags(rawValue: 1 << 0)
     public static let powered = CardStateFlags(rawValue: 1 << 1)
     public static let extendedLength = CardStateFlags(rawValue: 1 << 2)
+    /// The reader offers no PC/SC Part 10 features (a reader quirk profile); set, the handler
+    /// answers GET_FEATURE_REQUEST with "not supported".
+    public static let noPart10 = CardStateFlags(rawValue: 1 << 3)
 }

@@ -149,6 +149,7 @@ final class WireServer: @unchecked Sendable {
                 case .noCard: reply = .error(.noCard, slot: slotByte, "no card in slot \(slot.index)")
                 case .notPowered: reply = .error(.notPowered, slot: slotByte, "the card in slot \(slot.index) is not powered")
                 case .mute: reply = nil  // the card does not answer; the handler times out
+                case .readerError(let reason): reply = .error(.internalError, slot: slotByte, reason)
                 }
             case .status:
                 reply = WireFrame(.statusReply, slot: slotByte, payload: CardStateFlags.payload(slot.snapshot))
@@ -209,6 +210,7 @@ extension CardStateFlags {
         if state.present { flags.insert(.present) }
         if state.powered { flags.insert(.powered) }
         if state.extendedLength { flags.insert(.extendedLength) }
+        if !state.part10 { flags.insert(.noPart10) }
         return [flags.rawValue] + (state.present ? state.atr ?? [] : [])
     }
 }

@@ -170,3 +170,42 @@ struct TransmissionFaultOptions: ParsableArguments {
 extension ReaderPath: ExpressibleByArgument {
     public static var allValueStrings: [String] { argumentForms }
 }
+
+/// `[SLOT=]NAME|FILE`: a reader quirk profile (`vectors/reader-profiles/NAME.yaml`, or a YAML file
+/// such as a measured profile of `mynasim reader-check`) in front of one slot, or of every slot.
+struct ReaderProfileAssignment: ExpressibleByArgument {
+    var slot: Int?
+    var profile: String
+
+    init?(argument: String) {
+        if let eq = argument.firstIndex(of: "="), let slot = Int(argument[..<eq]) {
+            self.slot = slot
+            profile = String(argument[argument.index(after: eq)...])
+        } else {
+            profile = argument
+        }
+        guard !profile.isEmpty else { return nil }
+    }
+
+    /// A shipped profile by name, or a file; `none` is a faultless reader.
+    static func load(_ nameOrPath: String) throws -> ReaderProfile? {
+        guard nameOrPath != "none" else { return nil }
+        let shipped = Installation.current.find(.readerProfiles).map { [$0.url] } ?? []
+        return try ReaderProfile.locate(nameOrPath, in: shipped)
+    }
+
+    /// The profile of each slot of a simulator with `slotCount` slots (a slot's own beats "every slot").
+    static func resolve(_ assignments: [ReaderProfileAssignment], slotCount: Int) throws -> [Int: ReaderProfile] {
+        var bySlot: [Int: ReaderProfile] = [:]
+        for assignment in assignments.sorted(by: { ($0.slot == nil ? 0 : 1) < ($1.slot == nil ? 0 : 1) }) {
+            let slots = assignment.slot.map { [$0] } ?? Array(0..<slotCount)
+            for slot in slots {
+                guard (0..<slotCount).contains(slot) else {
+                    throw CLIError("--reader-profile \(slot)=…: slot \(slot) does not exist (slots 0–\(slotCount - 1))")
+                }
+                bySlot[slot] = try load(assignment.profile)
+            }
+        }
+        return bySlot.compactMapValues { $0 }
+    }
+}

@@ -36,7 +36,7 @@ struct CardCommand: ParsableCommand {
     }
 
     struct Configure: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a slot's timing profile and faults.")
+        static let configuration = CommandConfiguration(abstract: "Set a slot's timing profile, faults and reader quirk profile.")
         @OptionGroup var socketOption: SimulatorSocketOption
         @Option(name: .long, help: "Slot number.") var slot: Int = 0
         @OptionGroup var behaviour: SlotBehaviourOptions
@@ -53,6 +53,10 @@ struct CardCommand: ParsableCommand {
             help: "Emulated PIN pad: keys to press at the next PIN entry (0-9, # OK, C cancel, < back, * clear, T no key until timeout).")
         var keypad: String?
         @Flag(name: .long, help: "Clear every fault.") var clear = false
+        @Option(
+            name: .long,
+            help: "Put a reader quirk profile in front of the slot: NAME (vectors/reader-profiles), a YAML file, or none.")
+        var readerProfile: String?
 
         func run() throws {
             let faults = FaultPlan(
@@ -64,6 +68,9 @@ struct CardCommand: ParsableCommand {
             let profile = try behaviour.timingProfile(default: nil)
             if anyFault || profile != nil { try client.checked(.configure(slot: slot, profile: profile, faults: anyFault ? faults : nil)) }
             if let keypad { try client.checked(.keypad(slot: slot, keys: keypad)) }
+            if let readerProfile {
+                try client.checked(.readerProfile(slot: slot, profile: try ReaderProfileAssignment.load(readerProfile)))
+            }
             print("slot \(slot) configured")
         }
     }

@@ -42,6 +42,11 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Connect a slot's card out to vsmartcard's vpcd: [SLOT=]HOST:PORT (repeatable).")
     var vpcd: [VPCDAssignment] = []
     @Flag(name: .long, help: "Allow --vpcd to a non-loopback host (the protocol has no authentication).") var vpcdAllowRemote = false
+    @Option(
+        name: .long,
+        help: "A reader quirk profile in front of the slots: [SLOT=]NAME|FILE (vectors/reader-profiles, or a measured profile; repeatable)."
+    )
+    var readerProfile: [ReaderProfileAssignment] = []
 
     func run() throws {
         let address = try socketOption.address
@@ -55,6 +60,7 @@ struct ServeCommand: ParsableCommand {
         configuration.socketMode = mode
         configuration.profile = try behaviour.timingProfile(default: .instant) ?? .instant
         configuration.tracePath = trace
+        configuration.readerProfiles = try ReaderProfileAssignment.resolve(readerProfile, slotCount: slots)
         SignalWaiter.takeOver()
         let simulator = try ReaderSimulator(configuration)
         for (slot, directory) in try CardAssignment.resolve(card, slotCount: slots) {

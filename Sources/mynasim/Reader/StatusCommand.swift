@@ -41,6 +41,7 @@ struct StatusCommand: ParsableCommand {
             )
             print("  tries left: " + slot.triesLeft.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             if slot.faults != .none { print("  faults: \(slot.faults)") }
+            if let profile = slot.readerProfile { print("  reader profile \(profile): \(slot.quirks?.description ?? "none")") }
             if let door = slot.servedBy { print("  served through \(door)") }
             if let link = slot.link { print("  \(link)") }
         }

@@ -18,6 +18,13 @@ struct WorldOptions: ParsableArguments {
             "The reader driver in front of the cards: handler (ours, the default), ccid:MODEL (pcsc-lite's CCID driver before an emulated GemPCTwin, GemPCPinPad or SEC1210) or vpcd (vsmartcard)."
     )
     var reader: ReaderPath = .ifdHandler
+    @Option(
+        name: .long,
+        help: "A reader quirk profile in front of the slots: [SLOT=]NAME|FILE (vectors/reader-profiles, or a measured profile; repeatable)."
+    )
+    var readerProfile: [ReaderProfileAssignment] = []
+    @Option(name: .long, help: "How long our IFD handler waits for a card's answer before it reports an error, in ms (default 15000).")
+    var readerTimeout: Int?
     @Flag(name: .long, help: "Run pcscd with --debug --apdu and keep its log (pcscd.log in the world's directory).") var debug = false
 
     /// The simulator and pcscd configuration for a world in `directory`.
@@ -28,6 +35,14 @@ struct WorldOptions: ParsableArguments {
         configuration.simulator.slotCount = min(slots, reader.maximumSlots(slots))
         configuration.simulator.profile = try behaviour.timingProfile(default: .instant) ?? .instant
         configuration.simulator.tracePath = trace.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        configuration.simulator.readerProfiles = try ReaderProfileAssignment.resolve(
+            readerProfile, slotCount: configuration.simulator.slotCount)
+        if let readerTimeout {
+            guard (1...600_000).contains(readerTimeout) else {
+                throw CLIError("--reader-timeout must be 1–600000 ms, got \(readerTimeout)")
+            }
+            configuration.handlerTimeoutMillis = readerTimeout
+        }
         configuration.pcscdDebug = debug
         return configuration
     }
