@@ -16,6 +16,11 @@ public final class ReaderSimulator: @unchecked Sendable {
         public var policy: any ConnectionPolicy = OwnerControlPolicy()
         /// Reader quirk profiles in front of slots from the start, by slot.
         public var readerProfiles: [Int: ReaderProfile] = [:]
+        /// How long a connection of our IFD handler polls for the next command after each answer
+        /// before its thread sleeps: an application's next APDU within the window is served
+        /// without a wake-up, for a little processor time while the application is busy
+        /// (docs/performance.md). Zero turns it off.
+        public var busyPoll: Duration = .microseconds(100)
 
         public init(addresses: [SocketAddress]) { self.addresses = addresses }
     }
@@ -43,7 +48,8 @@ public final class ReaderSimulator: @unchecked Sendable {
             slots[index].configure(readerProfile: profile)
         }
         wire = try WireServer(
-            addresses: configuration.addresses, socketMode: configuration.socketMode, policy: configuration.policy, simulator: self)
+            addresses: configuration.addresses, socketMode: configuration.socketMode, policy: configuration.policy,
+            busyPoll: configuration.busyPoll, simulator: self)
     }
 
     /// Starts accepting connections on every address.

@@ -62,6 +62,13 @@ public final class SocketConnection: @unchecked Sendable {
     private var inboxStart = 0
     private var inboxEnd = 0
 
+    /// How long an untimed read polls the socket before it sleeps in `recv` (zero: it sleeps at
+    /// once). A peer whose next frame comes within the window costs no wake-up of this thread —
+    /// on a small virtual machine a wake-up from idle is the largest cost of an exchange
+    /// (docs/performance.md). The poll yields the processor on every turn, so a runnable thread
+    /// on the same core goes first. Set before the connection's reading thread starts.
+    public var busyPoll: Duration = .zero
+
     /// Receives at least once more into the inbox, waiting at most `timeout` (nil: forever).
     private func receiveMore(timeout: Duration?) throws(SocketError) {
         if inboxStart > 0 {
@@ -70,6 +77,19 @@ public final class SocketConnection: @unchecked Sendable {
             }
             inboxEnd -= inboxStart
             inboxStart = 0
+        }
+        if timeout == nil, busyPoll > .zero {
+            let until = ContinuousClock.now + busyPoll
+            repeat {
+                let n = recv(fd, inbox.baseAddress! + inboxEnd, inbox.count - inboxEnd, Int32(MSG_DONTWAIT))
+                if n > 0 {
+                    inboxEnd += n
+                    return
+                }
+                if n == 0 { throw .closed }
+                guard errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { break }  // the blocking recv reports it
+                sched_yield()
+            } while ContinuousClock.now < until
         }
         while true {
             if let timeout {

@@ -10,12 +10,17 @@ final class WireServer: @unchecked Sendable {
     /// What the handler reports as the reader's serial number and firmware.
     let identity: ReaderIdentity
     private let policy: any ConnectionPolicy
+    /// How long a command connection polls for the handler's next frame before it sleeps.
+    private let busyPoll: Duration
     private let lock = NSLock()
     private var connections: [ObjectIdentifier: (SocketConnection, ConnectionRole?)] = [:]
     private var stopped = false
 
-    init(addresses: [SocketAddress], socketMode: mode_t, policy: any ConnectionPolicy, simulator: ReaderSimulator) throws {
+    init(
+        addresses: [SocketAddress], socketMode: mode_t, policy: any ConnectionPolicy, busyPoll: Duration, simulator: ReaderSimulator
+    ) throws {
         self.simulator = simulator
+        self.busyPoll = busyPoll
         identity = ReaderIdentity(primaryAddress: addresses.first)
         self.policy = policy
         var listeners: [SocketListener] = []
@@ -109,7 +114,9 @@ final class WireServer: @unchecked Sendable {
             return
         }
         switch role {
-        case .command: serveCommands(connection, slot: slots[slotIndex])
+        case .command:
+            connection.busyPoll = busyPoll
+            serveCommands(connection, slot: slots[slotIndex])
         case .event: serveEvents(connection, slot: slots[slotIndex])
         case .control: serveControl(connection)
         }

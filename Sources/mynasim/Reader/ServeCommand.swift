@@ -47,6 +47,16 @@ struct ServeCommand: ParsableCommand {
         help: "A reader quirk profile in front of the slots: [SLOT=]NAME|FILE (vectors/reader-profiles, or a measured profile; repeatable)."
     )
     var readerProfile: [ReaderProfileAssignment] = []
+    @Option(
+        name: .long,
+        help:
+            "Microseconds our IFD handler's connections poll for the next command after each answer before they sleep (0–10000; 0: never; docs/performance.md)."
+    )
+    var busyPoll: Int = 100
+
+    func validate() throws {
+        guard (0...10_000).contains(busyPoll) else { throw ValidationError("--busy-poll must be 0–10000 microseconds, not \(busyPoll)") }
+    }
 
     func run() throws {
         let address = try socketOption.address
@@ -61,6 +71,7 @@ struct ServeCommand: ParsableCommand {
         configuration.profile = try behaviour.timingProfile(default: .instant) ?? .instant
         configuration.tracePath = trace
         configuration.readerProfiles = try ReaderProfileAssignment.resolve(readerProfile, slotCount: slots)
+        configuration.busyPoll = .microseconds(busyPoll)
         SignalWaiter.takeOver()
         let simulator = try ReaderSimulator(configuration)
         for (slot, directory) in try CardAssignment.resolve(card, slotCount: slots) {
