@@ -85,4 +85,17 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(card.process(command))
         }
     }
+    // The key operation alone, under the card's signature above: what the card adds is the difference.
+    Benchmark(
+        "Key alone: RSA-2048 PKCS#1 v1.5 private-key operation (libcrypto)",
+        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
+    ) { benchmark in
+        let pem = try! String(contentsOf: shippedPersona.appendingPathComponent("auth.key.pem"), encoding: .utf8)
+        let key = try! RSAPrivateKey(pemRepresentation: pem)
+        let digestInfo: [UInt8] = try! Hex.decode("3031300D060960864801650304020105000420") + [UInt8](repeating: 0xA5, count: 32)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try! key.signPKCS1v15(digestInfo))
+        }
+    }
 }
