@@ -58,7 +58,7 @@ lint:
 format:
 	$(SWIFT) format format -i -r Sources Tests Benchmarks Package.swift fuzz/swift/Sources fuzz/swift/Package.swift
 
-test-swift: build
+test-swift: build handler
 	$(SWIFT) test
 
 test-handler: handler
