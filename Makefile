@@ -111,7 +111,7 @@ bench-service: build
 man: $(INSTALL_BUILD)
 	$(SWIFT) build --product generate-manual
 	rm -rf $(MAN_PAGES) && mkdir -p $(MAN_PAGES)
-	$$($(SWIFT) build --show-bin-path)/generate-manual-tool .build/$(INSTALL_BUILD)/mynasim --multi-page --date $(MAN_DATE) \
+	$$($(SWIFT) build --show-bin-path)/generate-manual .build/$(INSTALL_BUILD)/mynasim --multi-page --date $(MAN_DATE) \
 		--output-directory $(MAN_PAGES)
 	scripts/man-names.sh $(MAN_PAGES)
 	/usr/bin/python3 scripts/man-unicode.py .build/$(INSTALL_BUILD)/mynasim $(MAN_PAGES)
