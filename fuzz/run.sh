@@ -73,9 +73,11 @@ build() {
     local started=$SECONDS
     mkdir -p "$OUT"
     # (with the caller's TMPDIR: the build's command signatures include the environment, and a
-    # new TMPDIR would rebuild everything)
+    # new TMPDIR would rebuild everything). --sanitize instruments this package's own targets only;
+    # -Xswiftc carries the instrumentation to mynasim's modules (and their dependencies), which are
+    # what the targets exercise: without it a clean build fuzzes blind ("no interesting inputs").
     if ! "${CALLER_ENV[@]}" "${WRAPPER[@]}" "$SWIFT" build --package-path "$ROOT/fuzz/swift" --scratch-path "$SCRATCH" -c "$CONFIGURATION" \
-        --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing >"$OUT/build.log" 2>&1; then
+        --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing >"$OUT/build.log" 2>&1; then
         grep -E 'error' "$OUT/build.log" | head -n 40
         echo "fuzz: the build failed; see $OUT/build.log"
         exit 1
