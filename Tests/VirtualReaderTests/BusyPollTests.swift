@@ -43,6 +43,17 @@ struct BusyPollTests {
         #expect(try reader.readFrame().payload == frame.payload)
     }
 
+    @Test func aSlowPeerIsWaitedForAsleepUntilItIsQuickAgain() throws {
+        let (reader, peer) = try pair(window: .milliseconds(20))
+        #expect(reader.pollsNext)
+        send(frame.encoded, on: peer, after: .milliseconds(100))  // later than the window
+        _ = try reader.readFrame()
+        #expect(!reader.pollsNext)
+        send(frame.encoded, on: peer, after: .zero)  // within it
+        _ = try reader.readFrame()
+        #expect(reader.pollsNext)
+    }
+
     @Test func thePeersEndIsSeenWhilePolling() throws {
         let (reader, peer) = try pair(window: .seconds(5))
         Thread.detachNewThread {

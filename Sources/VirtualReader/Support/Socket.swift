@@ -68,6 +68,10 @@ public final class SocketConnection: @unchecked Sendable {
     /// (docs/performance.md). The poll yields the processor on every turn, so a runnable thread
     /// on the same core goes first. Set before the connection's reading thread starts.
     public var busyPoll: Duration = .zero
+    /// Whether the next untimed read polls: only while the peer's frames come within the window.
+    /// A peer slower than that (a client that thinks between commands, or one starved of processor
+    /// time on a loaded machine) gets a thread that sleeps at once, until a frame comes quickly again.
+    private(set) var pollsNext = true
 
     /// Receives at least once more into the inbox, waiting at most `timeout` (nil: forever).
     private func receiveMore(timeout: Duration?) throws(SocketError) {
@@ -78,8 +82,9 @@ public final class SocketConnection: @unchecked Sendable {
             inboxEnd -= inboxStart
             inboxStart = 0
         }
-        if timeout == nil, busyPoll > .zero {
-            let until = ContinuousClock.now + busyPoll
+        let waitStarted = ContinuousClock.now
+        if timeout == nil, busyPoll > .zero, pollsNext {
+            let until = waitStarted + busyPoll
             repeat {
                 let n = recv(fd, inbox.baseAddress! + inboxEnd, inbox.count - inboxEnd, Int32(MSG_DONTWAIT))
                 if n > 0 {
@@ -91,6 +96,7 @@ public final class SocketConnection: @unchecked Sendable {
                 sched_yield()
             } while ContinuousClock.now < until
         }
+        defer { if timeout == nil, busyPoll > .zero { pollsNext = ContinuousClock.now - waitStarted < busyPoll } }
         while true {
             if let timeout {
                 var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
