@@ -82,8 +82,9 @@ public final class SocketConnection: @unchecked Sendable {
             inboxEnd -= inboxStart
             inboxStart = 0
         }
+        let adaptive = timeout == nil && busyPoll > .zero
         let waitStarted = ContinuousClock.now
-        if timeout == nil, busyPoll > .zero, pollsNext {
+        if adaptive, pollsNext {
             let until = waitStarted + busyPoll
             repeat {
                 let n = recv(fd, inbox.baseAddress! + inboxEnd, inbox.count - inboxEnd, Int32(MSG_DONTWAIT))
@@ -96,7 +97,7 @@ public final class SocketConnection: @unchecked Sendable {
                 sched_yield()
             } while ContinuousClock.now < until
         }
-        defer { if timeout == nil, busyPoll > .zero { pollsNext = ContinuousClock.now - waitStarted < busyPoll } }
+        defer { if adaptive { pollsNext = ContinuousClock.now - waitStarted < busyPoll } }
         while true {
             if let timeout {
                 var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
