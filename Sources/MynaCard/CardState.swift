@@ -86,16 +86,7 @@ public struct FileCardStateStore: CardStateStore {
     }
 
     /// What is wrong with the state file's JSON, in words.
-    static func words(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "not readable" }
-        switch error {
-        case .keyNotFound(let key, _): return "no '\(key.stringValue)'"
-        case .dataCorrupted(let context) where context.codingPath.isEmpty: return "not JSON"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong form"
-        @unknown default: return "not readable"
-        }
-    }
+    static func words(_ error: any Error) -> String { JSONProblem.words(error, otherwise: "not readable") }
 
     public func save(_ state: PersistentCardState) throws(CardStateError) {
         let encoder = JSONEncoder()
@@ -178,6 +169,21 @@ public enum CardStateError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unwritable(let path, let reason): return "\(path): cannot write card state: \(reason)"
         case .locked(let path):
             return "\(path): the card is in use by another process (mynasim serve or apdu); stop it or remove the card first"
+        }
+    }
+}
+
+/// What is wrong with a JSON document the decoder refused, in words (state files, issuer data).
+package enum JSONProblem {
+    /// `otherwise` for an error that is not a decoding error.
+    package static func words(_ error: any Error, otherwise: String) -> String {
+        guard let error = error as? DecodingError else { return otherwise }
+        switch error {
+        case .keyNotFound(let key, _): return "no '\(key.stringValue)'"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty: return "not JSON"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong form"
+        @unknown default: return "not readable"
         }
     }
 }

@@ -85,14 +85,5 @@ public struct IssuerData: Codable, Hashable, Sendable {
     }
 
     /// What is wrong with the JSON, in words.
-    static func words(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "not JSON" }
-        switch error {
-        case .keyNotFound(let key, _): return "no '\(key.stringValue)'"
-        case .dataCorrupted(let context) where context.codingPath.isEmpty: return "not JSON"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong form"
-        @unknown default: return "not readable"
-        }
-    }
+    static func words(_ error: any Error) -> String { JSONProblem.words(error, otherwise: "not JSON") }
 }
