@@ -33,7 +33,7 @@ package enum Reports {
             "\(run.name) on \(run.channel)\(run.shard.map { " (\($0.label): \(run.cases.count) of \($0.totalCases) cases)" } ?? ""): "
                 + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", "),
         ]
-        let failures = run.cases.filter { $0.verdict == .fail || $0.verdict == .inconclusive }
+        let failures = run.cases.filter { $0.verdict.isFailure }
         if !failures.isEmpty {
             lines.append("failed:")
             for c in failures {

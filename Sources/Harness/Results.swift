@@ -5,6 +5,9 @@ package enum Verdict: String, Codable, Sendable, CaseIterable {
     case pass, fail, skipped
     case notApplicable = "not applicable"
     case inconclusive
+
+    /// A failure for the run: failed, or could not be judged.
+    package var isFailure: Bool { self == .fail || self == .inconclusive }
 }
 
 /// One command and its response, timed.
@@ -121,7 +124,7 @@ package struct RunResult: Codable, Sendable {
     }
 
     /// Passed unless something failed or was inconclusive.
-    package var succeeded: Bool { cases.allSatisfy { $0.verdict != .fail && $0.verdict != .inconclusive } }
+    package var succeeded: Bool { !cases.contains { $0.verdict.isFailure } }
 
     package init(
         name: String, channel: String, started: String, cases: [CaseResult], shard: ShardInfo? = nil, mergedShards: Int? = nil

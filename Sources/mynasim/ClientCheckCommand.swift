@@ -58,10 +58,9 @@ struct ClientCheckCommand: ParsableCommand {
     func run() throws {
         SignalWaiter.cleanUpOnSignal()
         let installation = Installation.current
-        let shippedProfiles = installation.find(.clientProfiles).map { [$0.url] } ?? []
-        if shippedProfiles.isEmpty, !FileManager.default.fileExists(atPath: profile) {
-            _ = try installation.locate(.clientProfiles, option: "--profile FILE")
-        }
+        // A profile file needs no shipped ones; a name does, and says where it looked when they are missing.
+        let shippedProfiles =
+            FileManager.default.fileExists(atPath: profile) ? [] : [try installation.locate(.clientProfiles, option: "--profile FILE")]
         let rules = try ClientProfile.locate(profile, searchDirectories: shippedProfiles)
         var facts: ScenarioFacts = [:]
         for item in fact {

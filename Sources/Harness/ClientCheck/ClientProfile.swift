@@ -54,6 +54,7 @@ package struct ClientProfile: Codable, Sendable {
         let document: YAMLDocument<ClientProfile>
         do { document = try YAMLDocument(url: URL(fileURLWithPath: path)) } catch { throw ClientCheckError(error) }
         let declared = document.value.facts ?? [:]
+        let known = declared.merging(FactCatalog.engine) { $0 + $1 }
         for (i, rule) in document.value.rules.enumerated() {
             func problem(_ key: String, _ message: String) -> ClientCheckError {
                 ClientCheckError(document.problem(at: ["rules", "\(i)", key], "rule \(rule.id): \(message)"))
@@ -67,7 +68,6 @@ package struct ClientProfile: Codable, Sendable {
             }
             // With facts declared, a `when` must use them: a misspelt fact would turn the rule off.
             for (fact, value) in rule.when ?? [:] where !declared.isEmpty {
-                let known = declared.merging(FactCatalog.engine) { $0 + $1 }
                 guard let values = known[fact] else {
                     let near = NearestName.nearest(to: fact, in: known.keys).map { " (did you mean `\($0)`?)" } ?? ""
                     throw problem(

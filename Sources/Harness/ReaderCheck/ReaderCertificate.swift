@@ -23,7 +23,7 @@ package enum ReaderCertificate {
 
     package static func html(_ run: ReaderCheckRun) -> String {
         let counts = run.counts
-        let failed = run.results.filter { $0.verdict == .fail || $0.verdict == .inconclusive }
+        let failed = run.results.filter { $0.verdict.isFailure }
         let verdict =
             failed.isEmpty
             ? "<p class=\"banner ok\">PASSED: \(counts[.pass, default: 0]) checks passed"

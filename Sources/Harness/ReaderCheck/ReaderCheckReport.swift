@@ -37,7 +37,7 @@ package enum ReaderCheckReport {
             "",
             "\(run.reader.name): " + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", "),
         ]
-        let failed = run.results.filter { $0.verdict == .fail || $0.verdict == .inconclusive }
+        let failed = run.results.filter { $0.verdict.isFailure }
         lines.append(failed.isEmpty ? "every check passed or was skipped" : "failed: " + failed.map(\.id).joined(separator: ", "))
         return lines.joined(separator: "\n")
     }

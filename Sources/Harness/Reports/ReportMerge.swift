@@ -46,26 +46,22 @@ package enum ReportMerge {
     package static func merge(_ reports: [Report]) throws(MergeError) -> (suites: [RunResult], clientChecks: [ClientCheckRun]) {
         var suites: [String: [(RunResult, String)]] = [:]
         var checks: [String: [(ClientCheckRun, String)]] = [:]
-        var order: [String] = []
+        var suiteOrder: [String] = []
+        var checkOrder: [String] = []
         for report in reports {
             switch report {
             case .suite(let run, let path):
-                if suites[run.name] == nil { order.append("suite:" + run.name) }
+                if suites[run.name] == nil { suiteOrder.append(run.name) }
                 suites[run.name, default: []].append((run, path))
             case .clientCheck(let run, let path):
-                if checks[run.name] == nil { order.append("check:" + run.name) }
+                if checks[run.name] == nil { checkOrder.append(run.name) }
                 checks[run.name, default: []].append((run, path))
             }
         }
         var mergedSuites: [RunResult] = []
+        for name in suiteOrder { mergedSuites.append(try merge(suites[name]!)) }
         var mergedChecks: [ClientCheckRun] = []
-        for key in order {
-            if key.hasPrefix("suite:"), let parts = suites[String(key.dropFirst(6))] {
-                mergedSuites.append(try merge(parts))
-            } else if let parts = checks[String(key.dropFirst(6))] {
-                mergedChecks.append(try merge(parts))
-            }
-        }
+        for name in checkOrder { mergedChecks.append(try merge(checks[name]!)) }
         return (mergedSuites, mergedChecks)
     }
 

@@ -57,7 +57,7 @@ package enum RunHTML {
 
     /// Every failed and inconclusive case, linked to the case and to the step that failed.
     static func failures(_ run: RunResult) -> String {
-        let failed = run.cases.enumerated().filter { $0.element.verdict == .fail || $0.element.verdict == .inconclusive }
+        let failed = run.cases.enumerated().filter { $0.element.verdict.isFailure }
         guard !failed.isEmpty else { return "" }
         var html = "<h2>Failures</h2><ol class=\"failures\">"
         for (index, c) in failed {
@@ -92,7 +92,7 @@ package enum RunHTML {
     static func cases(_ run: RunResult) -> String {
         var html = "<h2>Cases</h2>"
         for (index, c) in run.cases.enumerated() {
-            let open = c.verdict == .fail || c.verdict == .inconclusive ? " open" : ""
+            let open = c.verdict.isFailure ? " open" : ""
             html +=
                 "<details class=\"case\" id=\"\(anchor(index))\"\(open)><summary><span class=\"v \(Reports.cssClass(c.verdict))\">"
                 + "\(c.verdict.rawValue)</span> <b>\(escape(c.id))</b> \(escape(c.title)) <small>\(Reports.formatMicros(c.micros))"

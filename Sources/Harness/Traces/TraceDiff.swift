@@ -154,25 +154,21 @@ package struct TraceDiff: Codable, Sendable {
     }
 
     static func answer(_ response: [UInt8], structured: Bool) -> Answer? {
-        guard response.count >= 2 else { return nil }
-        let status = StatusWord(response[response.count - 2], response[response.count - 1])
-        let data = Array(response.dropLast(2))
+        guard let r = try? ResponseAPDU(bytes: response) else { return nil }
         return Answer(
-            status: status.description, meaning: status.meaning, length: data.count,
-            shape: structured && !data.isEmpty ? DataShape(data)?.text(depth: 2) : nil)
+            status: r.status.description, meaning: r.status.meaning, length: r.data.count,
+            shape: structured && !r.data.isEmpty ? DataShape(r.data)?.text(depth: 2) : nil)
     }
 
     /// Status word, data length, then tags and declared lengths of the BER-TLV objects.
     static func compare(_ recorded: [UInt8], _ virtual: [UInt8], structured: Bool) -> [Difference] {
-        guard recorded.count >= 2, virtual.count >= 2 else {
+        guard let first = try? ResponseAPDU(bytes: recorded), let second = try? ResponseAPDU(bytes: virtual) else {
             return recorded.count == virtual.count ? [] : [Difference(kind: .length, detail: "a response without a status word")]
         }
         var differences: [Difference] = []
-        let a = StatusWord(recorded[recorded.count - 2], recorded[recorded.count - 1])
-        let b = StatusWord(virtual[virtual.count - 2], virtual[virtual.count - 1])
+        let (a, b) = (first.status, second.status)
         if a != b { differences.append(Difference(kind: .status, detail: "\(a) (\(a.meaning)) vs \(b) (\(b.meaning))")) }
-        let x = Array(recorded.dropLast(2))
-        let y = Array(virtual.dropLast(2))
+        let (x, y) = (first.data, second.data)
         if x.count != y.count { differences.append(Difference(kind: .length, detail: "\(x.count) vs \(y.count) data bytes")) }
         if structured, !x.isEmpty, !y.isEmpty {
             switch (DataShape(x), DataShape(y)) {

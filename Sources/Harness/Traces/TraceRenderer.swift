@@ -111,9 +111,8 @@ package struct TraceRenderer: Sendable {
 
     /// Data (elided, or its BER-TLV shape when personal), then the status word and its meaning.
     func responseText(_ hex: String?, personal: Bool, structured: Bool) -> String {
-        guard let hex, let bytes = try? Hex.decode(hex), bytes.count >= 2 else { return "(no status word)" }
-        let status = StatusWord(bytes[bytes.count - 2], bytes[bytes.count - 1])
-        let data = Array(bytes.dropLast(2))
+        guard let hex, let bytes = try? Hex.decode(hex), let response = try? ResponseAPDU(bytes: bytes) else { return "(no status word)" }
+        let (status, data) = (response.status, response.data)
         var text = ""
         if !data.isEmpty {
             if personal {

@@ -59,12 +59,13 @@ public struct Doctor: Sendable {
             .handler: "sandbox, up, client-check (--reader handler)",
         ]
         return ShippedItem.allCases.map { item in
-            let found = installation.candidates(for: item).first { probe.exists($0.url.path) }
+            let places = installation.candidates(for: item)
+            let found = places.first { probe.exists($0.url.path) }
             let fix = item == .handler ? "make handler (in the source tree), reinstall, or set MYNASIM_HANDLER" : reinstall
             return DoctorFinding(
                 name: item.label, need: .required, found: found != nil,
                 detail: found.map(\.description)
-                    ?? "not in: " + installation.candidates(for: item).map(\.url.path).joined(separator: ", "),
+                    ?? "not in: " + places.map(\.url.path).joined(separator: ", "),
                 usedBy: uses[item] ?? "", fix: fix)
         }
     }
@@ -145,15 +146,15 @@ public struct Doctor: Sendable {
 
     /// The other reader drivers a world can put in front of the slots.
     func drivers() -> [DoctorFinding] {
-        [
-            DoctorFinding(
-                name: "libccid (serial CCID driver)", need: .optional, found: probe.exists(SystemDrivers.ccidSerial),
-                detail: probe.exists(SystemDrivers.ccidSerial) ? SystemDrivers.ccidSerial : "\(SystemDrivers.ccidSerial) not installed",
-                usedBy: "--reader ccid:MODEL", fix: Self.apt("libccid")),
-            DoctorFinding(
-                name: "vsmartcard-vpcd", need: .optional, found: probe.exists(SystemDrivers.vpcd),
-                detail: probe.exists(SystemDrivers.vpcd) ? SystemDrivers.vpcd : "\(SystemDrivers.vpcd) not installed",
-                usedBy: "--reader vpcd, serve --vpcd", fix: Self.apt("vsmartcard-vpcd")),
+        func driver(_ name: String, _ path: String, usedBy: String, package: String) -> DoctorFinding {
+            let present = probe.exists(path)
+            return DoctorFinding(
+                name: name, need: .optional, found: present, detail: present ? path : "\(path) not installed", usedBy: usedBy,
+                fix: Self.apt(package))
+        }
+        return [
+            driver("libccid (serial CCID driver)", SystemDrivers.ccidSerial, usedBy: "--reader ccid:MODEL", package: "libccid"),
+            driver("vsmartcard-vpcd", SystemDrivers.vpcd, usedBy: "--reader vpcd, serve --vpcd", package: "vsmartcard-vpcd"),
         ]
     }
 
@@ -162,10 +163,10 @@ public struct Doctor: Sendable {
         let module = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
         let tool = probe.executable("opensc-tool")
         let scan = probe.executable("pcsc_scan")
+        let openSC = tool.flatMap { probe.exists(module) ? "\($0), \(module)" : nil }
         return [
             DoctorFinding(
-                name: "OpenSC", need: .optional, found: tool != nil && probe.exists(module),
-                detail: tool != nil && probe.exists(module) ? "\(tool ?? ""), \(module)" : "opensc-tool or \(module) missing",
+                name: "OpenSC", need: .optional, found: openSC != nil, detail: openSC ?? "opensc-tool or \(module) missing",
                 usedBy: "the README's examples, docs/recipes.md (PKCS#11)", fix: Self.apt("opensc opensc-pkcs11")),
             DoctorFinding(
                 name: "pcsc-tools", need: .optional, found: scan != nil, detail: scan ?? "pcsc_scan not installed",

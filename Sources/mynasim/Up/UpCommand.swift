@@ -125,8 +125,11 @@ struct UpCommand: ParsableCommand {
     /// pcscd.log and up.log).
     static func clean(_ up: UpDirectory, created: Bool, keepLog: Bool) {
         let manager = FileManager.default
-        let ours = ["env", "up.pid", "pcscd.comm", "sim.sock", "readers.d", "ccid", "up.lock"] + (keepLog ? [] : ["pcscd.log", "up.log"])
-        for name in ours { try? manager.removeItem(at: up.url.appendingPathComponent(name)) }
+        let ours =
+            [up.environmentFile, up.pidFile, up.lockFile]
+            + ["pcscd.comm", "sim.sock", "readers.d", "ccid"].map(up.url.appendingPathComponent)
+            + (keepLog ? [] : [up.url.appendingPathComponent("pcscd.log"), up.logFile])
+        for url in ours { try? manager.removeItem(at: url) }
         if created, (try? manager.contentsOfDirectory(atPath: up.url.path))?.isEmpty ?? false { try? manager.removeItem(at: up.url) }
     }
 
@@ -147,10 +150,10 @@ struct UpCommand: ParsableCommand {
 
     /// This binary, so the background copy is the same mynasim.
     static func executable() throws -> String {
-        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+        guard let binary = Installation.current.binary else {
             throw CLIError("cannot tell where this mynasim binary is (/proc is not mounted?)")
         }
-        return path
+        return binary.path
     }
 }
 
