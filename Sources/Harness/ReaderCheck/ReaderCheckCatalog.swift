@@ -8,11 +8,10 @@ package enum ReaderCheckCatalog {
 
     private static func check(
         _ id: String, _ group: ReaderCheckGroup, _ title: String, requirement: String, meaning: String,
-        thresholds: [String: ReaderThreshold] = [:], realCard: RealCardHandling = .automatic, disruptive: Bool = false
+        thresholds: [String: ReaderThreshold] = [:], realCard: RealCardHandling = .automatic
     ) -> ReaderCheckDefinition {
         ReaderCheckDefinition(
-            id: id, group: group, title: title, requirement: requirement, meaning: meaning, thresholds: thresholds, realCard: realCard,
-            disruptive: disruptive)
+            id: id, group: group, title: title, requirement: requirement, meaning: meaning, thresholds: thresholds, realCard: realCard)
     }
 
     static let identity = [
@@ -149,12 +148,12 @@ package enum ReaderCheckCatalog {
             requirement: "PC/SC Part 5 (SCardGetStatusChange); CCID 1.1 (RDR_to_PC_NotifySlotChange)",
             meaning: "An inserted card is reported present with its ATR promptly: 90th percentile over repeated insertions, the "
                 + "card's own power-up time subtracted where it is known.",
-            thresholds: ["p90": .atMost(100, "ms"), "missed": .atMost(0, "events")], realCard: .interactive, disruptive: true),
+            thresholds: ["p90": .atMost(100, "ms"), "missed": .atMost(0, "events")], realCard: .interactive),
         check(
             "presence.removal", .presence, "Removal noticed",
             requirement: "PC/SC Part 5 (SCardGetStatusChange); CCID 1.1 (RDR_to_PC_NotifySlotChange)",
             meaning: "A removed card is reported absent promptly: 90th percentile over repeated removals.",
-            thresholds: ["p90": .atMost(100, "ms"), "missed": .atMost(0, "events")], realCard: .interactive, disruptive: true),
+            thresholds: ["p90": .atMost(100, "ms"), "missed": .atMost(0, "events")], realCard: .interactive),
         check(
             "presence.idle", .presence, "No spurious events", requirement: "PC/SC Part 5 (SCardGetStatusChange, event counter)",
             meaning: "While the card rests in the reader for the idle period, no removal, insertion or other change is reported.",
@@ -169,8 +168,7 @@ package enum ReaderCheckCatalog {
                 + "told it was a removal, by the error or by the next call on its connection; the card works again once reinserted.",
             thresholds: [
                 "time to error": .atMost(5000, "ms"), "calls to learn the removal": .atMost(2, "calls"), "recovery": .atMost(5000, "ms"),
-            ], realCard: .interactive,
-            disruptive: true),
+            ], realCard: .interactive),
         check(
             "robustness.reset-reconnect", .robustness, "Reset and reconnect",
             requirement: "PC/SC Part 5 (SCardReconnect, SCardDisconnect); ISO/IEC 7816-3 (warm and cold reset)",
@@ -190,7 +188,6 @@ package enum ReaderCheckCatalog {
             "robustness.mute-card", .robustness, "Mute card", requirement: "ISO/IEC 7816-3 (waiting times); CCID 1.1 (ICC_MUTE)",
             meaning: "A card that stops answering gives the application an error in bounded time, and the reader recovers once "
                 + "the card answers again.",
-            thresholds: ["time to error": .atMost(30_000, "ms"), "recovery": .atMost(10_000, "ms")], realCard: .virtualOnly,
-            disruptive: true),
+            thresholds: ["time to error": .atMost(30_000, "ms"), "recovery": .atMost(10_000, "ms")], realCard: .virtualOnly),
     ]
 }

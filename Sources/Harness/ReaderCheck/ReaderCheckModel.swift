@@ -75,8 +75,6 @@ package struct ReaderCheckDefinition: Sendable {
     /// Limits by figure name; a figure without one is informative.
     package var thresholds: [String: ReaderThreshold]
     package var realCard: RealCardHandling
-    /// Removes or mutes the card, or otherwise disturbs whoever uses the reader.
-    package var disruptive: Bool
 }
 
 /// A measured number, with the limit it was judged against.
@@ -176,5 +174,4 @@ package struct ReaderCheckRun: Codable, Sendable {
     package var counts: [Verdict: Int] { Dictionary(grouping: results, by: \.verdict).mapValues(\.count) }
 
     /// The result of check `id`.
-    package func result(_ id: String) -> ReaderCheckResult? { results.first { $0.id == id } }
 }

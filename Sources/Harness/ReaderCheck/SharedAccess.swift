@@ -82,19 +82,21 @@ extension ReaderCheckContext {
         }
         // This process keeps working while the second one starts and connects, then takes its
         // transaction and lets the second one ask for one.
-        func work(until done: () -> Bool) throws {
+        func work(untilHelperSays key: String) throws {
             let deadline = ContinuousClock.now + .seconds(15)
-            while !done(), lines()["error"] == nil, helper.isRunning, ContinuousClock.now < deadline {
+            while helper.isRunning, ContinuousClock.now < deadline {
+                let fields = lines()  // the helper's file, read once a round
+                if fields[key] != nil || fields["error"] != nil { return }
                 _ = try send(CommandAPDU.getChallenge(length: 8).bytes, &quiet)
                 usleep(10_000)
             }
         }
-        try work { lines()["connected"] != nil }
+        try work(untilHelperSays: "connected")
         try reader.beginTransaction()
         guard FileManager.default.createFile(atPath: go.path, contents: Data()) else {
             throw CheckStop.inconclusive("the signal file for the second process cannot be written: \(go.path)")
         }
-        try work { lines()["begin"] != nil }
+        try work(untilHelperSays: "begin")
         let holdUntil = ContinuousClock.now + .milliseconds(300)
         try selectCertificate(&quiet)
         var ownRead: [UInt8] = []
