@@ -12,24 +12,25 @@ package final class PCSCChannel: CardChannel {
 
     /// Connects to the reader whose name is `reader`, contains it, or has that index.
     package init(reader: String) throws(PCSCError) {
+        (context, readerName) = try Self.open(reader: reader)
+    }
+
+    /// A new PC/SC context and the name of the reader that is `reader`, contains it, or has that
+    /// index; the context is released again when no reader fits.
+    static func open(reader: String) throws(PCSCError) -> (SCARDCONTEXT, String) {
         var context: SCARDCONTEXT = 0
-        try Self.check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context), "SCardEstablishContext")
-        self.context = context
+        try check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context), "SCardEstablishContext")
         let names: [String]
         do {
-            names = try Self.readers(context: context)
+            names = try readers(context: context)
         } catch {
             SCardReleaseContext(context)
             throw error
         }
-        if let index = Int(reader), names.indices.contains(index) {
-            readerName = names[index]
-        } else if let match = names.first(where: { $0 == reader }) ?? names.first(where: { $0.contains(reader) }) {
-            readerName = match
-        } else {
-            SCardReleaseContext(context)
-            throw .noSuchReader(reader, available: names)
-        }
+        if let index = Int(reader), names.indices.contains(index) { return (context, names[index]) }
+        if let match = names.first(where: { $0 == reader }) ?? names.first(where: { $0.contains(reader) }) { return (context, match) }
+        SCardReleaseContext(context)
+        throw .noSuchReader(reader, available: names)
     }
 
     deinit {

@@ -38,24 +38,7 @@ package final class PCSCReader {
 
     /// Opens a context and finds the reader whose name is `reader`, contains it, or has that index.
     package init(reader: String) throws(PCSCError) {
-        var context: SCARDCONTEXT = 0
-        try PCSCChannel.check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context), "SCardEstablishContext")
-        let names: [String]
-        do {
-            names = try PCSCChannel.readers(context: context)
-        } catch {
-            SCardReleaseContext(context)
-            throw error
-        }
-        if let index = Int(reader), names.indices.contains(index) {
-            name = names[index]
-        } else if let match = names.first(where: { $0 == reader }) ?? names.first(where: { $0.contains(reader) }) {
-            name = match
-        } else {
-            SCardReleaseContext(context)
-            throw .noSuchReader(reader, available: names)
-        }
-        self.context = context
+        (context, name) = try PCSCChannel.open(reader: reader)
     }
 
     deinit {
