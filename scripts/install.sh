@@ -46,16 +46,20 @@ file() {
   install -m "$1" "$2" "$DESTDIR$3"
   echo "file $3" >> "$RECORD"
 }
+# generated MODE TARGET < content: a file made here rather than copied.
+generated() {
+  dir "$(dirname "$2")"
+  cat > "$DESTDIR$2"
+  chmod "$1" "$DESTDIR$2"
+  echo "file $2" >> "$RECORD"
+}
 
 file 0755 "$BINARY" "$PREFIX/bin/mynasim"
 
 if [ "$LAYOUT" = debian ]; then
   DRIVER=$PREFIX/lib/pcsc/drivers/serial/libifd-mynasim.so
   file 0644 "$HANDLER" "$DRIVER"
-  dir /etc/reader.conf.d
-  sed -e "s|@LIBPATH@|$DRIVER|" -e "s|@SOCKET@|$SOCKET|" ifd-handler/reader.conf.in > "$DESTDIR/etc/reader.conf.d/mynasim"
-  chmod 0644 "$DESTDIR/etc/reader.conf.d/mynasim"
-  echo "file /etc/reader.conf.d/mynasim" >> "$RECORD"
+  sed -e "s|@LIBPATH@|$DRIVER|" -e "s|@SOCKET@|$SOCKET|" ifd-handler/reader.conf.in | generated 0644 /etc/reader.conf.d/mynasim
 else
   file 0644 "$HANDLER" "$PREFIX/lib/mynasim/libifd-mynasim.so"
 fi
@@ -70,20 +74,14 @@ done < <(find vectors -type f ! -name state.json ! -name .card.lock ! -name '*.s
 for page in "$MANPAGES"/*.1; do
   name=$(basename "$page")
   if [ "$LAYOUT" = debian ]; then
-    dir "$PREFIX/share/man/man1"
-    gzip -9nc "$page" > "$DESTDIR$PREFIX/share/man/man1/$name.gz"
-    chmod 0644 "$DESTDIR$PREFIX/share/man/man1/$name.gz"
-    echo "file $PREFIX/share/man/man1/$name.gz" >> "$RECORD"
+    gzip -9nc "$page" | generated 0644 "$PREFIX/share/man/man1/$name.gz"
   else
     file 0644 "$page" "$PREFIX/share/man/man1/$name"
   fi
 done
 
-COMPLETION=$(mktemp)
 # bash-completion sources the script: no interpreter line.
-"$BINARY" --generate-completion-script bash | sed '1{/^#!/d}' > "$COMPLETION"
-file 0644 "$COMPLETION" "$PREFIX/share/bash-completion/completions/mynasim"
-rm -f "$COMPLETION"
+"$BINARY" --generate-completion-script bash | sed '1{/^#!/d}' | generated 0644 "$PREFIX/share/bash-completion/completions/mynasim"
 
 DOC=$PREFIX/share/doc/mynasim
 for doc in README.md docs/*.md docs/*.yaml docs/mynasim-up.service; do
