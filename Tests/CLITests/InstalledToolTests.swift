@@ -39,6 +39,16 @@ struct InstalledToolTests {
         #expect(unknown.stderr.contains("jpki, jpki-kat, kenmen"))
     }
 
+    @Test func aSandboxThatCannotStartLeavesNoDirectoryBehind() throws {
+        let tmp = Fixtures.temporaryDirectory("sandbox-tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        for arguments in [["--card", "/nonexistent"], ["--handler", "/nonexistent/libifd-mynasim.so"]] {
+            let r = try mynasim(["sandbox"] + arguments + ["--", "true"], environment: ["TMPDIR": tmp.path])
+            #expect(r.status != 0)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty, "\(arguments)")
+        }
+    }
+
     @Test func aMissingPersonaDirectorySaysWhichOptionNamedIt() throws {
         let r = try mynasim(["client-check", "--profile", "jpki-generic", "--personas", "/nonexistent/personas", "--", "true"])
         #expect(r.status != 0)

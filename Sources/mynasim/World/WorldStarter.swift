@@ -8,15 +8,18 @@ import VirtualReader
 /// through pcscd itself.
 enum WorldStarter {
     static func start(_ options: WorldOptions, directory: URL, removeDirectory: Bool) throws -> PCSCSandbox {
-        var configuration = try options.configuration(directory: directory)
+        // Until the sandbox owns the directory, a mistake (no handler, a bad --card) removes it here.
+        func removingDirectoryOnError<T>(_ body: () throws -> T) throws -> T {
+            do { return try body() } catch {
+                if removeDirectory { try? FileManager.default.removeItem(at: directory) }
+                throw error
+            }
+        }
+        var configuration = try removingDirectoryOnError { try options.configuration(directory: directory) }
         configuration.removeDirectory = removeDirectory
-        let cards = try options.assignedCards(slotCount: configuration.simulator.slotCount)
-        let sandbox: PCSCSandbox
-        do {
-            sandbox = try PCSCSandbox(configuration)
-        } catch {
-            if removeDirectory { try? FileManager.default.removeItem(at: directory) }
-            throw CLIError("\(error)")
+        let cards = try removingDirectoryOnError { try options.assignedCards(slotCount: configuration.simulator.slotCount) }
+        let sandbox = try removingDirectoryOnError {
+            do { return try PCSCSandbox(configuration) } catch { throw CLIError("\(error)") }
         }
         do {
             try insert(cards, into: sandbox)
