@@ -11,6 +11,17 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // COMPUTE DIGITAL SIGNATURE timed by the clock alone: libcrypto runs twice as slowly under the
+        // harness's malloc interposer (docs/performance.md).
+        .executableTarget(
+            name: "SignatureTiming",
+            dependencies: [
+                .product(name: "ISO7816", package: "mynasim"),
+                .product(name: "MynaCard", package: "mynasim"),
+                .product(name: "MynaPersona", package: "mynasim"),
+            ],
+            path: "Benchmarks/SignatureTiming"
+        ),
         .executableTarget(
             name: "CardBenchmarks",
             dependencies: [

@@ -9,9 +9,8 @@ let shippedPersona = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("vectors/personas/yamada-taro")
 
 /// The shipped persona's card with its state in memory: nothing touches the disk.
-func loadCard() -> (VirtualCard, PersonaDirectory) {
-    let directory = try! PersonaDirectory(url: shippedPersona)
-    return (try! VirtualCard(image: directory.cardImage(), store: InMemoryCardStateStore()), directory)
+func loadCard() -> VirtualCard {
+    try! VirtualCard(image: PersonaDirectory(url: shippedPersona).cardImage(), store: InMemoryCardStateStore())
 }
 
 /// A copy of the shipped persona in a temporary directory, for benchmarks that write its state file.
@@ -30,7 +29,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // What OpenSC does to read the auth certificate: SELECT AP, SELECT EF, a 4-byte header, 256-byte chunks.
     Benchmark("In-process: SELECT + chunked READ BINARY of the auth certificate") { benchmark in
-        var (card, _) = loadCard()
+        var card = loadCard()
         _ = card.powerOn()
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
@@ -71,31 +70,5 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(card.powerOn())
         }
     }
-
-    // One RSA-2048 PKCS#1 v1.5 signature by the auth key (after VERIFY), as `80 2A 00 97`.
-    Benchmark("In-process: COMPUTE DIGITAL SIGNATURE (RSA-2048)") { benchmark in
-        var (card, directory) = loadCard()
-        _ = card.powerOn()
-        _ = card.process(selectAP)
-        _ = card.process([0x00, 0x20, 0x00, 0x98, 0x04] + Array(directory.persona.credentials.authPIN.utf8))
-        let digestInfo: [UInt8] = try! Hex.decode("3031300D060960864801650304020105000420") + [UInt8](repeating: 0xA5, count: 32)
-        let command = [0x80, 0x2A, 0x00, 0x97, UInt8(digestInfo.count)] + digestInfo + [0x00]
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(card.process(command))
-        }
-    }
-    // The key operation alone, under the card's signature above: what the card adds is the difference.
-    Benchmark(
-        "Key alone: RSA-2048 PKCS#1 v1.5 private-key operation (libcrypto)",
-        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
-    ) { benchmark in
-        let pem = try! String(contentsOf: shippedPersona.appendingPathComponent("auth.key.pem"), encoding: .utf8)
-        let key = try! RSAPrivateKey(pemRepresentation: pem)
-        let digestInfo: [UInt8] = try! Hex.decode("3031300D060960864801650304020105000420") + [UInt8](repeating: 0xA5, count: 32)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(try! key.signPKCS1v15(digestInfo))
-        }
-    }
+    // COMPUTE DIGITAL SIGNATURE is timed by the SignatureTiming executable, outside this harness.
 }
