@@ -9,7 +9,7 @@
 #  5. `mynasim sandbox` start + stop; 6. client-check over the 30 shipped scenarios;
 #  7. COMPUTE DIGITAL SIGNATURE in-process vs `openssl speed rsa2048` (Benchmarks/ SignatureTiming; SIGNATURE=0 skips).
 # Release build only. Needs root (pcscd writes /run/pcscd) and the packages of `make deps`.
-# Takes about 4 minutes (plus the Benchmarks package's release build the first time).
+# Takes about a minute (plus the Benchmarks package's release build the first time).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BASELINE=${PCSC_BASELINE:-$ROOT/../shared/bench/pcsc-baseline}

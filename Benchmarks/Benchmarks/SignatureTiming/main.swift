@@ -30,7 +30,9 @@ var card = try VirtualCard(image: directory.cardImage(), store: InMemoryCardStat
 _ = card.powerOn()
 let digestInfo: [UInt8] = try Hex.decode("3031300D060960864801650304020105000420") + [UInt8](repeating: 0xA5, count: 32)
 // SELECT the JPKI AP, VERIFY the authentication PIN, then `80 2A 00 97` with a SHA-256 DigestInfo.
-for setup in [try Hex.decode("00A4040C0AD392F000260100000001"), [0x00, 0x20, 0x00, 0x98, 0x04] + Array(directory.persona.credentials.authPIN.utf8)] {
+let selectJPKI: [UInt8] = try Hex.decode("00A4040C0AD392F000260100000001")
+let verifyAuthPIN: [UInt8] = [0x00, 0x20, 0x00, 0x98, 0x04] + Array(directory.persona.credentials.authPIN.utf8)
+for setup in [selectJPKI, verifyAuthPIN] {
     let response = card.process(setup)
     precondition(response.suffix(2) == [0x90, 0x00], "setup \(Hex.encode(setup)) answered \(Hex.encode(response))")
 }
