@@ -32,6 +32,6 @@ let package = Package(
             ],
             path: "Benchmarks/CardBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
     ]
 )
