@@ -165,7 +165,7 @@ EOF
   timeout 240 "$M" sandbox --card "$W/$1.card" --reader-timeout 2000 -- bash "$W/$1.sh" >"$W/$1.out" 2>&1
   echo "took $((SECONDS - started)) s" >>"$W/$1.out"
 }
-operator operator act 10 &
+operator operator act 150 &
 operator idle idle 1 &
 check_run ccid --reader ccid:GemPCTwin -- &
 fresh_card skip
@@ -176,6 +176,7 @@ out=$(cat "$W/operator.out")
 contains "reader-check asks the operator to remove the card" "$out" "ACTION: remove the card from mynasim Virtual Reader 00 00 now (1 of 2)"
 contains "and to insert it again" "$out" "ACTION: insert the card into mynasim Virtual Reader 00 00 again"
 contains "reader-check exits 0" "$out" "exit 0"
+contains "getting ready may take --operator-timeout when that is longer than two minutes" "$out" "or type skip (150 s)"
 for id in presence.insertion presence.removal robustness.removal-during-apdu; do
   contains "$id runs with the operator" "$(verdicts operator)" "$id pass"
 done
@@ -185,6 +186,7 @@ contains "an operator who does not act: the removal is missed after --operator-t
 contains "no insertion can be timed without a removal" "$(verdicts idle)" "presence.insertion inconclusive"
 contains "the removal during a command was not carried out" "$(verdicts idle)" "robustness.removal-during-apdu inconclusive"
 contains "the remaining trials are not run" "$out" "(1 of 2)"
+contains "and two minutes when --operator-timeout is shorter" "$out" "or type skip (120 s)"
 if grep -qF "(2 of 2)" <<<"$out"; then fail "no second trial after a missed removal" "$out"; else pass "no second trial after a missed removal"; fi
 took=$(sed -n 's/^took \([0-9]*\) s$/\1/p' <<<"$out")
 if [ "${took:-999}" -le 30 ]; then pass "the prompts time out (idle operator run: ${took} s)"; else fail "the prompts time out" "took ${took:-?} s"; fi

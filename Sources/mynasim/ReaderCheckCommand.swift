@@ -38,7 +38,10 @@ struct ReaderCheckCommand: ParsableCommand {
     @Option(name: .long, help: "Insertions and removals measured on mynasim's readers.") var presenceTrials: Int = 10
     @Option(name: .long, help: "Removals and insertions asked of a person (--interactive).") var interactiveTrials: Int = 3
     @Option(name: .long, help: "How long the card rests untouched in the idle check, in seconds.") var idleSeconds: Double = 5
-    @Option(name: .long, help: "How long a person has for each action, in seconds.") var operatorTimeout: Int = 30
+    @Option(
+        name: .long,
+        help: "How long a person has for each action, in seconds (and to get ready for a block of actions, when longer than two minutes)."
+    ) var operatorTimeout: Int = 30
     @Flag(name: .long, help: "No colours in the console view.") var plain = false
     @Flag(name: .long, help: .hidden) var shareHelper = false
     @Option(name: .long, help: .hidden) var shareGo: String?

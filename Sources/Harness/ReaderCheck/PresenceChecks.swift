@@ -152,7 +152,7 @@ extension ReaderCheckContext {
             }
         } else {
             trials.fromInstruction = true
-            guard person.ready("presence checks at \(reader.name): the card is in the reader", timeout: .seconds(120)) else {
+            guard person.ready("presence checks at \(reader.name): the card is in the reader", timeout: options.readyTimeout) else {
                 throw CheckStop.skipped("the operator skipped the presence checks")
             }
             let limit = Int(EvidenceText.millis(options.operatorTimeout))

@@ -23,6 +23,9 @@ package struct ReaderCheckOptions: Sendable {
     package var idleSeconds: Double = 5
     /// How long the operator has for each action.
     package var operatorTimeout: Duration = .seconds(30)
+    /// How long the operator has to get ready for a block of actions (press Enter): two minutes, or
+    /// an action's time when that is longer.
+    var readyTimeout: Duration { max(.seconds(120), operatorTimeout) }
     /// The command that runs the second process of the shared-access check; the reader name is appended.
     package var helperCommand: [String] = []
 

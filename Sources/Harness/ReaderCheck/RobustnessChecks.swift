@@ -102,7 +102,8 @@ extension ReaderCheckContext {
                 started = .now
                 if let card = status.card { try simulator.insert(card) }
             } else {
-                guard person.ready("removal during a command at \(reader.name): the card is in the reader", timeout: .seconds(120)) else {
+                let prompt = "removal during a command at \(reader.name): the card is in the reader"
+                guard person.ready(prompt, timeout: options.readyTimeout) else {
                     throw CheckStop.skipped("the operator skipped this check")
                 }
                 person.instruct("remove the card from \(reader.name) now, while reader-check keeps reading it")
