@@ -27,6 +27,8 @@ package enum MeasuredProfile {
     /// The profile as YAML text.
     package static func yaml(_ run: ReaderCheckRun) -> String { yaml(profile(run), tool: run.tool) }
 
+    /// Written out rather than by Yams' `YAMLEncoder`, which writes every number in scientific
+    /// notation (a 28-character name as `2.8e+1`, 0.28 ms as `2.8e-1`): people read these files.
     static func yaml(_ profile: ReaderProfile, tool: String) -> String {
         var lines = [
             "# A reader profile measured by \(tool) reader-check (docs/reader-check.md).",
