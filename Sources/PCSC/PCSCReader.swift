@@ -177,17 +177,10 @@ package enum PCSCCodes {
     package static let vendorIFDVersion: UInt32 = 0x0001_0102
     package static let vendorIFDSerial: UInt32 = 0x0001_0103
     package static let channelID: UInt32 = 0x0002_0110
-    package static let maxInput: UInt32 = 0x0007_A007
 
-    /// Results a reader check tells apart.
+    /// Results that mean the card went away.
     package static let removedCard: UInt32 = 0x8010_0069
-    package static let resetCard: UInt32 = 0x8010_0068
     package static let noSmartcard: UInt32 = 0x8010_000C
-    package static let notTransacted: UInt32 = 0x8010_0016
-    package static let unsupportedFeature: UInt32 = 0x8010_001F
-    package static let sharingViolation: UInt32 = 0x8010_000B
-    package static let unpoweredCard: UInt32 = 0x8010_0067
-    package static let unresponsiveCard: UInt32 = 0x8010_0066
 
     /// The protocols `SCardConnect` may agree on.
     package static let protocolT0 = UInt32(SCARD_PROTOCOL_T0)
