@@ -125,6 +125,8 @@ public final class PCSCSandbox: @unchecked Sendable {
         defer { close(listener.fd) }
         var daemon = ["pcscd", "--foreground", "--config", readers.path]
         if configuration.pcscdDebug { daemon += ["--debug", "--apdu"] }
+        // The parent-death signal is set on the child below and again on pcscd itself: entering a user
+        // namespace (the second case) changes the credentials, which clears it (prctl(2)).
         let launch = ParentDeathSignal.wrap(daemon, signal: SIGTERM).map(shellQuoted).joined(separator: " ")
         let arguments: [String]
         if getuid() == 0 || Self.isDirectory("/run/pcscd") {
