@@ -20,7 +20,9 @@ M="$ROOT/.build/${BUILD:-release}/mynasim"   # BUILD=debug only to try the scrip
 [ -x "$M" ] || { echo "build first: swift build -c ${BUILD:-release}"; exit 1; }
 make -s -C "$ROOT/ifd-handler"
 B=$(mktemp -d /tmp/mynasim-bench.XXXXXX)
-trap 'stop_world 2>/dev/null; [ -n "${NULLPID:-}" ] && kill -INT $NULLPID 2>/dev/null; rm -rf "$B"' EXIT
+# `|| true`: under set -e a world already stopped (kill of a gone PID) would end the trap before the
+# rm, leave the directory behind and make the script exit 1 after a complete run.
+trap 'stop_world 2>/dev/null || true; [ -n "${NULLPID:-}" ] && kill -INT $NULLPID 2>/dev/null; rm -rf "$B"' EXIT
 cc -O2 -Wall -o "$B/apdu_bench" "$ROOT/scripts/apdu_bench.c" $(pkg-config --cflags --libs libpcsclite)
 cc -O2 -Wall -shared -fPIC -o "$B/libifdnull.so" "$BASELINE/ifd-null.c" $(pkg-config --cflags libpcsclite) -lpthread
 R="$B/results.txt"   # key value lines, read by the table at the end
