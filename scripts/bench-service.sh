@@ -10,7 +10,7 @@ M=${MYNASIM:-.build/release/mynasim}
 [ -x "$M" ] || M=.build/debug/mynasim
 SECS=${1:-5}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
-W=$(mktemp -d); trap 'kill -INT $QS 2>/dev/null; wait $QS 2>/dev/null; rm -rf "$W"' EXIT
+W=$(mktemp -d); trap 'kill -INT $QS 2>/dev/null || true; wait $QS 2>/dev/null || true; rm -rf "$W"' EXIT
 ADMIN=bench-admin-token-0123456789
 "$M" qualification-service --port 0 --ready-file "$W/port" --admin-token "$ADMIN" --database "$W/qs.sqlite" >"$W/qs.log" 2>&1 &
 QS=$!

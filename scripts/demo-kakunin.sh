@@ -11,7 +11,7 @@ W=$(mktemp -d /tmp/mynasim-kakunin.XXXXXX)
 ADMIN=demo-admin-token-0123456789
 "$M" qualification-service --port 0 --ready-file "$W/port" --admin-token "$ADMIN" >"$W/qs.log" 2>&1 &
 QS_PID=$!
-trap 'kill -INT $QS_PID 2>/dev/null; wait $QS_PID 2>/dev/null; rm -rf "$W"' EXIT
+trap 'kill -INT $QS_PID 2>/dev/null || true; wait $QS_PID 2>/dev/null || true; rm -rf "$W"' EXIT
 for _ in $(seq 500); do [ -s "$W/port" ] && break; sleep 0.02; done
 QS="http://127.0.0.1:$(cat "$W/port")"
 head -n 2 "$W/qs.log" | tail -n 1
