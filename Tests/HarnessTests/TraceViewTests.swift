@@ -124,17 +124,28 @@ struct TraceViewTests {
         #expect(text.contains("< " + String(repeating: "AB ", count: 16) + "… (100 bytes) 90 00 · success"))
     }
 
-    /// A slot driven by T=1 blocks, as an emulated TPDU reader drives it, with the simulator's trace.
-    func tpduTrace() throws -> [TraceEvent] {
-        let directory = Fixtures.temporaryDirectory("tpdu-trace")
+    /// A one-slot simulator writing its trace to a fresh file, yamada-taro's card in the slot.
+    func tracedSimulator(_ name: String) throws -> (ReaderSimulator, trace: String) {
+        let directory = Fixtures.temporaryDirectory(name)
         let trace = directory.appendingPathComponent("trace.jsonl").path
         var configuration = ReaderSimulator.Configuration(addresses: [.unix(directory.appendingPathComponent("s.sock").path)])
         configuration.slotCount = 1
         configuration.tracePath = trace
         let simulator = try ReaderSimulator(configuration)
+        do {
+            _ = try simulator.handle(.insert(slot: 0, card: try Fixtures.copyOfPersona("yamada-taro").path))
+        } catch {
+            simulator.stop()
+            throw error
+        }
+        return (simulator, trace)
+    }
+
+    /// A slot driven by T=1 blocks, as an emulated TPDU reader drives it, with the simulator's trace.
+    func tpduTrace() throws -> [TraceEvent] {
+        let (simulator, trace) = try tracedSimulator("tpdu-trace")
         defer { simulator.stop() }
         let slot = simulator.slots[0]
-        _ = try simulator.handle(.insert(slot: 0, card: try Fixtures.copyOfPersona("yamada-taro").path))
         #expect(slot.power(reset: false) != nil)
         let deadline = ContinuousClock.now + .seconds(10)
         func send(_ block: T1Block) -> [UInt8] {
@@ -240,14 +251,8 @@ struct TraceViewTests {
     }
 
     @Test func aRemovalDuringACommandIsTracedAsInterrupted() throws {
-        let directory = Fixtures.temporaryDirectory("interrupted")
-        let trace = directory.appendingPathComponent("trace.jsonl").path
-        var configuration = ReaderSimulator.Configuration(addresses: [.unix(directory.appendingPathComponent("s.sock").path)])
-        configuration.slotCount = 1
-        configuration.tracePath = trace
-        let simulator = try ReaderSimulator(configuration)
+        let (simulator, trace) = try tracedSimulator("interrupted")
         defer { simulator.stop() }
-        _ = try simulator.handle(.insert(slot: 0, card: try Fixtures.copyOfPersona("yamada-taro").path))
         _ = try simulator.handle(.configure(slot: 0, profile: nil, faults: FaultPlan(removeDuringAPDU: 2)))
         let slot = simulator.slots[0]
         _ = slot.power(reset: false)
