@@ -75,10 +75,11 @@ package enum Reports {
 
     // MARK: JSON
 
-    package static func json(_ run: RunResult) throws -> Data {
+    /// Any report as JSON: pretty, key-sorted, slashes left alone (paths stay readable).
+    package static func json(_ report: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(run)
+        return try encoder.encode(report)
     }
 
     // MARK: JUnit XML

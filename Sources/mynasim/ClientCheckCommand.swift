@@ -116,7 +116,7 @@ struct ClientCheckCommand: ParsableCommand {
             if workDir == nil { TemporaryDirectory.remove(work) }
         }
         if json {
-            print(String(decoding: try ClientCheckReport.json(result), as: UTF8.self))
+            print(String(decoding: try Reports.json(result), as: UTF8.self))
         } else {
             print(ClientCheckReport.console(result))
         }

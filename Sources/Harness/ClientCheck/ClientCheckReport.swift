@@ -160,12 +160,6 @@ package enum ClientCheckReport {
         return lines.joined(separator: "\n")
     }
 
-    package static func json(_ run: ClientCheckRun) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(run)
-    }
-
     package static func junit(_ run: ClientCheckRun) -> String {
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<testsuites name=\"client-check \(Reports.escape(run.profile))\">"]
         for scenario in run.scenarios {
@@ -282,6 +276,6 @@ package enum ClientCheckReport {
     /// `NAME.shard-I-of-N.…`).
     package static func write(_ run: ClientCheckRun, to directory: URL, baseName: String) throws -> [URL] {
         let name = run.shard.map { "\(baseName).\($0.fileSuffix)" } ?? baseName
-        return try Reports.writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: name)
+        return try Reports.writeTriple(junit: junit(run), json: try Reports.json(run), html: html(run), to: directory, baseName: name)
     }
 }

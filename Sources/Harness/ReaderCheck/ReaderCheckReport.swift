@@ -42,14 +42,6 @@ package enum ReaderCheckReport {
         return lines.joined(separator: "\n")
     }
 
-    // MARK: JSON
-
-    package static func json(_ run: ReaderCheckRun) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(run)
-    }
-
     // MARK: JUnit XML
 
     /// One test suite per group, one test case per check: failures carry the message and the
@@ -97,7 +89,7 @@ package enum ReaderCheckReport {
     /// Writes `NAME.junit.xml`, `NAME.json`, `NAME.html` (the certificate) and `NAME.profile.yaml`.
     package static func write(_ run: ReaderCheckRun, to directory: URL, baseName: String) throws -> [URL] {
         var files = try Reports.writeTriple(
-            junit: junit(run), json: try json(run), html: ReaderCertificate.html(run), to: directory, baseName: baseName)
+            junit: junit(run), json: try Reports.json(run), html: ReaderCertificate.html(run), to: directory, baseName: baseName)
         let profile = directory.appendingPathComponent("\(baseName).profile.yaml")
         try Data(MeasuredProfile.yaml(run).utf8).write(to: profile, options: .atomic)
         files.append(profile)
