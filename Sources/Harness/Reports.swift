@@ -26,12 +26,17 @@ package enum Reports {
         return line
     }
 
+    /// `249 pass, 3 fail, 69 not applicable`: each verdict present, in Verdict order.
+    package static func verdictCounts(_ counts: [Verdict: Int]) -> String {
+        Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
+    }
+
     package static func consoleSummary(_ run: RunResult) -> String {
         let counts = run.counts
         var lines = [
             "",
             "\(run.name) on \(run.channel)\(run.shard.map { " (\($0.label): \(run.cases.count) of \($0.totalCases) cases)" } ?? ""): "
-                + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", "),
+                + verdictCounts(counts),
         ]
         let failures = run.cases.filter { $0.verdict.isFailure }
         if !failures.isEmpty {
@@ -173,12 +178,15 @@ package enum Reports {
     /// Writes the three files into `directory` as `NAME.junit.xml`, `NAME.json`, `NAME.html`; a
     /// shard's as `NAME.shard-I-of-N.…`, so the shards of a run can share a directory.
     package static func write(_ run: RunResult, to directory: URL, baseName: String) throws -> [URL] {
-        let name = run.shard.map { "\(baseName).\($0.fileSuffix)" } ?? baseName
-        return try writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: name)
+        try writeTriple(junit: junit(run), json: try json(run), html: html(run), to: directory, baseName: baseName, shard: run.shard)
     }
 
-    /// Writes a report's JUnit, JSON and HTML forms as `NAME.junit.xml`, `NAME.json`, `NAME.html`.
-    static func writeTriple(junit: String, json: Data, html: String, to directory: URL, baseName: String) throws -> [URL] {
+    /// Writes a report's JUnit, JSON and HTML forms as `NAME.junit.xml`, `NAME.json`, `NAME.html`
+    /// (a shard's as `NAME.shard-I-of-N.…`).
+    static func writeTriple(
+        junit: String, json: Data, html: String, to directory: URL, baseName: String, shard: ShardInfo? = nil
+    ) throws -> [URL] {
+        let baseName = shard.map { "\(baseName).\($0.fileSuffix)" } ?? baseName
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let files = [
             (directory.appendingPathComponent("\(baseName).junit.xml"), Data(junit.utf8)),

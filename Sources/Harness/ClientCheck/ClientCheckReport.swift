@@ -49,6 +49,19 @@ package enum ClientCheckReport {
         var label: String
         var detail: String
         var cell: (ScenarioResult) -> String
+
+        /// How many scenarios the column marks as failed or as a finding.
+        func failures(in run: ClientCheckRun) -> Int { run.scenarios.filter { ["FAIL", "warn", "info"].contains(cell($0)) }.count }
+    }
+
+    /// `method=pin, reader=handler`: the run's facts in name order.
+    static func factsText(_ run: ClientCheckRun) -> String {
+        run.facts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+    }
+
+    /// How the client ended: `exit 0`, or `timed out`.
+    static func exitText(_ scenario: ScenarioResult) -> String {
+        scenario.timedOut ? "timed out" : "exit \(scenario.exitStatus.map(String.init) ?? "?")"
     }
 
     /// Every rule (`R1`…), then every expectation (`E1`…), in the order the scenarios judged them.
@@ -117,7 +130,7 @@ package enum ClientCheckReport {
     static func heading(_ run: ClientCheckRun) -> String {
         var text = "client-check \(run.client.joined(separator: " ")) — profile \(run.profile)"
         if !run.facts.isEmpty {
-            text += " (facts: \(run.facts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))"
+            text += " (facts: \(factsText(run)))"
         }
         if let shard = run.shard { text += " — \(shard.label): \(run.scenarios.count) of \(shard.totalCases) scenarios" }
         if let merged = run.mergedShards { text += " — merged from \(merged) shard\(merged == 1 ? "" : "s")" }
@@ -140,11 +153,10 @@ package enum ClientCheckReport {
         }
         lines.append(
             pad("failed in", width + 7)
-                + columns.map { column in pad("\(run.scenarios.filter { ["FAIL", "warn", "info"].contains(column.cell($0)) }.count)", 5) }
-                .joined())
+                + columns.map { pad("\($0.failures(in: run))", 5) }.joined())
         lines.append("")
         for scenario in run.scenarios {
-            let exit = scenario.timedOut ? "timed out" : "exit \(scenario.exitStatus.map(String.init) ?? "?")"
+            let exit = exitText(scenario)
             lines.append(
                 "\(scenario.passed ? "PASS" : "FAIL") \(scenario.scenario): \(exit), \(scenario.apduCount) APDUs, \(String(format: "%.2f", scenario.seconds)) s"
             )
@@ -214,7 +226,7 @@ package enum ClientCheckReport {
             ":target{outline:2px solid #f90}</style>",
             "<h1>client-check: \(e(run.profile))</h1><p><code>\(e(run.client.joined(separator: " ")))</code>"
                 + (run.facts.isEmpty
-                    ? "" : " · facts: " + e(run.facts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))
+                    ? "" : " · facts: " + e(factsText(run)))
                 + (run.shard.map { " · \($0.label): \(run.scenarios.count) of \($0.totalCases) scenarios" } ?? "")
                 + (run.mergedShards.map { " · merged from \($0) shards" } ?? "") + "</p>",
             "<div class=\"verdict \(run.passed ? "good" : "bad")\">\(e(totals.line))</div>",
@@ -248,13 +260,10 @@ package enum ClientCheckReport {
         }
         html.append(
             "<tr><th colspan=\"4\">failed in</th>"
-                + columns.map { column in
-                    "<td class=\"c\">\(run.scenarios.filter { ["FAIL", "warn", "info"].contains(column.cell($0)) }.count)</td>"
-                }
-                .joined() + "</tr></table>")
+                + columns.map { "<td class=\"c\">\($0.failures(in: run))</td>" }.joined() + "</tr></table>")
         html.append("<h2>Scenarios</h2>")
         for (index, scenario) in run.scenarios.enumerated() {
-            let exit = scenario.timedOut ? "timed out" : "exit \(scenario.exitStatus.map(String.init) ?? "?")"
+            let exit = exitText(scenario)
             html.append(
                 "<details id=\"s\(index)\"\(scenario.passed ? "" : " open")><summary><b>\(e(scenario.scenario))</b> — "
                     + "\(scenario.passed ? "pass" : "FAIL") (\(exit), \(scenario.apduCount) APDUs)</summary><p>\(e(scenario.description))</p><ul>"
@@ -275,7 +284,7 @@ package enum ClientCheckReport {
     /// Writes `NAME.junit.xml`, `NAME.json` and `NAME.html` into `directory` (a shard's as
     /// `NAME.shard-I-of-N.…`).
     package static func write(_ run: ClientCheckRun, to directory: URL, baseName: String) throws -> [URL] {
-        let name = run.shard.map { "\(baseName).\($0.fileSuffix)" } ?? baseName
-        return try Reports.writeTriple(junit: junit(run), json: try Reports.json(run), html: html(run), to: directory, baseName: name)
+        try Reports.writeTriple(
+            junit: junit(run), json: try Reports.json(run), html: html(run), to: directory, baseName: baseName, shard: run.shard)
     }
 }

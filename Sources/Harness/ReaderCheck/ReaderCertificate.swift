@@ -50,7 +50,7 @@ package enum ReaderCertificate {
         body += row("ATR", run.card.atr.map { $0 + (run.card.atrName.map { " (\($0))" } ?? "") })
         body += row("Protocol", [run.card.interface, run.card.protocol].compactMap { $0 }.joined(separator: ", "))
         body += row("Mode", run.mode + (run.interactive ? ", with a person at the reader" : ""))
-        body += row("Result", Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", "))
+        body += row("Result", Reports.verdictCounts(counts))
         body += "</table>"
 
         body += "<h2>Requirements</h2><table><tr><th>verdict</th><th>check</th><th>requirement</th><th>figures (threshold)</th></tr>"

@@ -140,7 +140,7 @@ final class ReaderCheckContext {
                 if known == nil { return false }
                 continue
             }
-            if state.present && !state.mute && !state.atr.isEmpty { return true }
+            if Self.isReady(state) { return true }
             known = state
         }
         return false
@@ -204,8 +204,7 @@ final class ReaderCheckContext {
     /// targets), then kept as the reference every data check compares with.
     func referenceCertificate(_ record: inout CheckRecord) throws -> [UInt8] {
         if let reference { return reference }
-        try select(JPKIApplication.aid, &record)
-        try select(file: JPKIApplication.File.authCertificate, &record)
+        try selectCertificate(&record)
         var quiet = CheckRecord(record.definition)
         let certificate = try TransparentFileReader(chunkSize: 128).read { command in
             try ResponseAPDU(bytes: send(command.bytes, &quiet))

@@ -169,9 +169,7 @@ package struct ReaderCheckRun: Codable, Sendable {
     package var behaviour: ReaderQuirks
 
     /// Passed unless a check failed or was inconclusive.
-    package var passed: Bool { results.allSatisfy { $0.verdict != .fail && $0.verdict != .inconclusive } }
+    package var passed: Bool { !results.contains { $0.verdict.isFailure } }
 
     package var counts: [Verdict: Int] { Dictionary(grouping: results, by: \.verdict).mapValues(\.count) }
-
-    /// The result of check `id`.
 }

@@ -35,7 +35,7 @@ package enum ReaderCheckReport {
         let counts = run.counts
         var lines = [
             "",
-            "\(run.reader.name): " + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", "),
+            "\(run.reader.name): " + Reports.verdictCounts(counts),
         ]
         let failed = run.results.filter { $0.verdict.isFailure }
         lines.append(failed.isEmpty ? "every check passed or was skipped" : "failed: " + failed.map(\.id).joined(separator: ", "))

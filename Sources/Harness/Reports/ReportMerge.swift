@@ -131,7 +131,7 @@ package enum ReportMerge {
         var lines: [String] = []
         for run in merged.suites {
             written += try Reports.write(run, to: directory, baseName: run.name)
-            let counts = Verdict.allCases.compactMap { v in run.counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
+            let counts = Reports.verdictCounts(run.counts)
             lines.append("\(run.name): \(run.cases.count) cases from \(run.mergedShards ?? 0) shards: \(counts.isEmpty ? "none" : counts)")
         }
         for run in merged.clientChecks {

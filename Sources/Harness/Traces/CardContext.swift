@@ -31,6 +31,9 @@ package struct CardContext: Hashable, Sendable {
         }
     }
 
+    /// The EF a VERIFY or CHANGE command's P2 names: `80|SFI`, or the current EF with `80`.
+    package func credentialFile(p2: UInt8) -> FileID? { p2 & 0x1F != 0 ? FileID(p2 & 0x1F) : file }
+
     /// A power event: nothing is selected any more.
     package mutating func reset() { self = CardContext() }
 }

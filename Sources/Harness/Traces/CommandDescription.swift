@@ -92,7 +92,7 @@ package struct CommandDescription: Hashable, Sendable {
     private mutating func credentialCommand(
         _ verb: String, _ apdu: CommandAPDU, _ context: CardContext, showSecrets: Bool, emptyMeans: String
     ) -> String {
-        let file: FileID? = apdu.p2 & 0x1F != 0 ? FileID(apdu.p2 & 0x1F) : context.file
+        let file = context.credentialFile(p2: apdu.p2)
         let credential = file.flatMap { fid in context.application?.credential(at: fid) }
         let label = "\(file?.hex ?? "(current EF)")\(credential.map { " \($0.label)" } ?? "")"
         guard !apdu.data.isEmpty else { return "\(verb) \(label) — \(emptyMeans)" }

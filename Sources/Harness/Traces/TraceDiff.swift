@@ -146,7 +146,7 @@ package struct TraceDiff: Codable, Sendable {
         guard let response, response.suffix(2) == [0x90, 0x00], let apdu = try? CommandAPDU(bytes: command),
             apdu.ins == Instruction.verify, apdu.cla & 0x80 == 0, !apdu.data.isEmpty
         else { return nil }
-        let file: FileID? = apdu.p2 & 0x1F != 0 ? FileID(apdu.p2 & 0x1F) : context.file
+        let file = context.credentialFile(p2: apdu.p2)
         guard let id = file.flatMap({ context.application?.credential(at: $0)?.id }), let value = values[id], value != apdu.data else {
             return nil
         }
