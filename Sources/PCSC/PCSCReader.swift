@@ -159,7 +159,6 @@ package struct ReaderState: Hashable, Sendable {
     }
 
     package var present: Bool { eventState & UInt32(SCARD_STATE_PRESENT) != 0 }
-    package var empty: Bool { eventState & UInt32(SCARD_STATE_EMPTY) != 0 }
     package var mute: Bool { eventState & UInt32(SCARD_STATE_MUTE) != 0 }
     /// Card insertions and removals counted by pcsc-lite (0 where the stack does not count).
     package var eventCounter: Int { Int(eventState >> 16) }

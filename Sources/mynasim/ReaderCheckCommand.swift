@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import VirtualReader
 
 /// `mynasim reader-check`: certify a PC/SC reader with a My Number card in it.
 struct ReaderCheckCommand: ParsableCommand {
@@ -85,7 +86,5 @@ struct ReaderCheckCommand: ParsableCommand {
     }
 
     /// This program, for the second process of the shared-access check.
-    static var executable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
+    static var executable: String { Installation.current.binary?.path ?? CommandLine.arguments[0] }
 }

@@ -8,6 +8,17 @@ import Foundation
 /// pcscd insists on /run/pcscd: as a user other than root on a machine without it, pcscd runs in a
 /// user and mount namespace (`unshare -rm`) with a private /run.
 public final class PCSCSandbox: @unchecked Sendable {
+    /// What the sandbox makes in its directory.
+    public enum FileName {
+        public static let simulatorSocket = "sim.sock"
+        public static let pcscSocket = "pcscd.comm"
+        public static let readers = "readers.d"
+        public static let ccidLinks = "ccid"
+        public static let pcscdLog = "pcscd.log"
+        /// Everything but the log.
+        public static let working = [simulatorSocket, pcscSocket, readers, ccidLinks]
+    }
+
     public struct Configuration: Sendable {
         public var simulator: ReaderSimulator.Configuration
         /// Our IFD handler (for the `ifdHandler` path).
@@ -24,7 +35,7 @@ public final class PCSCSandbox: @unchecked Sendable {
         public init(directory: URL, handlerPath: String, slotCount: Int) {
             self.directory = directory
             self.handlerPath = handlerPath
-            simulator = ReaderSimulator.Configuration(addresses: [.unix(directory.appendingPathComponent("sim.sock").path)])
+            simulator = ReaderSimulator.Configuration(addresses: [.unix(directory.appendingPathComponent(FileName.simulatorSocket).path)])
             simulator.slotCount = slotCount
         }
 
@@ -69,7 +80,7 @@ public final class PCSCSandbox: @unchecked Sendable {
             throw ReaderError.badArgument("--reader \(path) serves at most \(path.maximumSlots(slots)) slots, \(slots) asked")
         }
         let dir = configuration.directory
-        let readers = dir.appendingPathComponent("readers.d")
+        let readers = dir.appendingPathComponent(FileName.readers)
         try FileManager.default.createDirectory(at: readers, withIntermediateDirectories: true)
 
         simulator = try ReaderSimulator(configuration.simulator)
@@ -77,7 +88,7 @@ public final class PCSCSandbox: @unchecked Sendable {
         do {
             let entry = try Self.readerEntry(path, configuration: configuration, simulator: simulator, directory: dir)
             try entry.write(to: readers.appendingPathComponent("mynasim"), atomically: true, encoding: .utf8)
-            pcscSocket = dir.appendingPathComponent("pcscd.comm").path
+            pcscSocket = dir.appendingPathComponent(FileName.pcscSocket).path
             pcscd = try Self.startPCSCD(configuration, socket: pcscSocket, readers: readers)
         } catch {
             simulator.stop()
@@ -101,7 +112,7 @@ public final class PCSCSandbox: @unchecked Sendable {
                 """
         case .ccid(let model):
             let reader = try simulator.exposeCCID(
-                model: model, slots: Array(0..<model.slotCount), linkPath: directory.appendingPathComponent("ccid").path)
+                model: model, slots: Array(0..<model.slotCount), linkPath: directory.appendingPathComponent(FileName.ccidLinks).path)
             return reader.readerConfiguration(friendlyName: path.friendlyName, driver: SystemDrivers.ccidSerial)
         case .vpcd:
             let port = try freePortPair()
@@ -149,7 +160,7 @@ public final class PCSCSandbox: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { environment[name] = nil }
         var options = ChildProcess.Options(
-            environment: environment, output: configuration.directory.appendingPathComponent("pcscd.log").path)
+            environment: environment, output: configuration.directory.appendingPathComponent(FileName.pcscdLog).path)
         options.passedDescriptors = [listener.fd]
         options.parentDeathSignal = SIGTERM
         return try ChildProcess(arguments, options: options)
@@ -167,7 +178,7 @@ public final class PCSCSandbox: @unchecked Sendable {
 
     /// pcscd's log so far (for a message when it did not come up).
     public var pcscdLog: String {
-        (try? String(contentsOf: configuration.directory.appendingPathComponent("pcscd.log"), encoding: .utf8)) ?? ""
+        (try? String(contentsOf: configuration.directory.appendingPathComponent(FileName.pcscdLog), encoding: .utf8)) ?? ""
     }
 
     /// Whether pcscd is still running.

@@ -194,8 +194,7 @@ public final class ReaderSlot: @unchecked Sendable {
         apdusSinceInsert += 1
         let removeNow = faults.removeDuringAPDU == apdusSinceInsert
         var response: [UInt8]
-        let extended = (try? CommandAPDU(bytes: command))?.isExtended == true
-        if extended && (faults.shortOnly || !quirks.extendedAPDUs) {
+        if faults.shortOnly || !quirks.extendedAPDUs, (try? CommandAPDU(bytes: command))?.isExtended == true {
             response = [0x67, 0x00]
         } else {
             response = HostileFault.distort(faults.hostile ?? [], command: command, response: inserted!.card.process(command))

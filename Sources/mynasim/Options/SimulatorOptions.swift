@@ -199,12 +199,11 @@ struct ReaderProfileAssignment: ExpressibleByArgument {
         var bySlot: [Int: ReaderProfile] = [:]
         for assignment in assignments.sorted(by: { ($0.slot == nil ? 0 : 1) < ($1.slot == nil ? 0 : 1) }) {
             let slots = assignment.slot.map { [$0] } ?? Array(0..<slotCount)
-            for slot in slots {
-                guard (0..<slotCount).contains(slot) else {
-                    throw CLIError("--reader-profile \(slot)=…: slot \(slot) does not exist (slots 0–\(slotCount - 1))")
-                }
-                bySlot[slot] = try load(assignment.profile)
+            if let missing = slots.first(where: { !(0..<slotCount).contains($0) }) {
+                throw CLIError("--reader-profile \(missing)=…: slot \(missing) does not exist (slots 0–\(slotCount - 1))")
             }
+            let profile = try load(assignment.profile)
+            for slot in slots { bySlot[slot] = profile }
         }
         return bySlot.compactMapValues { $0 }
     }

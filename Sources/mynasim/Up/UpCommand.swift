@@ -107,7 +107,7 @@ struct UpCommand: ParsableCommand {
         try Data(exports.utf8).write(to: up.environmentFile, options: .atomic)
         let readers = (0..<sandbox.configuration.simulator.slotCount).map { sandbox.readerName(slot: $0) }
         if !daemon {
-            print(try Self.environmentText(up, syntax: shell ?? .fromLoginShell, pid: getpid()), terminator: "")
+            print(Self.environmentText(variables, directory: place, syntax: shell ?? .fromLoginShell, pid: getpid()), terminator: "")
             fflush(nil)
         }
         FileHandle.standardError.write(
@@ -127,24 +127,27 @@ struct UpCommand: ParsableCommand {
         let manager = FileManager.default
         let ours =
             [up.environmentFile, up.pidFile, up.lockFile]
-            + ["pcscd.comm", "sim.sock", "readers.d", "ccid"].map(up.url.appendingPathComponent)
-            + (keepLog ? [] : [up.url.appendingPathComponent("pcscd.log"), up.logFile])
+            + PCSCSandbox.FileName.working.map(up.url.appendingPathComponent)
+            + (keepLog ? [] : [up.url.appendingPathComponent(PCSCSandbox.FileName.pcscdLog), up.logFile])
         for url in ours { try? manager.removeItem(at: url) }
         if created, (try? manager.contentsOfDirectory(atPath: up.url.path))?.isEmpty ?? false { try? manager.removeItem(at: up.url) }
     }
 
+    /// The environment of a running `up` (read back from its file) in `syntax`.
     static func environmentText(_ up: UpDirectory, syntax: ShellSyntax, pid: pid_t) throws -> String {
         let text = try String(contentsOf: up.environmentFile, encoding: .utf8)
-        var lines: [String] = []
-        for line in text.split(separator: "\n") {
+        let variables = text.split(separator: "\n").compactMap { line -> (String, String)? in
             // NAME='value'; export NAME;
-            guard let eq = line.firstIndex(of: "="), let end = line.range(of: "; export ") else { continue }
-            let name = String(line[..<eq])
-            var value = String(line[line.index(after: eq)..<end.lowerBound])
-            value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "'\\''", with: "'")
-            lines.append(syntax.set(name, value))
+            guard let eq = line.firstIndex(of: "="), let end = line.range(of: "; export ") else { return nil }
+            let value = line[line.index(after: eq)..<end.lowerBound].dropFirst().dropLast()
+            return (String(line[..<eq]), value.replacingOccurrences(of: "'\\''", with: "'"))
         }
-        lines.append(syntax.echo("mynasim up: pid \(pid), \(up.url.path)"))
+        return environmentText(variables, directory: up.url, syntax: syntax, pid: pid)
+    }
+
+    /// `variables` set in `syntax`, then a line saying which `up` they reach.
+    static func environmentText(_ variables: [(String, String)], directory: URL, syntax: ShellSyntax, pid: pid_t) -> String {
+        let lines = variables.map { syntax.set($0.0, $0.1) } + [syntax.echo("mynasim up: pid \(pid), \(directory.path)")]
         return lines.joined(separator: "\n") + "\n"
     }
 
