@@ -14,18 +14,6 @@ struct RobustnessTests {
         "69FC", "6A80", "6A81", "6A82", "6A83", "6A86", "6A88", "6B00", "6D00", "6E00", "6F00", "66F1",
     ]).union((0...10).map { "63C" + String($0, radix: 16, uppercase: true) })  // retry counts up to 照合番号A/B's 10
 
-    /// A deterministic generator so a failure can be replayed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds: [[UInt8]] = [
         "00A4040C0AD392F000260100000001", "00A4020C02000A", "00A4020C020018", "00A4020C020017", "00B0000004",
         "00B08A0000", "00B0000000000000", "00200080", "0020008004313233340", "00200098043132333400",

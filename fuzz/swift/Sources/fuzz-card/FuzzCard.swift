@@ -184,7 +184,6 @@ struct CardRun {
     }
 
     func checkNothingVerified(after what: String) {
-        let verified = image.credentials.filter { card.isVerified($0.id) }.map(\.id.rawValue)
         fuzzCheck(verified.isEmpty, "still verified after \(what): \(verified)")
     }
 

@@ -22,18 +22,17 @@ let selectJPKI: [UInt8] = try! Hex.decode("00A4040C0AD392F000260100000001")
 /// Whether `profile` and `faults` keep an exchange short, or overflow when the delay is computed.
 func exchangeIsShortOrOverflows(_ status: SlotStatus, profile: TimingProfile?) -> Bool {
     let profile = profile ?? .instant
+    let (bytes, overflows) = profile.perByteMicros.multipliedReportingOverflow(by: 512)
+    if overflows { return true }
     var longest = 0
-    for (_, fixed) in profile.delayMicros {
-        let (bytes, o1) = profile.perByteMicros.multipliedReportingOverflow(by: 512)
-        let (sum, o2) = fixed.addingReportingOverflow(bytes)
-        let (total, o3) = sum.addingReportingOverflow(status.faults.delayNextMicros ?? 0)
-        if o1 || o2 || o3 { return true }
+    // Each class's fixed delay, and none (a command of no class), with the bytes and the one-off delay.
+    for fixed in profile.delayMicros.values + [0] {
+        let (sum, o1) = fixed.addingReportingOverflow(bytes)
+        let (total, o2) = sum.addingReportingOverflow(status.faults.delayNextMicros ?? 0)
+        if o1 || o2 { return true }
         longest = max(longest, total)
     }
-    let (bytes, o1) = profile.perByteMicros.multipliedReportingOverflow(by: 512)
-    let (total, o2) = bytes.addingReportingOverflow(status.faults.delayNextMicros ?? 0)
-    if o1 || o2 { return true }
-    return max(longest, total) < 10_000
+    return longest < 10_000
 }
 
 /// The request as the sandbox lets it run, or nil when it must not run.
@@ -108,8 +107,9 @@ public func fuzzControlRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
         } catch {
             fuzzCheck(!error.description.isEmpty, "an error without a message for \(allowed)")
         }
+        let statuses = simulator.status().slots
         for slot in simulator.slots {
-            let status = simulator.status().slots[slot.index]
+            let status = statuses[slot.index]
             guard status.card != nil, exchangeIsShortOrOverflows(status, profile: configuredProfile[slot.index]) else { continue }
             if slot.power(reset: false) != nil { _ = slot.transmit(selectJPKI) }
         }

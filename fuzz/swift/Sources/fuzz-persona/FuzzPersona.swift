@@ -18,14 +18,15 @@ public func fuzzPersona(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let path = Scratch.file("persona.yaml", FuzzInput(data, size).bytes)
     do {
         let document = try YAMLDocument<Persona>(url: URL(fileURLWithPath: path))
-        for problem in document.value.problems() {
+        let problems = document.value.problems()
+        for problem in problems {
             let error = document.problem(at: problem.path, problem.message)
             fuzzCheck(error.description.contains(path), "a problem that does not name the file: \(error)")
         }
         // A persona without problems is one a card is issued from: what issuing and
         // `mynasim persona show` derive from it must not trap either.
         let persona = document.value
-        if document.value.problems().isEmpty {
+        if problems.isEmpty {
             _ = persona.verificationNumberB
             _ = persona.certificateExpiry
             _ = persona.birthDate.japaneseEra

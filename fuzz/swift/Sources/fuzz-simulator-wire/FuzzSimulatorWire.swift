@@ -85,18 +85,14 @@ func makeConnection(_ input: inout FuzzInput) -> Connection {
 /// Opens a connection to the simulator, sends everything, closes the sending side and reads what
 /// comes back until the simulator closes.
 func exchange(_ connection: Connection) -> [WireFrame] {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    fuzzCheck(fd >= 0, "socket: \(errno)")
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-        for (i, byte) in FuzzSimulator.socketPath.utf8.enumerated() where i < buffer.count - 1 { buffer[i] = byte }
+    let socket: SocketConnection
+    do {
+        socket = try SocketConnection.connect(to: .unix(FuzzSimulator.socketPath))
+    } catch {
+        fuzzCheck(false, "connect to the simulator: \(error)")
+        return []
     }
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }
-    fuzzCheck(connected == 0, "connect to the simulator: errno \(errno)")
-    let socket = SocketConnection(fd: fd)
+    let fd = socket.fd
     var offset = 0
     while offset < connection.bytes.count {
         let n = connection.bytes.withUnsafeBytes {
