@@ -908,22 +908,6 @@ static RESPONSECODE feature_request(PUCHAR rx, DWORD cap, LPDWORD ret)
 	return IFD_SUCCESS;
 }
 
-/* Whether the simulator says this reader has no part 10 features (a reader
- * quirk profile; card state flag bit 3). A Lun that is not open has them. */
-static bool part10_hidden(DWORD Lun)
-{
-	struct slot *s = slot_get(Lun);
-	bool hidden = false;
-
-	if (s) {
-		pthread_mutex_lock(&s->state_lock);
-		hidden = s->flags & MYNA_FLAG_NO_PART10;
-		pthread_mutex_unlock(&s->state_lock);
-		slot_put(s);
-	}
-	return hidden;
-}
-
 RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer,
 	DWORD TxLength, PUCHAR RxBuffer, DWORD RxLength, LPDWORD pdwBytesReturned)
 {
@@ -935,18 +919,23 @@ RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer,
 	if (!pdwBytesReturned)
 		return IFD_COMMUNICATION_ERROR;
 	*pdwBytesReturned = 0;
-	if ((dwControlCode == CM_IOCTL_GET_FEATURE_REQUEST ||
-	     dwControlCode == IOCTL_FEATURE_GET_TLV_PROPERTIES) && part10_hidden(Lun))
+	if (dwControlCode != CM_IOCTL_GET_FEATURE_REQUEST &&
+	    dwControlCode != IOCTL_FEATURE_GET_TLV_PROPERTIES)
 		return IFD_ERROR_NOT_SUPPORTED;
+	/* One snapshot of the slot: whether the reader hides Part 10 (a
+	 * reader quirk profile, card state flag bit 3; a Lun that is not
+	 * open shows it), and the properties it reports. */
+	s = slot_get(Lun);
+	if (s) {
+		view_of(s, &v);
+		slot_put(s);
+		if (v.flags & MYNA_FLAG_NO_PART10)
+			return IFD_ERROR_NOT_SUPPORTED;
+	}
 	if (dwControlCode == CM_IOCTL_GET_FEATURE_REQUEST)
 		return feature_request(RxBuffer, RxLength, pdwBytesReturned);
-	if (dwControlCode != IOCTL_FEATURE_GET_TLV_PROPERTIES)
-		return IFD_ERROR_NOT_SUPPORTED;
-	s = slot_get(Lun);
 	if (!s)
 		return IFD_COMMUNICATION_ERROR;
-	view_of(s, &v);
-	slot_put(s);
 	return myna_tlv_properties(&v, RxBuffer, RxLength, pdwBytesReturned);
 }
 

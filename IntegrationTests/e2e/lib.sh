@@ -93,8 +93,9 @@ halt_pcscd() {
   wait "$PCSCD_PID" 2>/dev/null || true
 }
 
-# A private copy of a shipped persona (tests consume PIN tries).
-persona() { cp -r "$ROOT/vectors/personas/$1" "$W/$1"; rm -f "$W/$1/state.json" "$W/$1/.card.lock"; echo "$W/$1"; }
+# persona NAME [AS]: a fresh private copy of a shipped persona in $W/AS (default NAME), printed
+# (tests consume PIN tries).
+persona() { local d="$W/${2:-$1}"; rm -rf "$d"; cp -r "$ROOT/vectors/personas/$1" "$d"; rm -f "$d/state.json" "$d/.card.lock"; echo "$d"; }
 
 summary() {
   echo

@@ -15,7 +15,13 @@ trap 'rm -rf "$W"' EXIT
 FAST=(--idle-seconds 1.5 --plain)
 
 # A private copy of yamada-taro for run NAME (its state file counts PIN tries).
-fresh_card() { rm -rf "$W/$1.card"; cp -r "$ROOT/vectors/personas/yamada-taro" "$W/$1.card"; rm -f "$W/$1.card/state.json" "$W/$1.card/.card.lock"; }
+fresh_card() { persona yamada-taro "$1.card" >/dev/null; }
+
+# fails_exactly TEST RUN "CHECK…": run RUN failed exactly these checks (sorted, space-separated).
+fails_exactly() {
+  local got; got=$(failed_checks "$2")
+  if [ "$got" = "$3" ]; then pass "$1"; else fail "$1" "failed: ${got:-nothing}"$'\n'"$(tail -5 "$W/$2.out")"; fi
+}
 
 # check_run NAME [sandbox options…] -- [reader-check options…]: reader-check in a sandbox; output
 # in $W/NAME.out, reports in $W/NAME/, the exit status in $W/NAME.status.
@@ -71,11 +77,7 @@ for ((i = 0; i < ${#profiles[@]}; i += 2)); do
   for profile in "${profiles[@]:i:2}"; do check_run "$profile" --reader-profile "$profile" -- & done
   wait
 done
-for profile in "${profiles[@]}"; do
-  got=$(failed_checks "$profile")
-  if [ "$got" = "${EXPECTED[$profile]}" ]; then pass "$profile: fails ${EXPECTED[$profile]// /, }"
-  else fail "$profile: fails ${EXPECTED[$profile]// /, }" "failed: ${got:-nothing}"$'\n'"$(tail -5 "$W/$profile.out")"; fi
-done
+for profile in "${profiles[@]}"; do fails_exactly "$profile: fails ${EXPECTED[$profile]// /, }" "$profile" "${EXPECTED[$profile]}"; done
 contains "no-part10: the claim check is not applicable without a claim" "$(verdicts no-part10)" "transport.extended-claim not applicable"
 
 echo "== a measured profile, loaded back as a quirk profile, fails the same checks"
@@ -87,9 +89,7 @@ check_run measured-slow --reader-profile "$W/measured-slow.yaml" -- &
 wait
 for pair in "measured-lies lies-about-extended" "measured-slow slow-presence"; do
   set -- $pair
-  got=$(failed_checks "$1")
-  if [ "$got" = "${EXPECTED[$2]}" ]; then pass "$2, measured and emulated: fails ${EXPECTED[$2]// /, }"
-  else fail "$2, measured and emulated: fails ${EXPECTED[$2]// /, }" "failed: ${got:-nothing}"$'\n'"$(tail -5 "$W/$1.out")"; fi
+  fails_exactly "$2, measured and emulated: fails ${EXPECTED[$2]// /, }" "$1" "${EXPECTED[$2]}"
 done
 
 echo "== a real-card dry run on our reader: --card-pin uses no try"
@@ -194,10 +194,8 @@ if [ "${took:-999}" -le 30 ]; then pass "the prompts time out (idle operator run
 echo "== behind pcsc-lite's CCID driver (an emulated serial GemPC Twin): the limits of that reader path"
 # A serial reader has no USB iManufacturer string (the driver's only source of the vendor name), and
 # pcscd polls a driver without an event thread every 400 ms; docs/reader-check.md lists these.
-got=$(failed_checks ccid)
 want="identity.attributes presence.insertion presence.removal"
-if [ "$got" = "$want" ]; then pass "ccid:GemPCTwin fails ${want// /, } only"
-else fail "ccid:GemPCTwin fails ${want// /, } only" "failed: ${got:-nothing}"$'\n'"$(tail -5 "$W/ccid.out")"; fi
+fails_exactly "ccid:GemPCTwin fails ${want// /, } only" ccid "$want"
 contains "a removal during a command is told by the next call (pcsc-lite answers SCARD_E_NOT_TRANSACTED first)" \
   "$(cat "$W/ccid/reader-check.json")" "the next call on its connection does"
 

@@ -14,7 +14,7 @@ CERT_LENGTH=$(openssl x509 -in "$ROOT/vectors/personas/yamada-taro/auth.pem" -ou
 SIGN="pkcs11-tool --module $P11 --login --pin 1234 --sign --mechanism SHA256-RSA-PKCS --id 01 -i $W/msg"
 
 # A fresh copy of yamada-taro (the tests consume PIN tries).
-fresh_card() { rm -rf "$W/card"; cp -r "$ROOT/vectors/personas/yamada-taro" "$W/card"; rm -f "$W/card/state.json" "$W/card/.card.lock"; echo "$W/card"; }
+fresh_card() { persona yamada-taro card; }
 
 # sandbox READER TRACE COMMAND…: a fresh card in a private PC/SC world.
 sandbox() {

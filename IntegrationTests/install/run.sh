@@ -77,8 +77,7 @@ print("select %02X%02X" % c.transmit(list(bytes.fromhex("00A4040C0AD392F00026010
 
 echo "== make install PREFIX=… (debug build)"
 started=$SECONDS
-out=$(make -s -C "$ROOT" install PREFIX="$W/prefix" INSTALL_BUILD=debug 2>&1); status=$?
-[ $status -eq 0 ] && pass "make install PREFIX=$W/prefix" || fail "make install PREFIX=$W/prefix" "$out"
+check "make install PREFIX=$W/prefix" make -s -C "$ROOT" install PREFIX="$W/prefix" INSTALL_BUILD=debug
 check "the handler, the data and the man pages are under the prefix" test -f "$W/prefix/lib/mynasim/libifd-mynasim.so" \
   -a -d "$W/prefix/share/mynasim/client-scenarios" -a -f "$W/prefix/share/man/man1/mynasim.sandbox.1"
 check "man finds the installed pages" sh -c "MANPATH='$W/prefix/share/man' man -w mynasim.up"
@@ -92,10 +91,10 @@ left=$(find "$W/prefix" 2>/dev/null)
 echo "   (install test: $((SECONDS - started)) s)"
 
 echo "== the Debian package (debug build)"
+installed=$(dpkg-query -W -f='${db:Status-Status}' mynasim 2>/dev/null)
 if [ "$(id -u)" -ne 0 ]; then
   echo "  skip  dpkg -i needs root"
-elif [ "$(dpkg-query -W -f='${db:Status-Status}' mynasim 2>/dev/null)" != "" ] \
-  && [ "$(dpkg-query -W -f='${db:Status-Status}' mynasim 2>/dev/null)" != not-installed ]; then
+elif [ -n "$installed" ] && [ "$installed" != not-installed ]; then
   echo "  skip  a mynasim package is installed already; not touching it"
 else
   rm -rf "$ROOT/.build/deb"
@@ -105,9 +104,8 @@ else
   [ $status -eq 0 ] && [ -f "$deb" ] && pass "make deb builds $(basename "$deb"), lintian clean" || fail "make deb" "$out"
   fields=$(dpkg-deb -f "$deb" Package Version Depends)
   contains "the package declares pcscd and the libraries the binary links" "$fields" "libpcsclite1"
-  out=$(dpkg -i "$deb" 2>&1); status=$?
   DEB_INSTALLED=1
-  [ $status -eq 0 ] && pass "dpkg -i installs it" || fail "dpkg -i installs it" "$out"
+  check "dpkg -i installs it" dpkg -i "$deb"
   check "the handler and its reader.conf.d entry are where pcsc-lite looks" \
     test -f /usr/lib/pcsc/drivers/serial/libifd-mynasim.so -a -f /etc/reader.conf.d/mynasim
   use_installed deb /usr/bin /usr/share/mynasim
